@@ -1,0 +1,225 @@
+//! The command line (SPEC "Command line"): parses arguments, calls into the library, and
+//! maps every error to an exit status in one place: 2 for bad usage or input naming the
+//! field, 1 for anything else with its cause.
+
+use std::io::{BufRead, IsTerminal};
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{ConfigError, Settings};
+use crate::db::{self, people, Actor};
+use crate::domain::EmailAddress;
+use crate::startup::{self, Application, ServeOptions};
+use crate::{demo, security, worker};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "actiondesk",
+    version,
+    about = "Calls to action in one trustworthy, always-current place"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run migrations, serve HTTP and run the background worker (the default).
+    Serve(ServeArgs),
+    /// Run pending migrations and exit.
+    Migrate,
+    /// Load the demo campaign (running it twice changes nothing).
+    Demo,
+    /// Manage organizer accounts.
+    #[command(subcommand)]
+    Organizer(OrganizerCommand),
+    /// Expire published actions whose expiry time has passed.
+    Expire,
+}
+
+#[derive(Debug, Default, clap::Args)]
+struct ServeArgs {
+    /// Listen address (overrides BIND).
+    #[arg(long)]
+    bind: Option<String>,
+    /// Do not run the background worker.
+    #[arg(long)]
+    no_worker: bool,
+    /// Do not load the demo campaign into a brand-new database.
+    #[arg(long)]
+    no_demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum OrganizerCommand {
+    /// Create an organizer; the password is read from standard input or prompted for.
+    Add {
+        /// The organizer's email address.
+        email: String,
+        /// Also let them manage organizers and API tokens.
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+/// A failure with its exit status.
+#[derive(Debug)]
+enum Failure {
+    /// Bad usage or input: exit 2.
+    Input(String),
+    /// Anything else: exit 1.
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Failure {
+        Failure::Other(e)
+    }
+}
+
+impl From<db::Error> for Failure {
+    fn from(e: db::Error) -> Failure {
+        match e {
+            db::Error::Invalid { .. } | db::Error::Conflict { .. } => Failure::Input(e.to_string()),
+            other => Failure::Other(other.into()),
+        }
+    }
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Failure {
+        Failure::Other(e.into())
+    }
+}
+
+/// Runs the command line and returns the exit status.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    init_logging();
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Other(e.into()))
+        .and_then(|rt| rt.block_on(run(cli)));
+    match result {
+        Ok(()) => 0,
+        Err(Failure::Input(msg)) => {
+            eprintln!("error: {msg}");
+            2
+        }
+        Err(Failure::Other(e)) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+    }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => {
+            let settings = Settings::from_env(args.bind)?;
+            let app = Application::build(
+                settings,
+                ServeOptions {
+                    worker: !args.no_worker,
+                    demo: !args.no_demo,
+                },
+            )
+            .await?;
+            app.run_until_stopped().await.map_err(anyhow::Error::from)?;
+            Ok(())
+        }
+        Command::Migrate => {
+            startup::open_database(&Settings::from_env(None)?).await?;
+            println!("migrations: up to date");
+            Ok(())
+        }
+        Command::Demo => {
+            let db = startup::open_database(&Settings::from_env(None)?).await?;
+            let loaded = db.run(demo::load).await?;
+            println!(
+                "{}",
+                if loaded {
+                    "demo: loaded the #WhereAreTheChildren campaign"
+                } else {
+                    "demo: already loaded, nothing changed"
+                }
+            );
+            Ok(())
+        }
+        Command::Organizer(OrganizerCommand::Add { email, admin }) => {
+            let email =
+                EmailAddress::parse(&email).map_err(|e| Failure::Input(format!("EMAIL: {e}")))?;
+            let password = read_password()?;
+            let hash = security::hash_password(&password)
+                .map_err(|e| Failure::Input(format!("password: {e}")))?;
+            let db = startup::open_database(&Settings::from_env(None)?).await?;
+            let o = db
+                .run(move |conn| {
+                    db::write_tx(conn, |conn| {
+                        people::create_organizer(conn, &email, &hash, admin, &Actor::system())
+                    })
+                })
+                .await?;
+            println!(
+                "organizer: created {}{}",
+                o.email,
+                if o.is_admin { " (admin)" } else { "" }
+            );
+            Ok(())
+        }
+        Command::Expire => {
+            let db = startup::open_database(&Settings::from_env(None)?).await?;
+            let expired = db.run(worker::expire_once).await?;
+            println!("expire: {} action(s) expired", expired.len());
+            for slug in expired {
+                println!("  {slug}");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// One line from standard input when it is not a terminal, else a hidden prompt.
+fn read_password() -> Result<String, Failure> {
+    let stdin = std::io::stdin();
+    let line = if stdin.is_terminal() {
+        let first =
+            rpassword::prompt_password("Password: ").map_err(|e| Failure::Other(e.into()))?;
+        let again = rpassword::prompt_password("Again: ").map_err(|e| Failure::Other(e.into()))?;
+        if first != again {
+            return Err(Failure::Input("password: the two entries differ".into()));
+        }
+        first
+    } else {
+        let mut line = String::new();
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Failure::Other(e.into()))?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    };
+    if line.is_empty() {
+        return Err(Failure::Input(
+            "password: none given on standard input".into(),
+        ));
+    }
+    Ok(line)
+}

@@ -1,0 +1,168 @@
+//! Settings from the environment (SPEC "Configuration"), validated once at start.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lettre::message::Mailbox;
+
+use crate::db::DatabaseUrl;
+
+/// A setting that could not be used, naming the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+/// Everything the service reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    pub bind: String,
+    pub base_url: url::Url,
+    pub smtp_url: Option<String>,
+    pub mail_dir: PathBuf,
+    pub mail_from: Mailbox,
+    /// `SECRET_KEY`; when unset one is generated and kept in the database.
+    pub secret_key: Option<String>,
+    pub digest_interval: Duration,
+}
+
+fn var(name: &'static str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Settings {
+    /// Reads the process environment. `bind` overrides `BIND` (the `--bind` flag).
+    pub fn from_env(bind: Option<String>) -> Result<Settings, ConfigError> {
+        Settings::from_lookup(var, bind)
+    }
+
+    /// Reads settings through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(
+        lookup: impl Fn(&'static str) -> Option<String>,
+        bind: Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let err = |var: &'static str, message: String| ConfigError { var, message };
+        let raw_db = lookup("DATABASE_URL").unwrap_or_else(|| "sqlite://actiondesk.db".into());
+        let database_url = DatabaseUrl::parse(&raw_db)
+            .map_err(|e| err("DATABASE_URL", format!("{raw_db:?} {e}")))?;
+        let bind = bind
+            .or_else(|| lookup("BIND"))
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        if bind
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse::<u16>().ok())
+            .is_none()
+        {
+            return Err(err("BIND", format!("{bind:?} is not HOST:PORT")));
+        }
+        let raw_base = lookup("BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
+        let base_url = url::Url::parse(raw_base.trim_end_matches('/'))
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .ok_or_else(|| err("BASE_URL", format!("{raw_base:?} is not an http(s) URL")))?;
+        let smtp_url = lookup("SMTP_URL");
+        if let Some(s) = &smtp_url {
+            if !(s.starts_with("smtp://") || s.starts_with("smtps://")) {
+                return Err(err(
+                    "SMTP_URL",
+                    "must start with smtp:// or smtps://".into(),
+                ));
+            }
+        }
+        let mail_dir = PathBuf::from(lookup("MAIL_DIR").unwrap_or_else(|| "outbox".into()));
+        let raw_from =
+            lookup("MAIL_FROM").unwrap_or_else(|| "actiondesk <noreply@localhost>".into());
+        let mail_from = raw_from
+            .parse::<Mailbox>()
+            .map_err(|e| err("MAIL_FROM", format!("{raw_from:?} is not a mailbox ({e})")))?;
+        let digest_interval = match lookup("DIGEST_INTERVAL_SECS") {
+            None => Duration::from_secs(60),
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|&n| n > 0)
+                .map(Duration::from_secs)
+                .ok_or_else(|| {
+                    err(
+                        "DIGEST_INTERVAL_SECS",
+                        format!("{v:?} is not a positive number of seconds"),
+                    )
+                })?,
+        };
+        Ok(Settings {
+            database_url,
+            bind,
+            base_url,
+            smtp_url,
+            mail_dir,
+            mail_from,
+            secret_key: lookup("SECRET_KEY"),
+            digest_interval,
+        })
+    }
+
+    /// An absolute link: `BASE_URL` joined with `path` (which starts with '/').
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{}", self.base_url.as_str().trim_end_matches('/'), path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with(vars: &[(&'static str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<&str, String> = vars.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        Settings::from_lookup(|k| map.get(k).cloned(), None)
+    }
+
+    #[test]
+    fn defaults_work_on_a_fresh_clone() {
+        let s = with(&[]).unwrap();
+        assert_eq!(s.database_url, DatabaseUrl::Sqlite("actiondesk.db".into()));
+        assert_eq!(s.bind, "127.0.0.1:8080");
+        assert_eq!(s.absolute("/actions/x"), "http://127.0.0.1:8080/actions/x");
+        assert_eq!(s.digest_interval, Duration::from_secs(60));
+        assert!(s.smtp_url.is_none());
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (k, v) in [
+            ("DATABASE_URL", "mysql://x"),
+            ("BIND", "nope"),
+            ("BASE_URL", "ftp://x"),
+            ("SMTP_URL", "http://x"),
+            ("MAIL_FROM", "not a mailbox"),
+            ("DIGEST_INTERVAL_SECS", "-3"),
+        ] {
+            let e = with(&[(k, v)]).unwrap_err();
+            assert_eq!(e.var, k, "{e}");
+        }
+    }
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://a/b.db").unwrap(),
+            DatabaseUrl::Sqlite("a/b.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("x.db").unwrap(),
+            DatabaseUrl::Sqlite("x.db".into())
+        );
+        assert!(DatabaseUrl::parse("postgres://u:p@localhost/db")
+            .unwrap()
+            .is_postgres());
+        assert!(DatabaseUrl::parse("postgres://u:secret@h/db")
+            .unwrap()
+            .redacted()
+            .contains("****"));
+        assert!(DatabaseUrl::parse("").is_err());
+    }
+}

@@ -1,0 +1,679 @@
+//! Actions: what a visitor is asked to do. Creating and editing drafts, the lifecycle
+//! (publish, expire, reopen) and edits of published actions, each recorded in the change
+//! log, a revision and the audit log inside the same transaction.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::changes::{self, ChangeKind, FieldChange, NewChange};
+use super::contacts::{self, ContactView};
+use super::schema::{action_links, action_tags, action_targets, actions, campaigns, scripts};
+use super::{Actor, DbConn, Error, Result};
+use crate::domain::{ActionKind, Slug, Status, TargetKind, Transition};
+
+/// An action row.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[diesel(table_name = actions)]
+pub struct Action {
+    pub id: i32,
+    pub slug: String,
+    pub campaign_id: i32,
+    pub kind: String,
+    pub title: String,
+    pub summary: String,
+    pub body: String,
+    pub url: Option<String>,
+    pub status: String,
+    pub developing: bool,
+    pub starts_at: Option<NaiveDateTime>,
+    pub ends_at: Option<NaiveDateTime>,
+    pub location: String,
+    pub expires_at: Option<NaiveDateTime>,
+    pub position: i32,
+    pub published_at: Option<NaiveDateTime>,
+    pub expired_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A script in one language.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = scripts)]
+pub struct Script {
+    #[serde(skip)]
+    pub action_id: i32,
+    pub lang: String,
+    pub body: String,
+}
+
+/// A link or source of an action.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = action_links)]
+pub struct Link {
+    #[serde(skip)]
+    pub action_id: i32,
+    pub kind: String,
+    pub title: String,
+    pub url: String,
+}
+
+/// Whom an action asks you to contact.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = action_targets)]
+pub struct Target {
+    #[serde(skip)]
+    pub action_id: i32,
+    pub kind: String,
+    pub contact_id: Option<i32>,
+    pub note: String,
+}
+
+/// A script to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptInput {
+    pub lang: String,
+    pub body: String,
+}
+
+/// A link or source to store; `kind` is `link` or `source`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkInput {
+    pub kind: String,
+    pub title: String,
+    pub url: String,
+}
+
+/// A target to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetInput {
+    pub kind: TargetKind,
+    pub contact_id: Option<i32>,
+    pub note: String,
+}
+
+/// Every editable field of an action, already validated.
+#[derive(Debug, Clone)]
+pub struct ActionInput {
+    pub campaign_id: i32,
+    pub kind: ActionKind,
+    pub title: String,
+    pub summary: String,
+    pub body: String,
+    pub url: Option<String>,
+    pub developing: bool,
+    pub starts_at: Option<NaiveDateTime>,
+    pub ends_at: Option<NaiveDateTime>,
+    pub location: String,
+    pub expires_at: Option<NaiveDateTime>,
+    pub scripts: Vec<ScriptInput>,
+    pub tags: Vec<String>,
+    pub links: Vec<LinkInput>,
+    pub targets: Vec<TargetInput>,
+}
+
+/// A target joined with its contact.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetView {
+    pub kind: String,
+    pub note: String,
+    pub contact: Option<ContactView>,
+}
+
+/// An action with everything that belongs to it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionDetail {
+    pub action: Action,
+    pub campaign_slug: String,
+    pub campaign_title: String,
+    pub scripts: Vec<Script>,
+    pub tags: Vec<String>,
+    pub links: Vec<Link>,
+    pub targets: Vec<TargetView>,
+}
+
+impl ActionDetail {
+    /// The default script: English where given, else the first.
+    pub fn script(&self) -> Option<&Script> {
+        self.scripts
+            .iter()
+            .find(|s| s.lang == "en")
+            .or_else(|| self.scripts.first())
+    }
+}
+
+/// Filters for listing actions.
+#[derive(Debug, Clone, Default)]
+pub struct ActionFilter {
+    pub campaign_id: Option<i32>,
+    pub status: Option<Status>,
+    pub kind: Option<ActionKind>,
+}
+
+fn conflict_slug(slug: &Slug) -> Error {
+    Error::Conflict {
+        field: "slug".into(),
+        message: format!("an action called “{slug}” already exists"),
+    }
+}
+
+/// The first free slug of the form `base`, `base-2`, `base-3`, …
+pub fn free_slug(conn: &mut DbConn, base: &Slug) -> Result<Slug> {
+    let mut candidate = base.clone();
+    for n in 2..1000 {
+        if find(conn, candidate.as_str())?.is_none() {
+            return Ok(candidate);
+        }
+        candidate = base.with_suffix(n);
+    }
+    Err(conflict_slug(base))
+}
+
+/// Creates a draft. With no slug one is made from the title; a given slug that is taken
+/// is a conflict. Drafts write no change-log entry.
+pub fn create(
+    conn: &mut DbConn,
+    input: &ActionInput,
+    slug: Option<Slug>,
+    actor: &Actor,
+) -> Result<Action> {
+    let slug = match slug {
+        Some(s) if find(conn, s.as_str())?.is_some() => return Err(conflict_slug(&s)),
+        Some(s) => s,
+        None => free_slug(conn, &Slug::from_title(&input.title))?,
+    };
+    campaign_exists(conn, input.campaign_id)?;
+    let position: i32 = actions::table
+        .filter(actions::campaign_id.eq(input.campaign_id))
+        .select(diesel::dsl::max(actions::position))
+        .first::<Option<i32>>(conn)?
+        .map_or(0, |p| p + 1);
+    let action_id: i32 = diesel::insert_into(actions::table)
+        .values((
+            actions::slug.eq(slug.as_str()),
+            actions::campaign_id.eq(input.campaign_id),
+            actions::status.eq(Status::Draft.as_str()),
+            actions::position.eq(position),
+            actions::created_at.eq(actor.at),
+            actions::updated_at.eq(actor.at),
+            actions::kind.eq(input.kind.as_str()),
+            actions::title.eq(&input.title),
+        ))
+        .returning(actions::id)
+        .get_result(conn)?;
+    let action = by_id(conn, action_id)?;
+    write_fields(conn, action.id, input, actor.at)?;
+    let snap = snapshot(conn, action.id)?;
+    changes::record_revision(conn, "action", action.id, &snap, actor)?;
+    changes::audit(
+        conn,
+        actor,
+        "create",
+        "action",
+        Some(action.id),
+        &json!({"after": snap}),
+    )?;
+    by_id(conn, action.id)
+}
+
+fn campaign_exists(conn: &mut DbConn, id: i32) -> Result<()> {
+    let n: i64 = campaigns::table
+        .filter(campaigns::id.eq(id))
+        .count()
+        .get_result(conn)?;
+    if n == 0 {
+        return Err(Error::invalid("campaign", "no such campaign"));
+    }
+    Ok(())
+}
+
+fn write_fields(conn: &mut DbConn, id: i32, input: &ActionInput, at: NaiveDateTime) -> Result<()> {
+    diesel::update(actions::table.find(id))
+        .set((
+            actions::campaign_id.eq(input.campaign_id),
+            actions::kind.eq(input.kind.as_str()),
+            actions::title.eq(&input.title),
+            actions::summary.eq(&input.summary),
+            actions::body.eq(&input.body),
+            actions::url.eq(&input.url),
+            actions::developing.eq(input.developing),
+            actions::starts_at.eq(input.starts_at),
+            actions::ends_at.eq(input.ends_at),
+            actions::location.eq(&input.location),
+            actions::expires_at.eq(input.expires_at),
+            actions::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    diesel::delete(scripts::table.filter(scripts::action_id.eq(id))).execute(conn)?;
+    for s in &input.scripts {
+        diesel::insert_into(scripts::table)
+            .values((
+                scripts::action_id.eq(id),
+                scripts::lang.eq(&s.lang),
+                scripts::body.eq(&s.body),
+            ))
+            .execute(conn)?;
+    }
+    diesel::delete(action_tags::table.filter(action_tags::action_id.eq(id))).execute(conn)?;
+    let mut tags = input.tags.clone();
+    tags.sort();
+    tags.dedup();
+    for t in &tags {
+        diesel::insert_into(action_tags::table)
+            .values((action_tags::action_id.eq(id), action_tags::tag.eq(t)))
+            .execute(conn)?;
+    }
+    diesel::delete(action_links::table.filter(action_links::action_id.eq(id))).execute(conn)?;
+    for (i, l) in input.links.iter().enumerate() {
+        diesel::insert_into(action_links::table)
+            .values((
+                action_links::action_id.eq(id),
+                action_links::kind.eq(&l.kind),
+                action_links::title.eq(&l.title),
+                action_links::url.eq(&l.url),
+                action_links::position.eq(i as i32),
+            ))
+            .execute(conn)?;
+    }
+    diesel::delete(action_targets::table.filter(action_targets::action_id.eq(id))).execute(conn)?;
+    for (i, t) in input.targets.iter().enumerate() {
+        diesel::insert_into(action_targets::table)
+            .values((
+                action_targets::action_id.eq(id),
+                action_targets::kind.eq(t.kind.as_str()),
+                action_targets::contact_id.eq(t.contact_id),
+                action_targets::note.eq(&t.note),
+                action_targets::position.eq(i as i32),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Saves new field values. Editing a published (or expired) action records which fields
+/// changed, old and new, in the change log; editing a draft writes none.
+pub fn update(conn: &mut DbConn, id: i32, input: &ActionInput, actor: &Actor) -> Result<Action> {
+    let current = by_id(conn, id)?;
+    campaign_exists(conn, input.campaign_id)?;
+    let before = snapshot(conn, id)?;
+    write_fields(conn, id, input, actor.at)?;
+    let after = snapshot(conn, id)?;
+    let fields = changes::diff(&before, &after, &[]);
+    if fields.is_empty() {
+        // Nothing changed: keep the old updated_at.
+        diesel::update(actions::table.find(id))
+            .set(actions::updated_at.eq(current.updated_at))
+            .execute(conn)?;
+        return Ok(current);
+    }
+    changes::record_revision(conn, "action", id, &after, actor)?;
+    changes::audit(
+        conn,
+        actor,
+        "edit",
+        "action",
+        Some(id),
+        &json!({"fields": fields}),
+    )?;
+    if Status::parse(&current.status).is_ok_and(Status::is_public) {
+        changes::append(
+            conn,
+            NewChange {
+                campaign_id: input.campaign_id,
+                action_id: Some(id),
+                update_id: None,
+                kind: ChangeKind::ActionChanged,
+                summary: describe_fields(&fields),
+                fields,
+            },
+            actor,
+        )?;
+    }
+    by_id(conn, id)
+}
+
+/// Records, for every published action that targets this contact, that its numbers or
+/// details changed (a contact edit reaches subscribers through the actions that use it).
+pub fn contact_changed(
+    conn: &mut DbConn,
+    contact_id: i32,
+    fields: &[FieldChange],
+    actor: &Actor,
+) -> Result<usize> {
+    if fields.is_empty() {
+        return Ok(0);
+    }
+    let affected: Vec<Action> = actions::table
+        .inner_join(action_targets::table)
+        .filter(action_targets::contact_id.eq(contact_id))
+        .filter(actions::status.eq(Status::Published.as_str()))
+        .select(Action::as_select())
+        .distinct()
+        .load(conn)?;
+    let prefixed: Vec<FieldChange> = fields
+        .iter()
+        .map(|f| FieldChange {
+            field: format!("contact.{}", f.field),
+            old: f.old.clone(),
+            new: f.new.clone(),
+        })
+        .collect();
+    for a in &affected {
+        changes::append(
+            conn,
+            NewChange {
+                campaign_id: a.campaign_id,
+                action_id: Some(a.id),
+                update_id: None,
+                kind: ChangeKind::ActionChanged,
+                summary: describe_fields(&prefixed),
+                fields: prefixed.clone(),
+            },
+            actor,
+        )?;
+    }
+    Ok(affected.len())
+}
+
+/// A short human account of what changed: "new phone number, new deadline".
+pub fn describe_fields(fields: &[FieldChange]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for f in fields {
+        let s = match f.field.as_str() {
+            "contact.phones" => "new phone number".into(),
+            "expires_at" => match f.new.as_str() {
+                Some(t) => format!("new deadline: {}", t.replace('T', " ")),
+                None => "deadline removed".into(),
+            },
+            "starts_at" | "ends_at" => "new event time".into(),
+            "location" => "new location".into(),
+            "scripts" => "new script".into(),
+            "title" => "new title".into(),
+            "url" => "new link".into(),
+            "links" => "new links or sources".into(),
+            "targets" => "new people to contact".into(),
+            "developing" if f.new == Value::Bool(true) => "marked developing".into(),
+            "developing" => "no longer developing".into(),
+            other => format!(
+                "{} revised",
+                other.trim_start_matches("contact.").replace('_', " ")
+            ),
+        };
+        if !parts.contains(&s) {
+            parts.push(s);
+        }
+    }
+    parts.join(", ")
+}
+
+/// Publishes, expires or reopens an action, recording the change.
+pub fn transition(conn: &mut DbConn, id: i32, t: Transition, actor: &Actor) -> Result<Action> {
+    let current = by_id(conn, id)?;
+    let from = Status::parse(&current.status).map_err(|e| Error::invalid("status", e.0))?;
+    let to = from.apply(t).map_err(|e| Error::Conflict {
+        field: "status".into(),
+        message: e.0,
+    })?;
+    diesel::update(actions::table.find(id))
+        .set((
+            actions::status.eq(to.as_str()),
+            actions::updated_at.eq(actor.at),
+        ))
+        .execute(conn)?;
+    let mut action = by_id(conn, id)?;
+    match t {
+        Transition::Publish | Transition::Reopen => {
+            let published_at = if t == Transition::Publish || action.published_at.is_none() {
+                Some(actor.at)
+            } else {
+                action.published_at
+            };
+            diesel::update(actions::table.find(id))
+                .set((
+                    actions::published_at.eq(published_at),
+                    actions::expired_at.eq(None::<NaiveDateTime>),
+                ))
+                .execute(conn)?;
+        }
+        Transition::Expire => {
+            diesel::update(actions::table.find(id))
+                .set(actions::expired_at.eq(Some(actor.at)))
+                .execute(conn)?;
+        }
+    }
+    action = by_id(conn, id)?;
+    let (kind, summary) = match t {
+        Transition::Publish => (
+            ChangeKind::ActionPublished,
+            format!("New action: {}", action.title),
+        ),
+        Transition::Expire => (ChangeKind::ActionExpired, format!("Over: {}", action.title)),
+        Transition::Reopen => (
+            ChangeKind::ActionReopened,
+            format!("Reopened: {}", action.title),
+        ),
+    };
+    let fields = vec![FieldChange {
+        field: "status".into(),
+        old: json!(from.as_str()),
+        new: json!(to.as_str()),
+    }];
+    let snap = snapshot(conn, id)?;
+    changes::record_revision(conn, "action", id, &snap, actor)?;
+    changes::audit(
+        conn,
+        actor,
+        t.as_str(),
+        "action",
+        Some(id),
+        &json!({"fields": fields}),
+    )?;
+    changes::append(
+        conn,
+        NewChange {
+            campaign_id: action.campaign_id,
+            action_id: Some(id),
+            update_id: None,
+            kind,
+            summary,
+            fields,
+        },
+        actor,
+    )?;
+    Ok(action)
+}
+
+/// Moves an action to a new place in its campaign's order (0 = first).
+pub fn reorder(conn: &mut DbConn, id: i32, new_index: usize, actor: &Actor) -> Result<()> {
+    let action = by_id(conn, id)?;
+    let mut ids: Vec<i32> = actions::table
+        .filter(actions::campaign_id.eq(action.campaign_id))
+        .order((actions::position.asc(), actions::id.asc()))
+        .select(actions::id)
+        .load(conn)?;
+    ids.retain(|&x| x != id);
+    ids.insert(new_index.min(ids.len()), id);
+    for (i, aid) in ids.iter().enumerate() {
+        diesel::update(actions::table.find(aid))
+            .set(actions::position.eq(i as i32))
+            .execute(conn)?;
+    }
+    changes::audit(
+        conn,
+        actor,
+        "reorder",
+        "action",
+        Some(id),
+        &json!({"position": new_index}),
+    )?;
+    super::settings::bump_content_version(conn)?;
+    Ok(())
+}
+
+/// Expires every published action whose expiry time has passed, exactly as a manual
+/// expiry would be recorded. Returns the slugs expired.
+pub fn expire_due(conn: &mut DbConn, now: NaiveDateTime) -> Result<Vec<String>> {
+    let due: Vec<(i32, String)> = actions::table
+        .filter(actions::status.eq(Status::Published.as_str()))
+        .filter(actions::expires_at.le(now))
+        .select((actions::id, actions::slug))
+        .load(conn)?;
+    let actor = Actor {
+        organizer_id: None,
+        name: "system (expiry time reached)".into(),
+        at: now,
+    };
+    for (id, _) in &due {
+        transition(conn, *id, Transition::Expire, &actor)?;
+    }
+    Ok(due.into_iter().map(|(_, s)| s).collect())
+}
+
+/// The canonical JSON of an action and everything attached to it: what revisions store
+/// and what edits are compared on.
+pub fn snapshot(conn: &mut DbConn, id: i32) -> Result<Value> {
+    let action = by_id(conn, id)?;
+    let d = detail(conn, action)?;
+    let a = &d.action;
+    let ts = |t: Option<NaiveDateTime>| t.map(|t| t.and_utc().to_rfc3339());
+    Ok(json!({
+        "campaign": d.campaign_slug,
+        "kind": a.kind, "title": a.title, "summary": a.summary, "body": a.body,
+        "url": a.url, "developing": a.developing, "location": a.location,
+        "starts_at": ts(a.starts_at), "ends_at": ts(a.ends_at), "expires_at": ts(a.expires_at),
+        "scripts": d.scripts.iter().map(|s| (s.lang.clone(), json!(s.body))).collect::<serde_json::Map<_, _>>(),
+        "tags": d.tags,
+        "links": d.links.iter().map(|l| json!({"kind": l.kind, "title": l.title, "url": l.url})).collect::<Vec<_>>(),
+        "targets": d.targets.iter().map(|t| json!({"kind": t.kind, "note": t.note,
+            "contact": t.contact.as_ref().map(|c| c.slug.clone())})).collect::<Vec<_>>(),
+    }))
+}
+
+/// The action with this slug, if any.
+pub fn find(conn: &mut DbConn, slug: &str) -> Result<Option<Action>> {
+    Ok(actions::table
+        .filter(actions::slug.eq(slug))
+        .select(Action::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The action with this slug, or `NotFound`.
+pub fn by_slug(conn: &mut DbConn, slug: &str) -> Result<Action> {
+    find(conn, slug)?.ok_or(Error::NotFound("action"))
+}
+
+/// The action with this id, or `NotFound`.
+pub fn by_id(conn: &mut DbConn, id: i32) -> Result<Action> {
+    actions::table
+        .find(id)
+        .select(Action::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(Error::NotFound("action"))
+}
+
+/// Actions matching the filter, in campaign order.
+pub fn list(conn: &mut DbConn, f: &ActionFilter) -> Result<Vec<Action>> {
+    let mut q = actions::table
+        .order((
+            actions::campaign_id.asc(),
+            actions::position.asc(),
+            actions::id.asc(),
+        ))
+        .select(Action::as_select())
+        .into_boxed();
+    if let Some(c) = f.campaign_id {
+        q = q.filter(actions::campaign_id.eq(c));
+    }
+    if let Some(s) = f.status {
+        q = q.filter(actions::status.eq(s.as_str()));
+    }
+    if let Some(k) = f.kind {
+        q = q.filter(actions::kind.eq(k.as_str()));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// Joins one action with its campaign, scripts, tags, links and targets.
+pub fn detail(conn: &mut DbConn, action: Action) -> Result<ActionDetail> {
+    Ok(details(conn, vec![action])?.remove(0))
+}
+
+/// Joins many actions with their parts in a fixed number of queries.
+pub fn details(conn: &mut DbConn, list: Vec<Action>) -> Result<Vec<ActionDetail>> {
+    let ids: Vec<i32> = list.iter().map(|a| a.id).collect();
+    let camp: HashMap<i32, (String, String)> = campaigns::table
+        .filter(campaigns::id.eq_any(list.iter().map(|a| a.campaign_id).collect::<Vec<_>>()))
+        .select((campaigns::id, campaigns::slug, campaigns::title))
+        .load::<(i32, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, s, t)| (id, (s, t)))
+        .collect();
+    let all_scripts: Vec<Script> = scripts::table
+        .filter(scripts::action_id.eq_any(&ids))
+        .order((scripts::action_id, scripts::lang))
+        .select(Script::as_select())
+        .load(conn)?;
+    let all_tags: Vec<(i32, String)> = action_tags::table
+        .filter(action_tags::action_id.eq_any(&ids))
+        .order((action_tags::action_id, action_tags::tag))
+        .select((action_tags::action_id, action_tags::tag))
+        .load(conn)?;
+    let all_links: Vec<Link> = action_links::table
+        .filter(action_links::action_id.eq_any(&ids))
+        .order((action_links::action_id, action_links::position))
+        .select(Link::as_select())
+        .load(conn)?;
+    let all_targets: Vec<Target> = action_targets::table
+        .filter(action_targets::action_id.eq_any(&ids))
+        .order((action_targets::action_id, action_targets::position))
+        .select(Target::as_select())
+        .load(conn)?;
+    let contact_ids: Vec<i32> = all_targets.iter().filter_map(|t| t.contact_id).collect();
+    let found = contacts::by_ids(conn, &contact_ids)?;
+    let views: HashMap<i32, ContactView> = found
+        .iter()
+        .map(|c| c.id)
+        .zip(contacts::views(conn, &found)?)
+        .collect();
+    Ok(list
+        .into_iter()
+        .map(|a| {
+            let (campaign_slug, campaign_title) =
+                camp.get(&a.campaign_id).cloned().unwrap_or_default();
+            ActionDetail {
+                scripts: all_scripts
+                    .iter()
+                    .filter(|s| s.action_id == a.id)
+                    .cloned()
+                    .collect(),
+                tags: all_tags
+                    .iter()
+                    .filter(|t| t.0 == a.id)
+                    .map(|t| t.1.clone())
+                    .collect(),
+                links: all_links
+                    .iter()
+                    .filter(|l| l.action_id == a.id)
+                    .cloned()
+                    .collect(),
+                targets: all_targets
+                    .iter()
+                    .filter(|t| t.action_id == a.id)
+                    .map(|t| TargetView {
+                        kind: t.kind.clone(),
+                        note: t.note.clone(),
+                        contact: t.contact_id.and_then(|c| views.get(&c).cloned()),
+                    })
+                    .collect(),
+                campaign_slug,
+                campaign_title,
+                action: a,
+            }
+        })
+        .collect())
+}

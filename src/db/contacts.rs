@@ -1,0 +1,513 @@
+//! Contacts (people and offices to call), their phone numbers and district offices, and
+//! the hotline directory.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+
+use super::changes;
+use super::schema::{contact_offices, contacts, hotlines, phones};
+use super::{settings, Actor, DbConn, Error, Result};
+use crate::domain::{ContactKind, PhoneKind, PhoneNumber, Slug};
+
+/// A contact row: a senator, representative, agency, international body or organisation.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[diesel(table_name = contacts)]
+pub struct Contact {
+    pub id: i32,
+    pub slug: String,
+    pub kind: String,
+    pub name: String,
+    pub role: String,
+    pub organisation: String,
+    pub state: Option<String>,
+    pub district: Option<i32>,
+    pub party: Option<String>,
+    pub email: Option<String>,
+    pub contact_form_url: Option<String>,
+    pub website_url: Option<String>,
+    pub address: String,
+    pub bioguide_id: Option<String>,
+    pub created_at: chrono::NaiveDateTime,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+/// A stored phone number of a contact or a hotline.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[diesel(table_name = phones)]
+pub struct Phone {
+    pub id: i32,
+    pub contact_id: Option<i32>,
+    pub hotline_id: Option<i32>,
+    pub e164: String,
+    pub vanity: Option<String>,
+    pub kind: String,
+    pub note: String,
+    pub position: i32,
+}
+
+/// A phone number as pages, the API and emails show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PhoneView {
+    /// `+18663472423`
+    pub e164: String,
+    /// `+1 866-347-2423`
+    pub display: String,
+    /// `(866) 347-2423`
+    pub national: String,
+    /// `1-866-DHS-2-ICE`, where the number was given in letters.
+    pub vanity: Option<String>,
+    pub kind: String,
+    pub kind_label: String,
+    pub note: String,
+    /// Toll-free numbers may be unreachable from abroad.
+    pub toll_free: bool,
+    /// `tel:+18663472423`
+    pub tel: String,
+}
+
+impl Phone {
+    /// The number ready to show, with its dialable forms.
+    pub fn view(&self) -> PhoneView {
+        let kind_label = PhoneKind::parse(&self.kind)
+            .map(|k| k.label().to_string())
+            .unwrap_or_else(|_| self.kind.clone());
+        match PhoneNumber::from_stored(&self.e164, self.vanity.as_deref()) {
+            Ok(p) => PhoneView {
+                e164: p.e164().to_string(),
+                display: p.display(),
+                national: p.national(),
+                vanity: p.vanity().map(str::to_string),
+                kind: self.kind.clone(),
+                kind_label,
+                note: self.note.clone(),
+                toll_free: p.is_toll_free(),
+                tel: p.tel_uri(),
+            },
+            // Stored numbers were parsed on the way in; show a damaged one as it is.
+            Err(_) => PhoneView {
+                e164: self.e164.clone(),
+                display: self.e164.clone(),
+                national: self.e164.clone(),
+                vanity: self.vanity.clone(),
+                kind: self.kind.clone(),
+                kind_label,
+                note: self.note.clone(),
+                toll_free: false,
+                tel: format!("tel:{}", self.e164),
+            },
+        }
+    }
+}
+
+/// A phone number to store.
+#[derive(Debug, Clone)]
+pub struct PhoneInput {
+    pub number: PhoneNumber,
+    pub kind: PhoneKind,
+    pub note: String,
+}
+
+/// The editable fields of a contact, already validated.
+#[derive(Debug, Clone)]
+pub struct ContactInput {
+    pub slug: Slug,
+    pub kind: ContactKind,
+    pub name: String,
+    pub role: String,
+    pub organisation: String,
+    pub state: Option<String>,
+    pub district: Option<i32>,
+    pub party: Option<String>,
+    pub email: Option<String>,
+    pub contact_form_url: Option<String>,
+    pub website_url: Option<String>,
+    pub address: String,
+    pub bioguide_id: Option<String>,
+    pub phones: Vec<PhoneInput>,
+}
+
+/// A contact with its numbers, ready to show.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContactView {
+    pub slug: String,
+    pub kind: String,
+    pub name: String,
+    pub role: String,
+    pub organisation: String,
+    pub state: Option<String>,
+    pub district: Option<i32>,
+    pub party: Option<String>,
+    pub email: Option<String>,
+    pub contact_form_url: Option<String>,
+    pub website_url: Option<String>,
+    pub address: String,
+    pub phones: Vec<PhoneView>,
+    /// A number that is not toll-free, for callers abroad, where one is known.
+    pub direct_phone: Option<PhoneView>,
+    pub has_toll_free: bool,
+}
+
+impl ContactView {
+    /// Joins a contact and its numbers.
+    pub fn new(c: &Contact, phones: &[Phone]) -> ContactView {
+        let phones: Vec<PhoneView> = phones.iter().map(Phone::view).collect();
+        let has_toll_free = phones.iter().any(|p| p.toll_free);
+        let direct_phone = phones
+            .iter()
+            .find(|p| !p.toll_free && p.kind != "fax")
+            .cloned();
+        ContactView {
+            slug: c.slug.clone(),
+            kind: c.kind.clone(),
+            name: c.name.clone(),
+            role: c.role.clone(),
+            organisation: c.organisation.clone(),
+            state: c.state.clone(),
+            district: c.district,
+            party: c.party.clone(),
+            email: c.email.clone(),
+            contact_form_url: c.contact_form_url.clone(),
+            website_url: c.website_url.clone(),
+            address: c.address.clone(),
+            phones,
+            direct_phone,
+            has_toll_free,
+        }
+    }
+}
+
+fn contact_snapshot(c: &Contact, phones: &[Phone]) -> serde_json::Value {
+    json!({
+        "kind": c.kind, "name": c.name, "role": c.role, "organisation": c.organisation,
+        "state": c.state, "district": c.district, "party": c.party, "email": c.email,
+        "contact_form_url": c.contact_form_url, "website_url": c.website_url,
+        "address": c.address,
+        "phones": phones.iter().map(|p| json!({"e164": p.e164, "vanity": p.vanity,
+            "kind": p.kind, "note": p.note})).collect::<Vec<_>>(),
+    })
+}
+
+fn replace_phones(
+    conn: &mut DbConn,
+    contact_id: Option<i32>,
+    hotline_id: Option<i32>,
+    list: &[PhoneInput],
+) -> Result<()> {
+    match (contact_id, hotline_id) {
+        (Some(c), _) => {
+            diesel::delete(phones::table.filter(phones::contact_id.eq(c))).execute(conn)?
+        }
+        (_, Some(h)) => {
+            diesel::delete(phones::table.filter(phones::hotline_id.eq(h))).execute(conn)?
+        }
+        _ => 0,
+    };
+    for (i, p) in list.iter().enumerate() {
+        diesel::insert_into(phones::table)
+            .values((
+                phones::contact_id.eq(contact_id),
+                phones::hotline_id.eq(hotline_id),
+                phones::e164.eq(p.number.e164()),
+                phones::vanity.eq(p.number.vanity()),
+                phones::kind.eq(p.kind.as_str()),
+                phones::note.eq(&p.note),
+                phones::position.eq(i as i32),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Creates the contact, or brings the one with the same slug up to date; returns it and
+/// the changed fields (empty when nothing changed).
+pub fn upsert(
+    conn: &mut DbConn,
+    input: &ContactInput,
+    actor: &Actor,
+) -> Result<(Contact, Vec<changes::FieldChange>)> {
+    let existing = find(conn, input.slug.as_str())?;
+    let values = (
+        contacts::kind.eq(input.kind.as_str()),
+        contacts::name.eq(&input.name),
+        contacts::role.eq(&input.role),
+        contacts::organisation.eq(&input.organisation),
+        contacts::state.eq(&input.state),
+        contacts::district.eq(input.district),
+        contacts::party.eq(&input.party),
+        contacts::email.eq(&input.email),
+        contacts::contact_form_url.eq(&input.contact_form_url),
+        contacts::website_url.eq(&input.website_url),
+        contacts::address.eq(&input.address),
+        contacts::bioguide_id.eq(&input.bioguide_id),
+        contacts::updated_at.eq(actor.at),
+    );
+    let (before, contact) = match existing {
+        Some(old) => {
+            let before = contact_snapshot(
+                &old,
+                &phones_of(conn, &[old.id])?
+                    .remove(&old.id)
+                    .unwrap_or_default(),
+            );
+            diesel::update(contacts::table.find(old.id))
+                .set(values)
+                .execute(conn)?;
+            (Some(before), by_id(conn, old.id)?)
+        }
+        None => {
+            let id: i32 = diesel::insert_into(contacts::table)
+                .values((
+                    values,
+                    contacts::slug.eq(input.slug.as_str()),
+                    contacts::created_at.eq(actor.at),
+                ))
+                .returning(contacts::id)
+                .get_result(conn)?;
+            (None, by_id(conn, id)?)
+        }
+    };
+    replace_phones(conn, Some(contact.id), None, &input.phones)?;
+    let phones = phones_of(conn, &[contact.id])?
+        .remove(&contact.id)
+        .unwrap_or_default();
+    let after = contact_snapshot(&contact, &phones);
+    let fields = changes::diff(before.as_ref().unwrap_or(&json!({})), &after, &[]);
+    if !fields.is_empty() {
+        changes::record_revision(conn, "contact", contact.id, &after, actor)?;
+        let verb = if before.is_some() { "edit" } else { "create" };
+        changes::audit(
+            conn,
+            actor,
+            verb,
+            "contact",
+            Some(contact.id),
+            &json!({"fields": fields}),
+        )?;
+        settings::bump_content_version(conn)?;
+    }
+    Ok((contact, if before.is_some() { fields } else { Vec::new() }))
+}
+
+/// The contact with this slug, if any.
+pub fn find(conn: &mut DbConn, slug: &str) -> Result<Option<Contact>> {
+    Ok(contacts::table
+        .filter(contacts::slug.eq(slug))
+        .select(Contact::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The contact with this slug, or `NotFound`.
+pub fn by_slug(conn: &mut DbConn, slug: &str) -> Result<Contact> {
+    find(conn, slug)?.ok_or(Error::NotFound("contact"))
+}
+
+/// The contact with this id, or `NotFound`.
+pub fn by_id(conn: &mut DbConn, id: i32) -> Result<Contact> {
+    contacts::table
+        .find(id)
+        .select(Contact::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(Error::NotFound("contact"))
+}
+
+/// Contacts by id.
+pub fn by_ids(conn: &mut DbConn, ids: &[i32]) -> Result<Vec<Contact>> {
+    Ok(contacts::table
+        .filter(contacts::id.eq_any(ids))
+        .select(Contact::as_select())
+        .load(conn)?)
+}
+
+/// Every contact except legislators, who are many and found by ZIP, in name order.
+pub fn list_directory(conn: &mut DbConn) -> Result<Vec<ContactView>> {
+    let list: Vec<Contact> = contacts::table
+        .filter(contacts::kind.ne_all(["senator", "representative"]))
+        .order(contacts::name.asc())
+        .select(Contact::as_select())
+        .load(conn)?;
+    views(conn, &list)
+}
+
+/// Contacts joined with their numbers, in the given order.
+pub fn views(conn: &mut DbConn, list: &[Contact]) -> Result<Vec<ContactView>> {
+    let ids: Vec<i32> = list.iter().map(|c| c.id).collect();
+    let mut phones = phones_of(conn, &ids)?;
+    Ok(list
+        .iter()
+        .map(|c| ContactView::new(c, &phones.remove(&c.id).unwrap_or_default()))
+        .collect())
+}
+
+/// The numbers of these contacts, by contact id, in their order.
+pub fn phones_of(conn: &mut DbConn, contact_ids: &[i32]) -> Result<HashMap<i32, Vec<Phone>>> {
+    let rows: Vec<Phone> = phones::table
+        .filter(phones::contact_id.eq_any(contact_ids))
+        .order((phones::contact_id.asc(), phones::position.asc()))
+        .select(Phone::as_select())
+        .load(conn)?;
+    let mut map: HashMap<i32, Vec<Phone>> = HashMap::new();
+    for p in rows {
+        map.entry(p.contact_id.unwrap_or_default())
+            .or_default()
+            .push(p);
+    }
+    Ok(map)
+}
+
+/// A district office of a legislator.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = contact_offices)]
+pub struct Office {
+    pub id: i32,
+    pub contact_id: i32,
+    pub external_id: Option<String>,
+    pub address: String,
+    pub city: String,
+    pub state: String,
+    pub zip: String,
+    pub phone_e164: Option<String>,
+    pub fax_e164: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+/// A hotline row.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[diesel(table_name = hotlines)]
+pub struct Hotline {
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub hours: String,
+    pub languages: String,
+    pub audience: String,
+    pub url: Option<String>,
+    pub position: i32,
+    pub created_at: chrono::NaiveDateTime,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+/// The editable fields of a hotline, already validated.
+#[derive(Debug, Clone)]
+pub struct HotlineInput {
+    pub slug: Slug,
+    pub name: String,
+    pub description: String,
+    pub hours: String,
+    pub languages: String,
+    pub audience: String,
+    pub url: Option<String>,
+    pub phones: Vec<PhoneInput>,
+}
+
+/// A hotline with its numbers, ready to show.
+#[derive(Debug, Clone, Serialize)]
+pub struct HotlineView {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub hours: String,
+    pub languages: String,
+    pub audience: String,
+    pub url: Option<String>,
+    pub phones: Vec<PhoneView>,
+}
+
+/// Creates the hotline, or brings the one with the same slug up to date.
+pub fn upsert_hotline(conn: &mut DbConn, input: &HotlineInput, actor: &Actor) -> Result<Hotline> {
+    let existing: Option<Hotline> = hotlines::table
+        .filter(hotlines::slug.eq(input.slug.as_str()))
+        .select(Hotline::as_select())
+        .first(conn)
+        .optional()?;
+    let values = (
+        hotlines::name.eq(&input.name),
+        hotlines::description.eq(&input.description),
+        hotlines::hours.eq(&input.hours),
+        hotlines::languages.eq(&input.languages),
+        hotlines::audience.eq(&input.audience),
+        hotlines::url.eq(&input.url),
+        hotlines::updated_at.eq(actor.at),
+    );
+    let hotline_id: i32 = match &existing {
+        Some(h) => {
+            diesel::update(hotlines::table.find(h.id))
+                .set(values)
+                .execute(conn)?;
+            h.id
+        }
+        None => {
+            let position: i32 = hotlines::table
+                .select(diesel::dsl::max(hotlines::position))
+                .first::<Option<i32>>(conn)?
+                .map_or(0, |p| p + 1);
+            diesel::insert_into(hotlines::table)
+                .values((
+                    values,
+                    hotlines::slug.eq(input.slug.as_str()),
+                    hotlines::position.eq(position),
+                    hotlines::created_at.eq(actor.at),
+                ))
+                .returning(hotlines::id)
+                .get_result(conn)?
+        }
+    };
+    let hotline: Hotline = hotlines::table
+        .find(hotline_id)
+        .select(Hotline::as_select())
+        .first(conn)?;
+    replace_phones(conn, None, Some(hotline.id), &input.phones)?;
+    let snap = json!({"name": hotline.name, "description": hotline.description,
+        "hours": hotline.hours, "languages": hotline.languages, "audience": hotline.audience,
+        "url": hotline.url,
+        "phones": input.phones.iter().map(|p| p.number.e164()).collect::<Vec<_>>()});
+    changes::record_revision(conn, "hotline", hotline.id, &snap, actor)?;
+    let verb = if existing.is_some() { "edit" } else { "create" };
+    changes::audit(
+        conn,
+        actor,
+        verb,
+        "hotline",
+        Some(hotline.id),
+        &json!({"after": snap}),
+    )?;
+    settings::bump_content_version(conn)?;
+    Ok(hotline)
+}
+
+/// The hotline directory in display order.
+pub fn list_hotlines(conn: &mut DbConn) -> Result<Vec<HotlineView>> {
+    let list: Vec<Hotline> = hotlines::table
+        .order((hotlines::position.asc(), hotlines::id.asc()))
+        .select(Hotline::as_select())
+        .load(conn)?;
+    let ids: Vec<i32> = list.iter().map(|h| h.id).collect();
+    let rows: Vec<Phone> = phones::table
+        .filter(phones::hotline_id.eq_any(&ids))
+        .order(phones::position.asc())
+        .select(Phone::as_select())
+        .load(conn)?;
+    Ok(list
+        .into_iter()
+        .map(|h| HotlineView {
+            phones: rows
+                .iter()
+                .filter(|p| p.hotline_id == Some(h.id))
+                .map(Phone::view)
+                .collect(),
+            slug: h.slug,
+            name: h.name,
+            description: h.description,
+            hours: h.hours,
+            languages: h.languages,
+            audience: h.audience,
+            url: h.url,
+        })
+        .collect())
+}

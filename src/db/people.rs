@@ -1,0 +1,72 @@
+//! Organizers and their API tokens.
+
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+
+use super::changes;
+use super::schema::organizers;
+use super::{Actor, DbConn, Error, Result};
+use crate::domain::EmailAddress;
+
+/// An organizer account.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[diesel(table_name = organizers)]
+pub struct Organizer {
+    pub id: i32,
+    pub email: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub active: bool,
+    pub created_at: chrono::NaiveDateTime,
+    pub last_login_at: Option<chrono::NaiveDateTime>,
+}
+
+/// Creates an organizer from an already hashed password; a known email is a conflict.
+pub fn create_organizer(
+    conn: &mut DbConn,
+    email: &EmailAddress,
+    password_hash: &str,
+    is_admin: bool,
+    actor: &Actor,
+) -> Result<Organizer> {
+    if find_organizer(conn, email.as_str())?.is_some() {
+        return Err(Error::Conflict {
+            field: "email".into(),
+            message: "an organizer with this email already exists".into(),
+        });
+    }
+    let id: i32 = diesel::insert_into(organizers::table)
+        .values((
+            organizers::email.eq(email.as_str().to_lowercase()),
+            organizers::password_hash.eq(password_hash),
+            organizers::is_admin.eq(is_admin),
+            organizers::active.eq(true),
+            organizers::created_at.eq(actor.at),
+        ))
+        .returning(organizers::id)
+        .get_result(conn)?;
+    let o: Organizer = organizers::table
+        .find(id)
+        .select(Organizer::as_select())
+        .first(conn)?;
+    changes::audit(
+        conn,
+        actor,
+        "create",
+        "organizer",
+        Some(o.id),
+        &json!({"email": o.email, "admin": o.is_admin}),
+    )?;
+    Ok(o)
+}
+
+/// The organizer with this email (compared case-insensitively), if any.
+pub fn find_organizer(conn: &mut DbConn, email: &str) -> Result<Option<Organizer>> {
+    Ok(organizers::table
+        .filter(organizers::email.eq(email.to_lowercase()))
+        .select(Organizer::as_select())
+        .first(conn)
+        .optional()?)
+}

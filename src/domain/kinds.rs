@@ -1,0 +1,247 @@
+//! Closed sets of kinds stored as short snake_case strings.
+
+use super::InvalidInput;
+
+/// Declares a string-backed enum with `as_str`, `parse`, `ALL`, `label`,
+/// `Display`, `FromStr` and snake_case serde serialisation.
+macro_rules! string_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident => ($text:literal, $label:literal), )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+        }
+
+        impl $name {
+            /// Every value, in display order.
+            pub const ALL: &'static [Self] = &[ $( Self::$variant, )+ ];
+
+            /// The stored form, e.g. as used in URLs, forms and the database.
+            pub fn as_str(&self) -> &'static str {
+                match self {
+                    $( Self::$variant => $text, )+
+                }
+            }
+
+            /// A label for people.
+            pub fn label(&self) -> &'static str {
+                match self {
+                    $( Self::$variant => $label, )+
+                }
+            }
+
+            /// Parses the stored form (surrounding whitespace and ASCII case are ignored).
+            pub fn parse(s: &str) -> Result<Self, InvalidInput> {
+                let s = s.trim();
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str().eq_ignore_ascii_case(s))
+                    .ok_or_else(|| {
+                        let allowed: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                        InvalidInput(format!("must be one of: {}", allowed.join(", ")))
+                    })
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = InvalidInput;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+    };
+}
+pub(crate) use string_enum;
+
+string_enum! {
+    /// What a call to action asks people to do.
+    pub enum ActionKind {
+        /// Make a phone call.
+        Call => ("call", "Call"),
+        /// Send an email.
+        Email => ("email", "Email"),
+        /// Sign a petition.
+        Petition => ("petition", "Sign a petition"),
+        /// Write a letter.
+        Letter => ("letter", "Write a letter"),
+        /// Attend an event.
+        Event => ("event", "Event"),
+        /// Give money.
+        Donate => ("donate", "Donate"),
+        /// Read something.
+        Read => ("read", "Read"),
+        /// Anything else.
+        Other => ("other", "Other"),
+    }
+}
+
+string_enum! {
+    /// Who or what a contact is.
+    pub enum ContactKind {
+        /// A US senator.
+        Senator => ("senator", "Senator"),
+        /// A US representative.
+        Representative => ("representative", "Representative"),
+        /// A government agency.
+        Agency => ("agency", "Agency"),
+        /// An international body.
+        International => ("international", "International"),
+        /// A non-governmental organisation.
+        Organisation => ("organisation", "Organisation"),
+        /// An individual.
+        Person => ("person", "Person"),
+    }
+}
+
+string_enum! {
+    /// What a contact's phone line is for.
+    pub enum PhoneKind {
+        /// The main number.
+        Main => ("main", "Main"),
+        /// A toll-free number.
+        TollFree => ("toll_free", "Toll-free"),
+        /// A district or local office.
+        DistrictOffice => ("district_office", "District office"),
+        /// A fax line.
+        Fax => ("fax", "Fax"),
+        /// A direct line to a person.
+        Direct => ("direct", "Direct line"),
+    }
+}
+
+string_enum! {
+    /// Whom an action is aimed at.
+    pub enum TargetKind {
+        /// One specific, named contact.
+        Contact => ("contact", "A named contact"),
+        /// The visitor's own senators, looked up by location.
+        VisitorSenators => ("visitor_senators", "The visitor's senators"),
+        /// The visitor's own representative, looked up by location.
+        VisitorRepresentative => ("visitor_representative", "The visitor's representative"),
+    }
+}
+
+string_enum! {
+    /// How often a subscriber hears about new actions; the default is immediately.
+    #[derive(Default)]
+    pub enum Frequency {
+        /// As soon as an action is published.
+        #[default]
+        Immediate => ("immediate", "Immediately"),
+        /// One digest a day.
+        Daily => ("daily", "Daily"),
+        /// One digest a week.
+        Weekly => ("weekly", "Weekly"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::to_string;
+    use super::*;
+
+    #[test]
+    fn action_kind_strings_and_labels() {
+        let expected = [
+            (ActionKind::Call, "call", "Call"),
+            (ActionKind::Email, "email", "Email"),
+            (ActionKind::Petition, "petition", "Sign a petition"),
+            (ActionKind::Letter, "letter", "Write a letter"),
+            (ActionKind::Event, "event", "Event"),
+            (ActionKind::Donate, "donate", "Donate"),
+            (ActionKind::Read, "read", "Read"),
+            (ActionKind::Other, "other", "Other"),
+        ];
+        assert_eq!(ActionKind::ALL.len(), expected.len());
+        for (kind, s, label) in expected {
+            assert_eq!(kind.as_str(), s);
+            assert_eq!(kind.to_string(), s);
+            assert_eq!(kind.label(), label);
+            assert_eq!(ActionKind::parse(s), Ok(kind));
+        }
+    }
+
+    #[test]
+    fn phone_kind_strings_and_labels() {
+        assert_eq!(PhoneKind::TollFree.as_str(), "toll_free");
+        assert_eq!(PhoneKind::TollFree.label(), "Toll-free");
+        assert_eq!(PhoneKind::DistrictOffice.as_str(), "district_office");
+        assert_eq!(PhoneKind::DistrictOffice.label(), "District office");
+        assert_eq!(PhoneKind::Direct.label(), "Direct line");
+        assert_eq!(PhoneKind::parse("fax"), Ok(PhoneKind::Fax));
+    }
+
+    #[test]
+    fn target_kind_strings_and_labels() {
+        assert_eq!(
+            TargetKind::parse("visitor_senators"),
+            Ok(TargetKind::VisitorSenators)
+        );
+        assert_eq!(
+            TargetKind::VisitorRepresentative.as_str(),
+            "visitor_representative"
+        );
+        assert_eq!(
+            TargetKind::VisitorSenators.label(),
+            "The visitor's senators"
+        );
+        assert_eq!(TargetKind::Contact.label(), "A named contact");
+    }
+
+    #[test]
+    fn every_all_round_trips() {
+        for k in ContactKind::ALL {
+            assert_eq!(ContactKind::parse(k.as_str()), Ok(*k));
+        }
+        for k in PhoneKind::ALL {
+            assert_eq!(k.as_str().parse::<PhoneKind>(), Ok(*k));
+        }
+        for k in TargetKind::ALL {
+            assert_eq!(TargetKind::parse(k.as_str()), Ok(*k));
+        }
+        for k in Frequency::ALL {
+            assert_eq!(Frequency::parse(k.as_str()), Ok(*k));
+        }
+        assert_eq!(ContactKind::ALL.len(), 6);
+        assert_eq!(TargetKind::ALL.len(), 3);
+    }
+
+    #[test]
+    fn parse_is_lenient_about_case_and_whitespace() {
+        assert_eq!(ActionKind::parse(" Petition "), Ok(ActionKind::Petition));
+    }
+
+    #[test]
+    fn parse_rejects_unknown_values_listing_allowed_ones() {
+        let err = Frequency::parse("monthly").unwrap_err();
+        assert_eq!(err.0, "must be one of: immediate, daily, weekly");
+        assert!(ActionKind::parse("").is_err());
+        assert!(PhoneKind::parse("toll-free").is_err());
+    }
+
+    #[test]
+    fn frequency_defaults_to_immediate() {
+        assert_eq!(Frequency::default(), Frequency::Immediate);
+    }
+
+    #[test]
+    fn serialises_as_snake_case() {
+        assert_eq!(to_string(&PhoneKind::TollFree), "toll_free");
+        assert_eq!(to_string(&TargetKind::VisitorSenators), "visitor_senators");
+        assert_eq!(to_string(&ActionKind::Petition), "petition");
+    }
+}

@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(actiondesk::cli::main());
+}

@@ -1,0 +1,137 @@
+//! Builds the application: database, migrations, demo on a brand-new database, the HTTP
+//! server on a listener (port 0 in tests), and the background worker.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context as _;
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::db::{self, settings, Db};
+use crate::web::{self as routes, AppState};
+use crate::{demo, worker};
+
+/// How `serve` was asked to run.
+#[derive(Debug, Clone, Copy)]
+pub struct ServeOptions {
+    /// Run the background worker (expiry, digests).
+    pub worker: bool,
+    /// Load the demo campaign into a brand-new database.
+    pub demo: bool,
+}
+
+/// Connects to the database and runs pending migrations, off the async threads.
+pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
+    let url = settings.database_url.clone();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
+        let db = Db::connect(&url, if url.is_postgres() { 10 } else { 8 })
+            .with_context(|| format!("DATABASE_URL {} cannot be used", url.redacted()))?;
+        let ran = db.migrate()?;
+        if ran > 0 {
+            tracing::info!(migrations = ran, "database migrated");
+        }
+        Ok(db)
+    })
+    .await?
+}
+
+/// A running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: Db,
+}
+
+impl Application {
+    /// Opens the database, prepares it, binds the listener and starts the worker.
+    pub async fn build(settings: Settings, opts: ServeOptions) -> anyhow::Result<Application> {
+        let db = open_database(&settings).await?;
+        let fresh = db
+            .run(|conn| {
+                let fresh = settings::get(conn, "initialized")?.is_none();
+                if fresh {
+                    settings::set(conn, "initialized", &db::now().to_string())?;
+                }
+                Ok(fresh)
+            })
+            .await?;
+        if fresh && opts.demo {
+            let loaded = db.run(demo::load).await?;
+            if loaded {
+                tracing::info!(
+                    "new database: loaded the demo campaign (use --no-demo to start empty)"
+                );
+            }
+        }
+        let secret = resolve_secret(&db, &settings).await?;
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("BIND {} cannot be bound", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            settings: settings.clone(),
+            secret,
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(routes::error_pages())
+                .wrap(routes::normalize())
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .configure(routes::routes)
+                .default_service(web::to(routes::public::not_found))
+        })
+        .listen(listener)?
+        .run();
+        if opts.worker {
+            worker::spawn(db.clone(), settings.clone());
+        }
+        tracing::info!(address = %format!("http://{}:{port}", listener_host(&settings.bind)), "serving");
+        Ok(Application { port, server, db })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The database the server uses.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Serves until the process is stopped.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn listener_host(bind: &str) -> &str {
+    bind.rsplit_once(':').map_or(bind, |(h, _)| h)
+}
+
+/// `SECRET_KEY`, or a key generated once and kept in the database, with a warning.
+async fn resolve_secret(db: &Db, settings: &Settings) -> anyhow::Result<Vec<u8>> {
+    if let Some(k) = &settings.secret_key {
+        if k.len() < 32 {
+            anyhow::bail!("SECRET_KEY: must be at least 32 characters");
+        }
+        return Ok(k.as_bytes().to_vec());
+    }
+    let key = db
+        .run(|conn| {
+            db::write_tx(conn, |conn| {
+                if let Some(k) = settings::get(conn, "secret_key")? {
+                    return Ok(k);
+                }
+                let k = crate::security::new_token();
+                settings::set(conn, "secret_key", &k)?;
+                Ok(k)
+            })
+        })
+        .await?;
+    tracing::warn!("SECRET_KEY is not set: using a key generated once and kept in the database");
+    Ok(key.into_bytes())
+}

@@ -1,0 +1,202 @@
+//! The one web error type and its mapping to responses: SPEC's JSON error shape for the
+//! API and for clients that ask for JSON, an HTML page for everyone else.
+
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+
+use crate::db;
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{message}")]
+    Invalid {
+        field: Option<String>,
+        message: String,
+    },
+    #[error("{message}")]
+    Conflict {
+        field: Option<String>,
+        message: String,
+    },
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("too many requests; try again in {retry_after} seconds")]
+    RateLimited { retry_after: u64 },
+    #[error("the database is not answering")]
+    Unavailable,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl WebError {
+    /// A bad value for a named field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> WebError {
+        WebError::Invalid {
+            field: Some(field.to_string()),
+            message: message.into(),
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            WebError::NotFound(_) => "not_found",
+            WebError::Invalid { .. } => "invalid",
+            WebError::Conflict { .. } => "conflict",
+            WebError::Unauthorized(_) => "unauthorized",
+            WebError::Forbidden(_) => "forbidden",
+            WebError::RateLimited { .. } => "rate_limited",
+            WebError::Unavailable => "unavailable",
+            WebError::Internal(_) => "internal",
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        match self {
+            WebError::Invalid { field, .. } | WebError::Conflict { field, .. } => field.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The message shown to people: internal details stay in the log.
+    fn public_message(&self) -> String {
+        match self {
+            WebError::Internal(_) => "Something went wrong on our side. Please try again.".into(),
+            WebError::NotFound(what) => format!("We could not find that {what}."),
+            other => {
+                let m = other.to_string();
+                match other.field() {
+                    Some(f) if !m.starts_with(f) => format!("{f}: {m}"),
+                    _ => m,
+                }
+            }
+        }
+    }
+}
+
+impl From<db::Error> for WebError {
+    fn from(e: db::Error) -> WebError {
+        match e {
+            db::Error::NotFound(what) => WebError::NotFound(what.into()),
+            db::Error::Invalid { field, message } => WebError::Invalid {
+                field: Some(field),
+                message,
+            },
+            db::Error::Conflict { field, message } => WebError::Conflict {
+                field: Some(field),
+                message,
+            },
+            db::Error::Pool(_) | db::Error::Connect { .. } => WebError::Unavailable,
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<tera::Error> for WebError {
+    fn from(e: tera::Error) -> WebError {
+        let mut msg = e.to_string();
+        let mut src = std::error::Error::source(&e);
+        while let Some(s) = src {
+            msg.push_str(": ");
+            msg.push_str(&s.to_string());
+            src = s.source();
+        }
+        WebError::Internal(msg)
+    }
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            WebError::NotFound(_) => StatusCode::NOT_FOUND,
+            WebError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            WebError::Conflict { .. } => StatusCode::CONFLICT,
+            WebError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let WebError::Internal(cause) = self {
+            tracing::error!(%cause, "request failed");
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        if let WebError::RateLimited { retry_after } = self {
+            res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
+        if let WebError::Unauthorized(_) = self {
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        let mut error = json!({"code": self.code(), "message": self.public_message()});
+        if let Some(f) = self.field() {
+            error["field"] = json!(f);
+        }
+        res.json(json!({ "error": error }))
+    }
+}
+
+fn wants_json(req: &actix_web::HttpRequest) -> bool {
+    if req.path().starts_with("/api/") {
+        return true;
+    }
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    accept.contains("application/json") && !accept.contains("text/html")
+}
+
+/// Error middleware: turns any error response for a person's browser into an HTML page
+/// (keeping status and headers such as `Retry-After`), and leaves API answers as JSON.
+pub fn html_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    if wants_json(res.request()) {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    // Pages that render their own HTML (forms with errors) are left as they are.
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let message = match res.response().error() {
+        Some(e) => match e.as_error::<WebError>() {
+            Some(w) => w.public_message(),
+            None => e.to_string(),
+        },
+        None if status == StatusCode::NOT_FOUND => "We could not find that page.".into(),
+        None => status.canonical_reason().unwrap_or("Error").to_string(),
+    };
+    let body = super::render::error_page(status, &message);
+    let (req, res) = res.into_parts();
+    let mut new = HttpResponse::build(status);
+    for (k, v) in res.headers() {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            new.append_header((k.clone(), v.clone()));
+        }
+    }
+    let new = new
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        ))
+        .body(body);
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, new).map_into_right_body::<B>(),
+    ))
+}

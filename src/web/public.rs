@@ -1,0 +1,271 @@
+//! Public pages: what visitors see.
+
+use actix_web::{web, HttpResponse};
+use chrono::{Duration, NaiveDateTime};
+use diesel::connection::SimpleConnection;
+use serde::Serialize;
+use tera::Context;
+
+use super::error::WebError;
+use super::render::{page, STYLESHEET};
+use super::AppState;
+use crate::db::{self, actions, campaigns, changes, contacts, updates};
+use crate::domain::placeholders::{Placeholders, Segment};
+use crate::domain::{ActionKind, Status};
+
+/// How long an action counts as NEW or UPDATED after the change.
+const FRESH: Duration = Duration::days(7);
+/// How close an expiry must be for ENDING SOON.
+const ENDING_SOON: Duration = Duration::days(3);
+
+/// An action as lists show it.
+#[derive(Debug, Serialize)]
+pub struct ActionCard {
+    pub action: actions::Action,
+    pub kind_label: &'static str,
+    pub badges: Vec<&'static str>,
+    pub last_updated: NaiveDateTime,
+}
+
+/// The badges of an action, from the change log: NEW after publication, UPDATED after a
+/// published edit, DEVELOPING as the organizer marked it, ENDING SOON before expiry.
+pub fn badges(
+    a: &actions::Action,
+    activity: Option<&changes::Activity>,
+    now: NaiveDateTime,
+) -> Vec<&'static str> {
+    let mut b = Vec::new();
+    let fresh = |t: Option<NaiveDateTime>| t.is_some_and(|t| now - t <= FRESH && t <= now);
+    if a.status == Status::Published.as_str() {
+        let published = activity.and_then(|x| x.published_at);
+        let changed = activity.and_then(|x| x.changed_at);
+        if fresh(published) {
+            b.push("NEW");
+        } else if fresh(changed) {
+            b.push("UPDATED");
+        }
+        if a.developing {
+            b.push("DEVELOPING");
+        }
+        if a.expires_at
+            .is_some_and(|e| e > now && e - now <= ENDING_SOON)
+        {
+            b.push("ENDING SOON");
+        }
+    }
+    b
+}
+
+fn cards(
+    conn: &mut db::DbConn,
+    list: Vec<actions::Action>,
+    now: NaiveDateTime,
+) -> db::Result<Vec<ActionCard>> {
+    let ids: Vec<i32> = list.iter().map(|a| a.id).collect();
+    let activity = changes::activity(conn, &ids)?;
+    Ok(list
+        .into_iter()
+        .map(|a| {
+            let act = activity.get(&a.id);
+            ActionCard {
+                badges: badges(&a, act, now),
+                kind_label: ActionKind::parse(&a.kind).map_or("Other", |k| k.label()),
+                last_updated: act.and_then(|x| x.last_at).unwrap_or(a.updated_at),
+                action: a,
+            }
+        })
+        .collect())
+}
+
+fn published_in(
+    conn: &mut db::DbConn,
+    campaign_id: i32,
+    status: Status,
+) -> db::Result<Vec<actions::Action>> {
+    actions::list(
+        conn,
+        &actions::ActionFilter {
+            campaign_id: Some(campaign_id),
+            status: Some(status),
+            kind: None,
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct CampaignBlock {
+    campaign: campaigns::Campaign,
+    actions: Vec<ActionCard>,
+}
+
+/// `/`: active campaigns with their published actions.
+pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
+    let blocks = state
+        .db
+        .run(|conn| {
+            let now = db::now();
+            campaigns::list_active(conn)?
+                .into_iter()
+                .map(|c| {
+                    let list = published_in(conn, c.id, Status::Published)?;
+                    Ok(CampaignBlock {
+                        actions: cards(conn, list, now)?,
+                        campaign: c,
+                    })
+                })
+                .collect::<db::Result<Vec<_>>>()
+        })
+        .await?;
+    let mut ctx = Context::new();
+    ctx.insert("campaigns", &blocks);
+    page("index.html", &ctx)
+}
+
+/// `/campaigns/{slug}`: the campaign, its live actions in order, its updates, past actions.
+pub async fn campaign(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let slug = path.into_inner();
+    let (campaign, live, past, updates) = state
+        .db
+        .run(move |conn| {
+            let now = db::now();
+            let c = campaigns::by_slug(conn, &slug)?;
+            let live = published_in(conn, c.id, Status::Published)?;
+            let past = published_in(conn, c.id, Status::Expired)?;
+            let ups = updates::list(conn, Some(c.id))?;
+            Ok((c, cards(conn, live, now)?, cards(conn, past, now)?, ups))
+        })
+        .await?;
+    let mut ctx = Context::new();
+    ctx.insert("campaign", &campaign);
+    ctx.insert("actions", &live);
+    ctx.insert("past", &past);
+    ctx.insert("updates", &updates);
+    page("campaign.html", &ctx)
+}
+
+/// A script in one language, split so unfilled placeholders can be highlighted.
+#[derive(Serialize)]
+struct ScriptView {
+    lang: String,
+    segments: Vec<Segment>,
+    text: String,
+}
+
+/// One entry of an action's public history.
+#[derive(Serialize)]
+struct HistoryEntry {
+    at: NaiveDateTime,
+    kind: String,
+    summary: String,
+}
+
+/// `/actions/{slug}`: what to do and why, whom to call, the script, sources, history.
+pub async fn action(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let slug = path.into_inner();
+    let (detail, card, history) = state
+        .db
+        .run(move |conn| {
+            let a = actions::by_slug(conn, &slug)?;
+            if !Status::parse(&a.status).is_ok_and(Status::is_public) {
+                return Err(db::Error::NotFound("action"));
+            }
+            let history = changes::for_action(conn, a.id)?;
+            let card = cards(conn, vec![a.clone()], db::now())?.remove(0);
+            Ok((actions::detail(conn, a)?, card, history))
+        })
+        .await?;
+    let fill = Placeholders::default();
+    let scripts: Vec<ScriptView> = detail
+        .scripts
+        .iter()
+        .map(|s| ScriptView {
+            lang: s.lang.clone(),
+            segments: fill.segments(&s.body),
+            text: fill.fill(&s.body),
+        })
+        .collect();
+    let history: Vec<HistoryEntry> = history
+        .into_iter()
+        .rev()
+        .map(|c| HistoryEntry {
+            at: c.created_at,
+            kind: c.kind,
+            summary: c.summary,
+        })
+        .collect();
+    let mut ctx = Context::new();
+    ctx.insert("d", &detail);
+    ctx.insert("a", &detail.action);
+    ctx.insert("card", &card);
+    ctx.insert("scripts", &scripts);
+    ctx.insert("history", &history);
+    ctx.insert(
+        "sources",
+        &detail
+            .links
+            .iter()
+            .filter(|l| l.kind == "source")
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "links",
+        &detail
+            .links
+            .iter()
+            .filter(|l| l.kind != "source")
+            .collect::<Vec<_>>(),
+    );
+    page("action.html", &ctx)
+}
+
+/// `/hotlines`: the hotline directory.
+pub async fn hotlines(state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
+    let list = state.db.run(contacts::list_hotlines).await?;
+    let mut ctx = Context::new();
+    ctx.insert("hotlines", &list);
+    page("hotlines.html", &ctx)
+}
+
+/// `/updates`: every dated update, newest first.
+pub async fn updates(state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
+    let list = state.db.run(|conn| updates::list(conn, None)).await?;
+    let mut ctx = Context::new();
+    ctx.insert("updates", &list);
+    page("updates.html", &ctx)
+}
+
+/// `/healthz`: `ok` when the database answers.
+pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let ok = state
+        .db
+        .run(|conn| Ok(conn.batch_execute("SELECT 1")?))
+        .await;
+    match ok {
+        Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ok"),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check failed");
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/plain")
+                .body("database unavailable")
+        }
+    }
+}
+
+/// The stylesheet, cached by browsers for a day.
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(STYLESHEET)
+}
+
+/// Anything else: 404, as a page or JSON as the client asked.
+pub async fn not_found() -> Result<HttpResponse, WebError> {
+    Err(WebError::NotFound("page".into()))
+}

@@ -1,0 +1,124 @@
+//! Tera templates, embedded in the binary so it runs from any directory.
+
+use std::sync::LazyLock;
+
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use chrono::NaiveDateTime;
+use serde_json::Value;
+use tera::{Context, Tera};
+
+use super::error::WebError;
+use crate::domain::markdown;
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../templates/", $name)))),*]
+    };
+}
+
+/// Every template, by name.
+const TEMPLATES: &[(&str, &str)] = templates![
+    "base.html",
+    "macros.html",
+    "index.html",
+    "campaign.html",
+    "action.html",
+    "hotlines.html",
+    "updates.html",
+    "error.html",
+];
+
+/// The stylesheet served at `/static/style.css`.
+pub const STYLESHEET: &str = include_str!("../../templates/static/style.css");
+
+static TERA: LazyLock<Tera> = LazyLock::new(|| {
+    let mut tera = Tera::default();
+    tera.add_raw_templates(TEMPLATES.iter().copied())
+        .expect("templates parse");
+    tera.autoescape_on(vec![".html"]);
+    tera.register_filter("markdown", markdown_filter);
+    tera.register_filter("when", when_filter);
+    tera.register_filter("day", day_filter);
+    tera.register_filter("iso", iso_filter);
+    tera
+});
+
+/// The shared template engine.
+pub fn tera() -> &'static Tera {
+    &TERA
+}
+
+/// Renders a template to a string.
+pub fn render(name: &str, ctx: &Context) -> Result<String, WebError> {
+    Ok(tera().render(name, ctx)?)
+}
+
+/// Renders a template into a 200 HTML response.
+pub fn page(name: &str, ctx: &Context) -> Result<HttpResponse, WebError> {
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(render(name, ctx)?))
+}
+
+/// Renders a template into an HTML response with another status (a form with errors).
+pub fn page_with_status(
+    status: StatusCode,
+    name: &str,
+    ctx: &Context,
+) -> Result<HttpResponse, WebError> {
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(render(name, ctx)?))
+}
+
+/// The HTML error page.
+pub fn error_page(status: StatusCode, message: &str) -> String {
+    let mut ctx = Context::new();
+    ctx.insert("status", &status.as_u16());
+    ctx.insert("reason", status.canonical_reason().unwrap_or("Error"));
+    ctx.insert("message", message);
+    tera()
+        .render("error.html", &ctx)
+        .unwrap_or_else(|_| format!("{} {}", status.as_u16(), message))
+}
+
+fn markdown_filter(v: &Value, _: &std::collections::HashMap<String, Value>) -> tera::Result<Value> {
+    Ok(Value::String(markdown::render(v.as_str().unwrap_or(""))))
+}
+
+fn parse_time(v: &Value) -> Option<NaiveDateTime> {
+    let s = v.as_str()?;
+    s.parse::<NaiveDateTime>().ok().or_else(|| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|d| d.naive_utc())
+    })
+}
+
+/// "Friday 1 June 2018, 10:00 UTC" (the time left out at midnight).
+fn when_filter(v: &Value, _: &std::collections::HashMap<String, Value>) -> tera::Result<Value> {
+    Ok(Value::String(match parse_time(v) {
+        Some(t) if t.time() == chrono::NaiveTime::MIN => t.format("%A %-d %B %Y").to_string(),
+        Some(t) => t.format("%A %-d %B %Y, %H:%M UTC").to_string(),
+        None => String::new(),
+    }))
+}
+
+/// "29 May 2018".
+fn day_filter(v: &Value, _: &std::collections::HashMap<String, Value>) -> tera::Result<Value> {
+    Ok(Value::String(
+        parse_time(v)
+            .map(|t| t.format("%-d %B %Y").to_string())
+            .unwrap_or_default(),
+    ))
+}
+
+/// RFC 3339 in UTC, for `<time datetime>`.
+fn iso_filter(v: &Value, _: &std::collections::HashMap<String, Value>) -> tera::Result<Value> {
+    Ok(Value::String(
+        parse_time(v)
+            .map(|t| t.and_utc().to_rfc3339())
+            .unwrap_or_default(),
+    ))
+}
