@@ -45,8 +45,19 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens the database, prepares it, binds the listener and starts the worker.
+    /// Binds `BIND`, then builds as [`Application::build_on`].
     pub async fn build(settings: Settings, opts: ServeOptions) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("BIND {} cannot be bound", settings.bind))?;
+        Application::build_on(settings, listener, opts).await
+    }
+
+    /// Opens the database, prepares it, and serves on `listener` (tests pass port 0).
+    pub async fn build_on(
+        settings: Settings,
+        listener: TcpListener,
+        opts: ServeOptions,
+    ) -> anyhow::Result<Application> {
         let db = open_database(&settings).await?;
         let fresh = db
             .run(|conn| {
@@ -66,9 +77,8 @@ impl Application {
             }
         }
         let secret = resolve_secret(&db, &settings).await?;
-        let listener = TcpListener::bind(&settings.bind)
-            .with_context(|| format!("BIND {} cannot be bound", settings.bind))?;
-        let port = listener.local_addr()?.port();
+        let addr = listener.local_addr()?;
+        let port = addr.port();
         let state = web::Data::new(AppState {
             db: db.clone(),
             settings: settings.clone(),
@@ -88,7 +98,7 @@ impl Application {
         if opts.worker {
             worker::spawn(db.clone(), settings.clone());
         }
-        tracing::info!(address = %format!("http://{}:{port}", listener_host(&settings.bind)), "serving");
+        tracing::info!(address = %format!("http://{addr}"), "serving");
         Ok(Application { port, server, db })
     }
 
@@ -106,10 +116,6 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
-}
-
-fn listener_host(bind: &str) -> &str {
-    bind.rsplit_once(':').map_or(bind, |(h, _)| h)
 }
 
 /// `SECRET_KEY`, or a key generated once and kept in the database, with a warning.

@@ -37,6 +37,7 @@ static TERA: LazyLock<Tera> = LazyLock::new(|| {
     tera.add_raw_templates(TEMPLATES.iter().copied())
         .expect("templates parse");
     tera.autoescape_on(vec![".html"]);
+    tera.set_escape_fn(escape_html);
     tera.register_filter("markdown", markdown_filter);
     tera.register_filter("when", when_filter);
     tera.register_filter("day", day_filter);
@@ -83,6 +84,23 @@ pub fn error_page(status: StatusCode, message: &str) -> String {
         .unwrap_or_else(|_| format!("{} {}", status.as_u16(), message))
 }
 
+/// Escapes text for HTML element content and double- or single-quoted attributes. Unlike
+/// tera's default it leaves `/` alone, so "5/29 Update" and URLs read as written.
+pub fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn markdown_filter(v: &Value, _: &std::collections::HashMap<String, Value>) -> tera::Result<Value> {
     Ok(Value::String(markdown::render(v.as_str().unwrap_or(""))))
 }
@@ -121,4 +139,28 @@ fn iso_filter(v: &Value, _: &std::collections::HashMap<String, Value>) -> tera::
             .map(|t| t.and_utc().to_rfc3339())
             .unwrap_or_default(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_neutralises_markup_and_quotes() {
+        assert_eq!(
+            escape_html(r#"<script>alert('x')</script> & "q" 5/29"#),
+            "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;q&quot; 5/29"
+        );
+    }
+
+    #[test]
+    fn templates_autoescape_values() {
+        let mut ctx = Context::new();
+        ctx.insert("status", &404);
+        ctx.insert("reason", "Not Found");
+        ctx.insert("message", "<img src=x onerror=alert(1)>");
+        let html = tera().render("error.html", &ctx).unwrap();
+        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+        assert!(!html.contains("<img"));
+    }
 }

@@ -1,0 +1,6 @@
+//! One integration-test binary (links once): each module is one capability.
+
+mod cli;
+mod helpers;
+mod lifecycle;
+mod pages;
