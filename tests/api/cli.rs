@@ -35,7 +35,11 @@ fn text(b: &[u8]) -> String {
 fn a_malformed_database_url_makes_serve_exit_1_naming_it() {
     let out = actiondesk(&["serve", "--bind", "127.0.0.1:0"], "mysql://nope", None);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("DATABASE_URL"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("DATABASE_URL"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -48,7 +52,10 @@ fn an_unreachable_database_makes_serve_exit_1_naming_it() {
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(err.contains("DATABASE_URL"), "{err}");
-    assert!(!err.contains("secret"), "the password is not printed: {err}");
+    assert!(
+        !err.contains("secret"),
+        "the password is not printed: {err}"
+    );
 }
 
 #[test]
@@ -62,29 +69,53 @@ fn migrate_then_demo_twice_loads_one_campaign() {
     assert!(text(&first.stdout).contains("loaded"));
     let second = actiondesk(&["demo"], &url, None);
     assert_eq!(second.status.code(), Some(0));
-    assert!(text(&second.stdout).contains("already loaded"), "{}", text(&second.stdout));
+    assert!(
+        text(&second.stdout).contains("already loaded"),
+        "{}",
+        text(&second.stdout)
+    );
 }
 
 #[test]
 fn organizer_add_reads_the_password_from_stdin_and_refuses_duplicates() {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database_url(dir.path());
-    let out = actiondesk(&["organizer", "add", "Ana@Example.org", "--admin"], &url, Some("a long enough password\n"));
+    let out = actiondesk(
+        &["organizer", "add", "Ana@Example.org", "--admin"],
+        &url,
+        Some("a long enough password\n"),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("(admin)"));
-    let again = actiondesk(&["organizer", "add", "ana@example.org"], &url, Some("another long password\n"));
+    let again = actiondesk(
+        &["organizer", "add", "ana@example.org"],
+        &url,
+        Some("another long password\n"),
+    );
     assert_eq!(again.status.code(), Some(2));
-    assert!(text(&again.stderr).contains("email"), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stderr).contains("email"),
+        "{}",
+        text(&again.stderr)
+    );
 }
 
 #[test]
 fn organizer_add_names_the_bad_field() {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database_url(dir.path());
-    let bad_email = actiondesk(&["organizer", "add", "not-an-email"], &url, Some("a long enough password\n"));
+    let bad_email = actiondesk(
+        &["organizer", "add", "not-an-email"],
+        &url,
+        Some("a long enough password\n"),
+    );
     assert_eq!(bad_email.status.code(), Some(2));
     assert!(text(&bad_email.stderr).contains("EMAIL"));
-    let short = actiondesk(&["organizer", "add", "b@example.org"], &url, Some("short\n"));
+    let short = actiondesk(
+        &["organizer", "add", "b@example.org"],
+        &url,
+        Some("short\n"),
+    );
     assert_eq!(short.status.code(), Some(2));
     assert!(text(&short.stderr).contains("password"));
 }

@@ -27,7 +27,10 @@ pub struct TestApp {
 pub fn fresh_database_url(dir: &std::path::Path) -> String {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(admin) if !admin.is_empty() => {
-            let name = format!("actiondesk_test_{}", actiondesk::security::new_token()[..16].to_owned());
+            let name = format!(
+                "actiondesk_test_{}",
+                actiondesk::security::new_token()[..16].to_owned()
+            );
             let mut conn = PgConnection::establish(&admin)
                 .unwrap_or_else(|e| panic!("TEST_DATABASE_URL {admin} does not answer: {e}"));
             conn.batch_execute(&format!("CREATE DATABASE {name}"))
@@ -82,7 +85,10 @@ pub async fn spawn_with(opts: Spawn) -> TestApp {
         ("DATABASE_URL", database_url.clone()),
         ("BIND", format!("127.0.0.1:{port}")),
         ("MAIL_DIR", dir.path().join("mail").display().to_string()),
-        ("SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789".into()),
+        (
+            "SECRET_KEY",
+            "test-secret-key-that-is-long-enough-0123456789".into(),
+        ),
     ]);
     env.extend(opts.env);
     let settings = Settings::from_lookup(|k| env.get(k).cloned(), None).expect("test settings");

@@ -5,7 +5,9 @@ use actiondesk::db::actions::{self, ActionInput, ScriptInput, TargetInput};
 use actiondesk::db::campaigns::{self, CampaignInput};
 use actiondesk::db::contacts::{self, ContactInput, PhoneInput};
 use actiondesk::db::{self, changes, write_tx, Actor, DbConn};
-use actiondesk::domain::{ActionKind, ContactKind, PhoneKind, PhoneNumber, Slug, TargetKind, Transition};
+use actiondesk::domain::{
+    ActionKind, ContactKind, PhoneKind, PhoneNumber, Slug, TargetKind, Transition,
+};
 use actiondesk::{demo, worker};
 use chrono::Duration;
 
@@ -53,8 +55,13 @@ fn input(campaign_id: i32, title: &str) -> ActionInput {
 }
 
 async fn change_kinds(app: &TestApp) -> Vec<String> {
-    app.with_db(|c| Ok(changes::after(c, 0, 1000)?.into_iter().map(|c| c.kind).collect()))
-        .await
+    app.with_db(|c| {
+        Ok(changes::after(c, 0, 1000)?
+            .into_iter()
+            .map(|c| c.kind)
+            .collect())
+    })
+    .await
 }
 
 #[tokio::test]
@@ -76,7 +83,9 @@ async fn loading_the_demo_twice_leaves_one_demo_campaign() {
 async fn demo_change_log_carries_the_2018_dates() {
     let app = spawn_demo().await;
     let log = app.with_db(|c| changes::after(c, 0, 1000)).await;
-    assert!(log.iter().all(|c| c.created_at.format("%Y").to_string() == "2018"));
+    assert!(log
+        .iter()
+        .all(|c| c.created_at.format("%Y").to_string() == "2018"));
     let updates: Vec<_> = log.iter().filter(|c| c.kind == "update_posted").collect();
     assert_eq!(updates.len(), 2);
     assert!(log.iter().any(|c| c.kind == "action_expired"));
@@ -107,8 +116,12 @@ async fn a_draft_is_private_until_published_and_only_public_changes_are_logged()
     .await;
     assert!(change_kinds(&app).await.is_empty());
 
-    app.with_db(move |c| write_tx(c, |c| actions::transition(c, id, Transition::Publish, &organizer())))
-        .await;
+    app.with_db(move |c| {
+        write_tx(c, |c| {
+            actions::transition(c, id, Transition::Publish, &organizer())
+        })
+    })
+    .await;
     let (status, page) = app.get("/actions/call-the-mayor").await;
     assert_eq!(status, 200);
     assert!(page.contains("Call the mayor today"));
@@ -148,24 +161,44 @@ async fn a_draft_is_private_until_published_and_only_public_changes_are_logged()
     assert_eq!(change_kinds(&app).await.len(), 2);
 
     // Expire, then reopen: each recorded; expired actions leave the home page.
-    app.with_db(move |c| write_tx(c, |c| actions::transition(c, id, Transition::Expire, &organizer())))
-        .await;
+    app.with_db(move |c| {
+        write_tx(c, |c| {
+            actions::transition(c, id, Transition::Expire, &organizer())
+        })
+    })
+    .await;
     let (_, home) = app.get("/").await;
     assert!(!home.contains("/actions/call-the-mayor\""));
     let (_, camp) = app.get("/campaigns/test-campaign").await;
     assert!(camp.find("Past actions").unwrap() < camp.find("/actions/call-the-mayor\"").unwrap());
-    app.with_db(move |c| write_tx(c, |c| actions::transition(c, id, Transition::Reopen, &organizer())))
-        .await;
+    app.with_db(move |c| {
+        write_tx(c, |c| {
+            actions::transition(c, id, Transition::Reopen, &organizer())
+        })
+    })
+    .await;
     assert_eq!(
         change_kinds(&app).await,
-        vec!["action_published", "action_changed", "action_expired", "action_reopened"]
+        vec![
+            "action_published",
+            "action_changed",
+            "action_expired",
+            "action_reopened"
+        ]
     );
 
     // Every version was kept: create, draft edit, publish, edit, expire, reopen.
-    let revs = app.with_db(move |c| changes::revisions_of(c, "action", id)).await;
-    assert_eq!(revs.iter().map(|r| r.version).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5, 6]);
+    let revs = app
+        .with_db(move |c| changes::revisions_of(c, "action", id))
+        .await;
+    assert_eq!(
+        revs.iter().map(|r| r.version).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5, 6]
+    );
     let audit = app.with_db(|c| changes::audit_recent(c, 100)).await;
-    assert!(audit.iter().any(|a| a.verb == "publish" && a.entity_id == Some(id)));
+    assert!(audit
+        .iter()
+        .any(|a| a.verb == "publish" && a.entity_id == Some(id)));
 }
 
 #[tokio::test]
@@ -200,8 +233,13 @@ async fn a_taken_slug_is_a_conflict_and_titles_make_free_slugs() {
             let cid = campaign(c)?;
             let a = actions::create(c, &input(cid, "Call ICE"), None, &organizer())?;
             let b = actions::create(c, &input(cid, "Call ICE"), None, &organizer())?;
-            let err = actions::create(c, &input(cid, "Other"), Some(Slug::parse("call-ice").unwrap()), &organizer())
-                .unwrap_err();
+            let err = actions::create(
+                c,
+                &input(cid, "Other"),
+                Some(Slug::parse("call-ice").unwrap()),
+                &organizer(),
+            )
+            .unwrap_err();
             Ok((a.slug, b.slug, err))
         })
         .await;
@@ -284,13 +322,19 @@ async fn actions_past_their_expiry_time_expire_by_themselves_like_a_manual_expir
         .await;
     let expired = app.with_db(worker::expire_once).await;
     assert_eq!(expired, vec!["short-lived".to_string()]);
-    assert_eq!(app.with_db(move |c| actions::by_id(c, id)).await.status, "expired");
+    assert_eq!(
+        app.with_db(move |c| actions::by_id(c, id)).await.status,
+        "expired"
+    );
     let log = app.with_db(|c| changes::after(c, 0, 100)).await;
     let last = log.last().unwrap();
     assert_eq!(last.kind, "action_expired");
     assert_eq!(last.action_id, Some(id));
     assert!(last.actor.starts_with("system"));
-    assert!(app.with_db(worker::expire_once).await.is_empty(), "nothing left to expire");
+    assert!(
+        app.with_db(worker::expire_once).await.is_empty(),
+        "nothing left to expire"
+    );
 }
 
 #[tokio::test]
@@ -304,7 +348,12 @@ async fn concurrent_writers_never_fail_with_database_is_locked() {
             for n in 0..15 {
                 db.run(move |c| {
                     write_tx(c, |c| {
-                        let a = actions::create(c, &input(cid, &format!("Writer {w} action {n}")), None, &organizer())?;
+                        let a = actions::create(
+                            c,
+                            &input(cid, &format!("Writer {w} action {n}")),
+                            None,
+                            &organizer(),
+                        )?;
                         actions::transition(c, a.id, Transition::Publish, &organizer())?;
                         Ok(())
                     })

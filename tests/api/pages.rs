@@ -27,11 +27,17 @@ async fn home_lists_the_demo_campaign_and_its_live_actions() {
         "where-are-the-children-marches",
         "keep-families-together-act",
     ] {
-        assert!(body.contains(&format!("/actions/{slug}\"")), "home lacks {slug}");
+        assert!(
+            body.contains(&format!("/actions/{slug}\"")),
+            "home lacks {slug}"
+        );
     }
     // The expired Day of Action is not mixed in with live actions.
     assert!(!body.contains("/actions/national-day-of-action-for-children\""));
-    assert!(body.contains("DEVELOPING"), "the marches are marked developing");
+    assert!(
+        body.contains("DEVELOPING"),
+        "the marches are marked developing"
+    );
 }
 
 #[tokio::test]
@@ -63,7 +69,10 @@ async fn campaign_page_shows_both_dated_updates_newest_first_and_past_actions_ap
     let may = body.find("5/29 Update").expect("5/29 update shown");
     assert!(june < may, "newest update first");
     assert!(body.contains("29 May 2018") && body.contains("15 June 2018"));
-    assert!(body.contains("1,475"), "the explainer is part of the 5/29 update");
+    assert!(
+        body.contains("1,475"),
+        "the explainer is part of the 5/29 update"
+    );
     let past = body.find("Past actions").expect("a past section");
     let doa = body
         .find("/actions/national-day-of-action-for-children\"")
@@ -74,8 +83,12 @@ async fn campaign_page_shows_both_dated_updates_newest_first_and_past_actions_ap
 #[tokio::test]
 async fn action_page_shows_script_with_visible_placeholders_and_history() {
     let app = spawn_demo().await;
-    let (_, body) = app.get("/actions/call-your-senators-and-representative").await;
-    assert!(body.contains("I am outraged by how our government is treating children at the border."));
+    let (_, body) = app
+        .get("/actions/call-your-senators-and-representative")
+        .await;
+    assert!(
+        body.contains("I am outraged by how our government is treating children at the border.")
+    );
     assert!(body.contains("<mark>[SENATOR NAME]</mark>"));
     assert!(body.contains("<mark>[REP NAME]</mark>"));
     assert!(body.contains("Español"), "the Spanish script is offered");
@@ -86,7 +99,9 @@ async fn action_page_shows_script_with_visible_placeholders_and_history() {
 #[tokio::test]
 async fn event_action_shows_its_date() {
     let app = spawn_demo().await;
-    let (status, body) = app.get("/actions/national-day-of-action-for-children").await;
+    let (status, body) = app
+        .get("/actions/national-day-of-action-for-children")
+        .await;
     assert_eq!(status, 200, "expired actions stay readable");
     assert!(body.contains("Friday 1 June 2018"));
     assert!(body.contains("This action is over"));
@@ -118,8 +133,17 @@ async fn updates_timeline_lists_updates_newest_first() {
 #[tokio::test]
 async fn unknown_slugs_answer_404_with_a_page() {
     let app = spawn_demo().await;
-    for path in ["/actions/no-such-action", "/campaigns/no-such-campaign", "/nowhere"] {
-        let r = app.client.get(format!("{}{path}", app.address)).send().await.unwrap();
+    for path in [
+        "/actions/no-such-action",
+        "/campaigns/no-such-campaign",
+        "/nowhere",
+    ] {
+        let r = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status().as_u16(), 404, "{path}");
         let ct = r.headers()["content-type"].to_str().unwrap().to_string();
         assert!(ct.starts_with("text/html"), "{path}: {ct}");
@@ -148,7 +172,15 @@ async fn clients_asking_for_json_get_the_spec_error_shape() {
 #[tokio::test]
 async fn stylesheet_is_served() {
     let app = spawn_app().await;
-    let r = app.client.get(format!("{}/static/style.css", app.address)).send().await.unwrap();
+    let r = app
+        .client
+        .get(format!("{}/static/style.css", app.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
 }
