@@ -19,15 +19,9 @@ pub struct AppState {
     pub secret: Vec<u8>,
 }
 
-/// The route table.
+/// The route table: each module lists its own routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(public::index))
-        .route("/healthz", web::get().to(public::healthz))
-        .route("/static/style.css", web::get().to(public::stylesheet))
-        .route("/campaigns/{slug}", web::get().to(public::campaign))
-        .route("/actions/{slug}", web::get().to(public::action))
-        .route("/hotlines", web::get().to(public::hotlines))
-        .route("/updates", web::get().to(public::updates));
+    cfg.configure(public::routes);
 }
 
 /// Middleware shared by every route: HTML error pages for browsers, no trailing-slash

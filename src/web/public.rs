@@ -13,6 +13,17 @@ use crate::db::{self, actions, campaigns, changes, contacts, updates};
 use crate::domain::placeholders::{Placeholders, Segment};
 use crate::domain::{ActionKind, Status};
 
+/// The public pages' routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(index))
+        .route("/healthz", web::get().to(healthz))
+        .route("/static/style.css", web::get().to(stylesheet))
+        .route("/campaigns/{slug}", web::get().to(campaign))
+        .route("/actions/{slug}", web::get().to(action))
+        .route("/hotlines", web::get().to(hotlines))
+        .route("/updates", web::get().to(updates));
+}
+
 /// How long an action counts as NEW or UPDATED after the change.
 const FRESH: Duration = Duration::days(7);
 /// How close an expiry must be for ENDING SOON.

@@ -11,31 +11,31 @@ use tera::{Context, Tera};
 use super::error::WebError;
 use crate::domain::markdown;
 
-macro_rules! templates {
-    ($($name:literal),* $(,)?) => {
-        &[$(($name, include_str!(concat!("../../templates/", $name)))),*]
-    };
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 }
-
-/// Every template, by name.
-const TEMPLATES: &[(&str, &str)] = templates![
-    "base.html",
-    "macros.html",
-    "index.html",
-    "campaign.html",
-    "action.html",
-    "hotlines.html",
-    "updates.html",
-    "error.html",
-];
 
 /// The stylesheet served at `/static/style.css`.
 pub const STYLESHEET: &str = include_str!("../../templates/static/style.css");
 
+/// A template file's text by its path under `templates/` (emails, static files).
+pub fn embedded(name: &str) -> Option<&'static str> {
+    embedded::EMBEDDED
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
+}
+
 static TERA: LazyLock<Tera> = LazyLock::new(|| {
     let mut tera = Tera::default();
-    tera.add_raw_templates(TEMPLATES.iter().copied())
-        .expect("templates parse");
+    // Every template under templates/ (build.rs embeds them), static files aside.
+    tera.add_raw_templates(
+        embedded::EMBEDDED
+            .iter()
+            .filter(|(name, _)| !name.starts_with("static/"))
+            .copied(),
+    )
+    .expect("templates parse");
     tera.autoescape_on(vec![".html"]);
     tera.set_escape_fn(escape_html);
     tera.register_filter("markdown", markdown_filter);

@@ -1,6 +1,9 @@
 //! One integration-test binary (links once): each module is one capability.
 
+mod browser;
+mod browser_smoke;
 mod cli;
 mod helpers;
 mod lifecycle;
 mod pages;
+mod tools;
