@@ -1,7 +1,9 @@
 //! actix-web: the route table in one place, and the state handlers share.
 
 pub mod error;
+pub mod openapi;
 pub mod public;
+pub mod ratelimit;
 pub mod render;
 
 use actix_web::http::StatusCode;
@@ -21,7 +23,7 @@ pub struct AppState {
 
 /// The route table: each module lists its own routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(public::routes);
+    cfg.configure(public::routes).configure(openapi::routes);
 }
 
 /// Middleware shared by every route: HTML error pages for browsers, no trailing-slash
