@@ -5,8 +5,11 @@ pub mod actions;
 pub mod campaigns;
 pub mod changes;
 pub mod contacts;
+pub mod digest_sources;
+pub mod outbox;
 pub mod people;
 pub mod schema;
+pub mod subscribers;
 pub mod updates;
 
 use std::path::PathBuf;

@@ -10,6 +10,7 @@ pub mod lifecycle;
 pub mod markdown;
 pub mod phone;
 pub mod placeholders;
+pub mod schedule;
 pub mod slug;
 pub mod zip;
 

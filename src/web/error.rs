@@ -100,6 +100,15 @@ impl From<db::Error> for WebError {
     }
 }
 
+impl From<crate::mail::Error> for WebError {
+    fn from(e: crate::mail::Error) -> WebError {
+        match e {
+            crate::mail::Error::Db(d) => d.into(),
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<tera::Error> for WebError {
     fn from(e: tera::Error) -> WebError {
         let mut msg = e.to_string();

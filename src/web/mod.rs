@@ -5,6 +5,7 @@ pub mod openapi;
 pub mod public;
 pub mod ratelimit;
 pub mod render;
+pub mod subscribe;
 
 use actix_web::http::StatusCode;
 use actix_web::middleware::{ErrorHandlers, NormalizePath, TrailingSlash};
@@ -23,7 +24,9 @@ pub struct AppState {
 
 /// The route table: each module lists its own routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(public::routes).configure(openapi::routes);
+    cfg.configure(public::routes)
+        .configure(openapi::routes)
+        .configure(subscribe::routes);
 }
 
 /// Middleware shared by every route: HTML error pages for browsers, no trailing-slash

@@ -3,7 +3,9 @@
 mod browser;
 mod browser_smoke;
 mod cli;
+mod digests;
 mod helpers;
 mod lifecycle;
+mod mailbox;
 mod pages;
 mod tools;
