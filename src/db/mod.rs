@@ -7,6 +7,7 @@ pub mod changes;
 pub mod contacts;
 pub mod people;
 pub mod schema;
+pub mod tokens;
 pub mod updates;
 
 use std::path::PathBuf;
