@@ -60,7 +60,10 @@ fn token_create_prints_one_token_and_names_an_unknown_email() {
     assert_eq!(list.status.code(), Some(0), "{}", text(&list.stderr));
     let listed = text(&list.stdout);
     assert_eq!(listed.lines().count(), 2, "{listed}");
-    assert!(!listed.contains(lines[0]), "the token itself is never shown again");
+    assert!(
+        !listed.contains(lines[0]),
+        "the token itself is never shown again"
+    );
 
     let missing = actiondesk(&["token", "create", "nobody@example.org"], &url, None);
     assert_eq!(missing.status.code(), Some(2));
