@@ -85,6 +85,7 @@ impl Application {
             db: db.clone(),
             settings: settings.clone(),
             secret,
+            api_limits: Default::default(),
         });
         let server = HttpServer::new(move || {
             App::new()

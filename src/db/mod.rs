@@ -10,6 +10,7 @@ pub mod outbox;
 pub mod people;
 pub mod schema;
 pub mod subscribers;
+pub mod tokens;
 pub mod updates;
 
 use std::path::PathBuf;
