@@ -1,10 +1,14 @@
 //! actix-web: the route table in one place, and the state handlers share.
 
+pub mod admin;
+pub mod admin_auth;
+pub mod csrf;
 pub mod error;
 pub mod openapi;
 pub mod public;
 pub mod ratelimit;
 pub mod render;
+pub mod session;
 
 use actix_web::http::StatusCode;
 use actix_web::middleware::{ErrorHandlers, NormalizePath, TrailingSlash};
@@ -19,11 +23,15 @@ pub struct AppState {
     pub settings: Settings,
     /// Signs session cookies.
     pub secret: Vec<u8>,
+    /// Sign-in attempts per client and per account.
+    pub login_limits: admin_auth::LoginLimits,
 }
 
 /// The route table: each module lists its own routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(public::routes).configure(openapi::routes);
+    cfg.configure(public::routes)
+        .configure(openapi::routes)
+        .configure(admin::routes);
 }
 
 /// Middleware shared by every route: HTML error pages for browsers, no trailing-slash
