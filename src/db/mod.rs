@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod people;
 pub mod schema;
 pub mod sessions;
+pub mod tokens;
 pub mod updates;
 
 use std::path::PathBuf;

@@ -2,6 +2,7 @@
 
 mod admin_auth;
 mod admin_support;
+mod api_tokens;
 mod browser;
 mod browser_smoke;
 mod cli;
