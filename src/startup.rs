@@ -84,6 +84,7 @@ impl Application {
             settings: settings.clone(),
             secret,
             login_limits: Default::default(),
+            api_limits: Default::default(),
         });
         let server = HttpServer::new(move || {
             App::new()

@@ -25,6 +25,12 @@ pub enum WebError {
         field: Option<String>,
         message: String,
     },
+    /// A request that cannot be read at all (malformed JSON, wrong content type).
+    #[error("{message}")]
+    BadRequest {
+        field: Option<String>,
+        message: String,
+    },
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
@@ -54,6 +60,7 @@ impl WebError {
             WebError::NotFound(_) => "not_found",
             WebError::Invalid { .. } => "invalid",
             WebError::Conflict { .. } => "conflict",
+            WebError::BadRequest { .. } => "bad_request",
             WebError::Unauthorized(_) => "unauthorized",
             WebError::Forbidden(_) => "forbidden",
             WebError::SignInRequired { .. } => "sign_in_required",
@@ -65,7 +72,9 @@ impl WebError {
 
     fn field(&self) -> Option<&str> {
         match self {
-            WebError::Invalid { field, .. } | WebError::Conflict { field, .. } => field.as_deref(),
+            WebError::Invalid { field, .. }
+            | WebError::Conflict { field, .. }
+            | WebError::BadRequest { field, .. } => field.as_deref(),
             _ => None,
         }
     }
@@ -123,6 +132,7 @@ impl ResponseError for WebError {
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Conflict { .. } => StatusCode::CONFLICT,
+            WebError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             WebError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::SignInRequired { .. } => StatusCode::UNAUTHORIZED,
@@ -251,4 +261,55 @@ fn sign_in_redirect<B>(res: &ServiceResponse<B>) -> Option<HttpResponse> {
             .insert_header((header::LOCATION, to))
             .finish(),
     )
+}
+
+/// `JsonConfig`'s error handler: a body that cannot be read as JSON answers SPEC's error
+/// shape (400, naming the field where serde does), not actix's plain text.
+pub fn json_error(
+    err: actix_web::error::JsonPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    let web = match &err {
+        E::ContentType => WebError::BadRequest {
+            field: None,
+            message: "send the body as JSON, with Content-Type: application/json".into(),
+        },
+        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => WebError::BadRequest {
+            field: None,
+            message: format!("the body is larger than {limit} bytes"),
+        },
+        E::Deserialize(e) if e.is_data() => {
+            let message = e.to_string();
+            let field = message
+                .split('`')
+                .nth(1)
+                .filter(|_| message.contains("field `"))
+                .map(str::to_string);
+            WebError::Invalid { field, message }
+        }
+        E::Deserialize(e) => WebError::BadRequest {
+            field: None,
+            message: format!("the body is not valid JSON: {e}"),
+        },
+        other => WebError::BadRequest {
+            field: None,
+            message: format!("the body cannot be read: {other}"),
+        },
+    };
+    web.into()
+}
+
+/// `QueryConfig`'s error handler: a bad query string answers SPEC's error shape.
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    let message = err.to_string();
+    let field = message
+        .split('`')
+        .nth(1)
+        .filter(|_| message.contains("field `"))
+        .map(str::to_string);
+    WebError::Invalid { field, message }.into()
 }

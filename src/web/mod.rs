@@ -3,6 +3,10 @@
 pub mod admin;
 pub mod admin_auth;
 pub mod csrf;
+pub mod api;
+pub mod api_input;
+pub mod api_types;
+pub mod api_writes;
 pub mod error;
 pub mod openapi;
 pub mod public;
@@ -25,6 +29,8 @@ pub struct AppState {
     pub secret: Vec<u8>,
     /// Sign-in attempts per client and per account.
     pub login_limits: admin_auth::LoginLimits,
+    /// Rate limits of the JSON API.
+    pub api_limits: api::ApiLimits,
 }
 
 /// The route table: each module lists its own routes.
@@ -32,6 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(public::routes)
         .configure(openapi::routes)
         .configure(admin::routes);
+        .configure(api::routes);
 }
 
 /// Middleware shared by every route: HTML error pages for browsers, no trailing-slash

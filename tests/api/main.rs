@@ -2,7 +2,11 @@
 
 mod admin_auth;
 mod admin_support;
+mod api_openapi;
+mod api_reads;
+mod api_support;
 mod api_tokens;
+mod api_writes;
 mod browser;
 mod browser_smoke;
 mod cli;
