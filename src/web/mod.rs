@@ -2,11 +2,11 @@
 
 pub mod admin;
 pub mod admin_auth;
-pub mod csrf;
 pub mod api;
 pub mod api_input;
 pub mod api_types;
 pub mod api_writes;
+pub mod csrf;
 pub mod error;
 pub mod openapi;
 pub mod public;
@@ -37,7 +37,7 @@ pub struct AppState {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(public::routes)
         .configure(openapi::routes)
-        .configure(admin::routes);
+        .configure(admin::routes)
         .configure(api::routes);
 }
 
