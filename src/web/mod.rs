@@ -1,10 +1,14 @@
 //! actix-web: the route table in one place, and the state handlers share.
 
+pub mod cache;
 pub mod error;
+pub mod feeds;
+pub mod metrics;
 pub mod openapi;
 pub mod public;
 pub mod ratelimit;
 pub mod render;
+pub mod search;
 
 use actix_web::http::StatusCode;
 use actix_web::middleware::{ErrorHandlers, NormalizePath, TrailingSlash};
@@ -23,7 +27,12 @@ pub struct AppState {
 
 /// The route table: each module lists its own routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(public::routes).configure(openapi::routes);
+    // Feeds first: `/actions/{slug}.ics` must not be taken for an action slug.
+    cfg.configure(feeds::routes)
+        .configure(public::routes)
+        .configure(openapi::routes)
+        .configure(search::routes)
+        .configure(metrics::routes);
 }
 
 /// Middleware shared by every route: HTML error pages for browsers, no trailing-slash
