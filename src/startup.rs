@@ -84,6 +84,7 @@ impl Application {
             db: db.clone(),
             settings: settings.clone(),
             secret,
+            api_limits: Default::default(),
         });
         let page_cache = web::Data::new(routes::cache::PageCache::new(db.clone()));
         let metrics = web::Data::new(routes::metrics::Metrics::default());

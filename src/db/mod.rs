@@ -10,6 +10,7 @@ pub mod people;
 pub mod schema;
 pub mod search;
 pub mod stats;
+pub mod tokens;
 pub mod updates;
 
 use std::path::PathBuf;

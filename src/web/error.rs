@@ -25,6 +25,12 @@ pub enum WebError {
         field: Option<String>,
         message: String,
     },
+    /// A request that cannot be read at all (malformed JSON, wrong content type).
+    #[error("{message}")]
+    BadRequest {
+        field: Option<String>,
+        message: String,
+    },
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
@@ -51,6 +57,7 @@ impl WebError {
             WebError::NotFound(_) => "not_found",
             WebError::Invalid { .. } => "invalid",
             WebError::Conflict { .. } => "conflict",
+            WebError::BadRequest { .. } => "bad_request",
             WebError::Unauthorized(_) => "unauthorized",
             WebError::Forbidden(_) => "forbidden",
             WebError::RateLimited { .. } => "rate_limited",
@@ -61,7 +68,9 @@ impl WebError {
 
     fn field(&self) -> Option<&str> {
         match self {
-            WebError::Invalid { field, .. } | WebError::Conflict { field, .. } => field.as_deref(),
+            WebError::Invalid { field, .. }
+            | WebError::Conflict { field, .. }
+            | WebError::BadRequest { field, .. } => field.as_deref(),
             _ => None,
         }
     }
@@ -119,6 +128,7 @@ impl ResponseError for WebError {
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Conflict { .. } => StatusCode::CONFLICT,
+            WebError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             WebError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -199,4 +209,55 @@ pub fn html_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, new).map_into_right_body::<B>(),
     ))
+}
+
+/// `JsonConfig`'s error handler: a body that cannot be read as JSON answers SPEC's error
+/// shape (400, naming the field where serde does), not actix's plain text.
+pub fn json_error(
+    err: actix_web::error::JsonPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    let web = match &err {
+        E::ContentType => WebError::BadRequest {
+            field: None,
+            message: "send the body as JSON, with Content-Type: application/json".into(),
+        },
+        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => WebError::BadRequest {
+            field: None,
+            message: format!("the body is larger than {limit} bytes"),
+        },
+        E::Deserialize(e) if e.is_data() => {
+            let message = e.to_string();
+            let field = message
+                .split('`')
+                .nth(1)
+                .filter(|_| message.contains("field `"))
+                .map(str::to_string);
+            WebError::Invalid { field, message }
+        }
+        E::Deserialize(e) => WebError::BadRequest {
+            field: None,
+            message: format!("the body is not valid JSON: {e}"),
+        },
+        other => WebError::BadRequest {
+            field: None,
+            message: format!("the body cannot be read: {other}"),
+        },
+    };
+    web.into()
+}
+
+/// `QueryConfig`'s error handler: a bad query string answers SPEC's error shape.
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    let message = err.to_string();
+    let field = message
+        .split('`')
+        .nth(1)
+        .filter(|_| message.contains("field `"))
+        .map(str::to_string);
+    WebError::Invalid { field, message }.into()
 }

@@ -1,5 +1,9 @@
 //! actix-web: the route table in one place, and the state handlers share.
 
+pub mod api;
+pub mod api_input;
+pub mod api_types;
+pub mod api_writes;
 pub mod cache;
 pub mod error;
 pub mod feeds;
@@ -23,6 +27,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Signs session cookies.
     pub secret: Vec<u8>,
+    /// Rate limits of the JSON API.
+    pub api_limits: api::ApiLimits,
 }
 
 /// The route table: each module lists its own routes.
@@ -31,6 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(feeds::routes)
         .configure(public::routes)
         .configure(openapi::routes)
+        .configure(api::routes)
         .configure(search::routes)
         .configure(metrics::routes);
 }

@@ -1,5 +1,10 @@
 //! One integration-test binary (links once): each module is one capability.
 
+mod api_openapi;
+mod api_reads;
+mod api_support;
+mod api_tokens;
+mod api_writes;
 mod browser;
 mod browser_a11y;
 mod browser_smoke;
