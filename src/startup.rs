@@ -84,6 +84,7 @@ impl Application {
             db: db.clone(),
             settings: settings.clone(),
             secret,
+            login_limits: Default::default(),
             api_limits: Default::default(),
         });
         let page_cache = web::Data::new(routes::cache::PageCache::new(db.clone()));

@@ -1,10 +1,13 @@
 //! actix-web: the route table in one place, and the state handlers share.
 
+pub mod admin;
+pub mod admin_auth;
 pub mod api;
 pub mod api_input;
 pub mod api_types;
 pub mod api_writes;
 pub mod cache;
+pub mod csrf;
 pub mod error;
 pub mod feeds;
 pub mod metrics;
@@ -13,6 +16,7 @@ pub mod public;
 pub mod ratelimit;
 pub mod render;
 pub mod search;
+pub mod session;
 
 use actix_web::http::StatusCode;
 use actix_web::middleware::{ErrorHandlers, NormalizePath, TrailingSlash};
@@ -27,6 +31,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Signs session cookies.
     pub secret: Vec<u8>,
+    /// Sign-in attempts per client and per account.
+    pub login_limits: admin_auth::LoginLimits,
     /// Rate limits of the JSON API.
     pub api_limits: api::ApiLimits,
 }
@@ -37,6 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(feeds::routes)
         .configure(public::routes)
         .configure(openapi::routes)
+        .configure(admin::routes)
         .configure(api::routes)
         .configure(search::routes)
         .configure(metrics::routes);

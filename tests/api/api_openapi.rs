@@ -203,3 +203,44 @@ async fn a_rate_limit_answers_json_or_html_as_the_client_asked() {
     let body: Value = test::read_body_json(json).await;
     assert_eq!(body["error"]["code"], "rate_limited");
 }
+
+#[tokio::test]
+async fn the_document_passes_a_real_openapi_validator() {
+    let has_validator = std::process::Command::new("python3")
+        .args(["-c", "import openapi_spec_validator"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_validator {
+        let reason = "python3 module openapi_spec_validator missing; install it with scripts/install-test-tools.sh";
+        if std::env::var("ACTIONDESK_REQUIRE_TOOLS").is_ok_and(|v| v == "1") {
+            panic!("required tool missing: {reason}");
+        }
+        eprintln!("SKIPPED: {reason}");
+        return;
+    }
+    let app = spawn_app().await;
+    let doc = app
+        .client
+        .get(format!("{}/api/openapi.json", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let file = app.dir.path().join("openapi.json");
+    std::fs::write(&file, doc).unwrap();
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys\nfrom openapi_spec_validator import validate\nvalidate(json.load(open(sys.argv[1])))",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openapi-spec-validator refused the document: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

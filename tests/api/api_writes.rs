@@ -600,3 +600,44 @@ async fn repeated_bad_tokens_are_rate_limited_with_retry_after_in_json() {
     let ok = api.call("GET", "/api/v1/actions?status=draft", None).await;
     assert_eq!(ok.status, 200);
 }
+
+#[tokio::test]
+async fn racing_creates_of_one_slug_give_one_201_and_409s_never_500() {
+    let api = api().await;
+    let campaign = api.campaign("Race").await;
+    let body = json!({"campaign": campaign, "kind": "call", "title": "Race", "slug": "race-slug"});
+    let answers = futures_join_all(
+        (0..8)
+            .map(|_| api.call("POST", "/api/v1/actions", Some(body.clone())))
+            .collect(),
+    )
+    .await;
+    let mut statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
+    statuses.sort();
+    assert_eq!(statuses, vec![201, 409, 409, 409, 409, 409, 409, 409]);
+    assert_eq!(api.counts().await.0, 1);
+}
+
+/// Runs the futures concurrently and collects their outputs in order.
+async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    use std::task::Poll;
+    let mut pending: Vec<_> = futures.into_iter().map(|f| Some(Box::pin(f))).collect();
+    let mut results: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        for (slot, result) in pending.iter_mut().zip(results.iter_mut()) {
+            if let Some(f) = slot {
+                if let Poll::Ready(v) = f.as_mut().poll(cx) {
+                    *result = Some(v);
+                    *slot = None;
+                }
+            }
+        }
+        if pending.iter().all(Option::is_none) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+    results.into_iter().map(|r| r.expect("finished")).collect()
+}
