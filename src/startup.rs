@@ -83,6 +83,7 @@ impl Application {
             db: db.clone(),
             settings: settings.clone(),
             secret,
+            visitors: Default::default(),
         });
         let server = HttpServer::new(move || {
             App::new()

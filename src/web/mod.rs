@@ -5,6 +5,7 @@ pub mod openapi;
 pub mod public;
 pub mod ratelimit;
 pub mod render;
+pub mod visitor;
 
 use actix_web::http::StatusCode;
 use actix_web::middleware::{ErrorHandlers, NormalizePath, TrailingSlash};
@@ -19,11 +20,15 @@ pub struct AppState {
     pub settings: Settings,
     /// Signs session cookies.
     pub secret: Vec<u8>,
+    /// Cached ZIP lookups and the outcome rate limit.
+    pub visitors: visitor::VisitorState,
 }
 
 /// The route table: each module lists its own routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(public::routes).configure(openapi::routes);
+    cfg.configure(public::routes)
+        .configure(openapi::routes)
+        .configure(visitor::routes);
 }
 
 /// Middleware shared by every route: HTML error pages for browsers, no trailing-slash

@@ -11,7 +11,7 @@ use utoipa::OpenApi;
         title = "actiondesk API",
         description = "Calls to action, contacts, hotlines and representatives. Reads are public; writes need `Authorization: Bearer TOKEN`."
     ),
-    paths(),
+    paths(super::visitor::reps_json),
     components(schemas(ErrorBody, ErrorDetail))
 )]
 pub struct ApiDoc;

@@ -6,4 +6,5 @@ mod cli;
 mod helpers;
 mod lifecycle;
 mod pages;
+mod reps;
 mod tools;
