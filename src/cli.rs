@@ -7,7 +7,7 @@ use std::io::{BufRead, IsTerminal};
 use clap::{Parser, Subcommand};
 
 use crate::config::{ConfigError, Settings};
-use crate::db::{self, people, Actor};
+use crate::db::{self, people, tokens, Actor};
 use crate::domain::EmailAddress;
 use crate::startup::{self, Application, ServeOptions};
 use crate::{demo, reps, security, worker};
@@ -39,6 +39,9 @@ enum Command {
     /// Import representatives data (congress-legislators YAML, ZIP-to-district CSV).
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -55,6 +58,28 @@ enum ImportCommand {
     Zips {
         /// The CSV file.
         file: std::path::PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Print a new API token for an organizer, on one line (shown only this once).
+    Create {
+        /// The organizer's email address.
+        email: String,
+        /// A note to recognise the token by, e.g. "newsroom bot".
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// List an organizer's tokens (id, created, last used, revoked; never the token).
+    List {
+        /// The organizer's email address.
+        email: String,
+    },
+    /// Revoke a token by its id (from `token list`); it answers 401 from then on.
+    Revoke {
+        /// The token's id.
+        id: i32,
     },
 }
 
@@ -214,6 +239,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
+        Command::Token(cmd) => token_command(cmd).await,
         Command::Expire => {
             let db = startup::open_database(&Settings::from_env(None)?).await?;
             let expired = db.run(worker::expire_once).await?;
@@ -262,6 +288,69 @@ async fn import(cmd: ImportCommand) -> Result<(), Failure> {
             let db = startup::open_database(&Settings::from_env(None)?).await?;
             let report = imp::import_zips(&mut *db.get()?, &rows, skipped)?;
             println!("{report}");
+        }
+    }
+    Ok(())
+}
+
+async fn token_command(cmd: TokenCommand) -> Result<(), Failure> {
+    let db = startup::open_database(&Settings::from_env(None)?).await?;
+    let organizer = |conn: &mut db::DbConn, email: &str| {
+        people::find_organizer(conn, email)?.ok_or_else(|| {
+            db::Error::invalid("EMAIL", format!("no organizer with the email {email}"))
+        })
+    };
+    match cmd {
+        TokenCommand::Create { email, label } => {
+            let made = db
+                .run(move |conn| {
+                    db::write_tx(conn, |conn| {
+                        let o = organizer(conn, &email)?;
+                        tokens::create(conn, o.id, &label, &Actor::system())
+                    })
+                })
+                .await?;
+            println!("{}", made.plain);
+        }
+        TokenCommand::List { email } => {
+            let list = db
+                .run(move |conn| {
+                    let o = organizer(conn, &email)?;
+                    tokens::list_for(conn, o.id)
+                })
+                .await?;
+            let when = |t: Option<chrono::NaiveDateTime>| {
+                t.map_or("-".to_string(), |t| t.and_utc().to_rfc3339())
+            };
+            for t in list {
+                println!(
+                    "{}\t{}\tcreated {}\tlast used {}\t{}{}",
+                    t.id,
+                    t.fingerprint(),
+                    t.created_at.and_utc().to_rfc3339(),
+                    when(t.last_used_at),
+                    if t.is_active() { "active" } else { "revoked" },
+                    if t.label.is_empty() {
+                        String::new()
+                    } else {
+                        format!("\t{}", t.label)
+                    }
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            let t = db
+                .run(move |conn| {
+                    db::write_tx(conn, |conn| {
+                        tokens::revoke(conn, id, &Actor::system(), true)
+                    })
+                })
+                .await
+                .map_err(|e| match e {
+                    db::Error::NotFound(_) => Failure::Input(format!("ID: no token {id}")),
+                    other => other.into(),
+                })?;
+            println!("token: revoked {}", t.id);
         }
     }
     Ok(())

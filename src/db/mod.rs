@@ -10,6 +10,7 @@ pub mod legislators;
 pub mod outcomes;
 pub mod people;
 pub mod schema;
+pub mod tokens;
 pub mod updates;
 
 use std::path::PathBuf;

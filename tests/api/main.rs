@@ -1,5 +1,6 @@
 //! One integration-test binary (links once): each module is one capability.
 
+mod api_tokens;
 mod browser;
 mod browser_smoke;
 mod cli;
