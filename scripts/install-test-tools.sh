@@ -25,7 +25,12 @@ python3 -c "import feedparser, icalendar" 2>/dev/null || {
   echo "installing feedparser icalendar" >&2
   python3 -m pip install -q feedparser icalendar >&2
 }
+python3 -c "import openapi_spec_validator" 2>/dev/null || {
+  echo "installing openapi-spec-validator" >&2
+  python3 -m pip install -q openapi-spec-validator >&2
+}
 command -v chromium chromedriver >&2
 test -x /opt/maildev/node_modules/.bin/maildev
 test -f /opt/axe/node_modules/axe-core/axe.min.js
 python3 -c "import feedparser, icalendar"
+python3 -c "import openapi_spec_validator"

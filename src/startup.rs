@@ -84,6 +84,8 @@ impl Application {
             settings: settings.clone(),
             secret,
             visitors: Default::default(),
+            login_limits: Default::default(),
+            api_limits: Default::default(),
         });
         let server = HttpServer::new(move || {
             App::new()

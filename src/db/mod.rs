@@ -5,11 +5,13 @@ pub mod actions;
 pub mod campaigns;
 pub mod changes;
 pub mod contacts;
+pub mod dashboard;
 pub mod districts;
 pub mod legislators;
 pub mod outcomes;
 pub mod people;
 pub mod schema;
+pub mod sessions;
 pub mod tokens;
 pub mod updates;
 

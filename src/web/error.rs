@@ -25,10 +25,19 @@ pub enum WebError {
         field: Option<String>,
         message: String,
     },
+    /// A request that cannot be read at all (malformed JSON, wrong content type).
+    #[error("{message}")]
+    BadRequest {
+        field: Option<String>,
+        message: String,
+    },
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
     Forbidden(String),
+    /// An organizer page without a live session (never signed in, signed out, or expired).
+    #[error("{}", if *expired { "Your session has expired, so nothing was changed. Please sign in again." } else { "Please sign in to continue." })]
+    SignInRequired { expired: bool },
     #[error("too many requests; try again in {retry_after} seconds")]
     RateLimited { retry_after: u64 },
     #[error("the database is not answering")]
@@ -51,8 +60,10 @@ impl WebError {
             WebError::NotFound(_) => "not_found",
             WebError::Invalid { .. } => "invalid",
             WebError::Conflict { .. } => "conflict",
+            WebError::BadRequest { .. } => "bad_request",
             WebError::Unauthorized(_) => "unauthorized",
             WebError::Forbidden(_) => "forbidden",
+            WebError::SignInRequired { .. } => "sign_in_required",
             WebError::RateLimited { .. } => "rate_limited",
             WebError::Unavailable => "unavailable",
             WebError::Internal(_) => "internal",
@@ -61,7 +72,9 @@ impl WebError {
 
     fn field(&self) -> Option<&str> {
         match self {
-            WebError::Invalid { field, .. } | WebError::Conflict { field, .. } => field.as_deref(),
+            WebError::Invalid { field, .. }
+            | WebError::Conflict { field, .. }
+            | WebError::BadRequest { field, .. } => field.as_deref(),
             _ => None,
         }
     }
@@ -95,6 +108,14 @@ impl From<db::Error> for WebError {
                 message,
             },
             db::Error::Pool(_) | db::Error::Connect { .. } => WebError::Unavailable,
+            // Two writers racing for one slug: the database's unique index decides.
+            db::Error::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                info,
+            )) => WebError::Conflict {
+                field: info.column_name().map(str::to_string),
+                message: "this already exists (someone saved the same at the same time)".into(),
+            },
             other => WebError::Internal(other.to_string()),
         }
     }
@@ -119,8 +140,10 @@ impl ResponseError for WebError {
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Conflict { .. } => StatusCode::CONFLICT,
+            WebError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             WebError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::SignInRequired { .. } => StatusCode::UNAUTHORIZED,
             WebError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             WebError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -174,6 +197,12 @@ pub fn html_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
+    if let Some(redirect) = sign_in_redirect(&res) {
+        let (req, _) = res.into_parts();
+        return Ok(ErrorHandlerResponse::Response(
+            ServiceResponse::new(req, redirect).map_into_right_body::<B>(),
+        ));
+    }
     let message = match res.response().error() {
         Some(e) => match e.as_error::<WebError>() {
             Some(w) => w.public_message(),
@@ -182,7 +211,19 @@ pub fn html_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
         None if status == StatusCode::NOT_FOUND => "We could not find that page.".into(),
         None => status.canonical_reason().unwrap_or("Error").to_string(),
     };
-    let body = super::render::error_page(status, &message);
+    let body = if res.request().path().starts_with("/admin") && matches!(status.as_u16(), 401 | 403)
+    {
+        super::render::error_page_with_links(
+            status,
+            &message,
+            &[
+                ("/admin/login", "Sign in again"),
+                ("/admin", "Organizers' dashboard"),
+            ],
+        )
+    } else {
+        super::render::error_page(status, &message)
+    };
     let (req, res) = res.into_parts();
     let mut new = HttpResponse::build(status);
     for (k, v) in res.headers() {
@@ -199,4 +240,84 @@ pub fn html_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, new).map_into_right_body::<B>(),
     ))
+}
+
+/// A browser that GETs an organizer page without a session is sent to the sign-in page,
+/// which brings it back afterwards; a POST gets the explanatory page instead.
+fn sign_in_redirect<B>(res: &ServiceResponse<B>) -> Option<HttpResponse> {
+    let err = res.response().error()?.as_error::<WebError>()?;
+    let WebError::SignInRequired { expired } = err else {
+        return None;
+    };
+    let req = res.request();
+    if req.method() != actix_web::http::Method::GET {
+        return None;
+    }
+    let next = url::form_urlencoded::byte_serialize(
+        req.uri()
+            .path_and_query()
+            .map_or("/admin", |p| p.as_str())
+            .as_bytes(),
+    )
+    .collect::<String>();
+    let to = format!(
+        "/admin/login?next={next}{}",
+        if *expired { "&expired=1" } else { "" }
+    );
+    Some(
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, to))
+            .finish(),
+    )
+}
+
+/// `JsonConfig`'s error handler: a body that cannot be read as JSON answers SPEC's error
+/// shape (400, naming the field where serde does), not actix's plain text.
+pub fn json_error(
+    err: actix_web::error::JsonPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    let web = match &err {
+        E::ContentType => WebError::BadRequest {
+            field: None,
+            message: "send the body as JSON, with Content-Type: application/json".into(),
+        },
+        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => WebError::BadRequest {
+            field: None,
+            message: format!("the body is larger than {limit} bytes"),
+        },
+        E::Deserialize(e) if e.is_data() => {
+            let message = e.to_string();
+            let field = message
+                .split('`')
+                .nth(1)
+                .filter(|_| message.contains("field `"))
+                .map(str::to_string);
+            WebError::Invalid { field, message }
+        }
+        E::Deserialize(e) => WebError::BadRequest {
+            field: None,
+            message: format!("the body is not valid JSON: {e}"),
+        },
+        other => WebError::BadRequest {
+            field: None,
+            message: format!("the body cannot be read: {other}"),
+        },
+    };
+    web.into()
+}
+
+/// `QueryConfig`'s error handler: a bad query string answers SPEC's error shape.
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    let message = err.to_string();
+    let field = message
+        .split('`')
+        .nth(1)
+        .filter(|_| message.contains("field `"))
+        .map(str::to_string);
+    WebError::Invalid { field, message }.into()
 }

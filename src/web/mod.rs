@@ -1,10 +1,18 @@
 //! actix-web: the route table in one place, and the state handlers share.
 
+pub mod admin;
+pub mod admin_auth;
+pub mod api;
+pub mod api_input;
+pub mod api_types;
+pub mod api_writes;
+pub mod csrf;
 pub mod error;
 pub mod openapi;
 pub mod public;
 pub mod ratelimit;
 pub mod render;
+pub mod session;
 pub mod visitor;
 
 use actix_web::http::StatusCode;
@@ -22,12 +30,18 @@ pub struct AppState {
     pub secret: Vec<u8>,
     /// Cached ZIP lookups and the outcome rate limit.
     pub visitors: visitor::VisitorState,
+    /// Sign-in attempts per client and per account.
+    pub login_limits: admin_auth::LoginLimits,
+    /// Rate limits of the JSON API.
+    pub api_limits: api::ApiLimits,
 }
 
 /// The route table: each module lists its own routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(public::routes)
         .configure(openapi::routes)
+        .configure(admin::routes)
+        .configure(api::routes)
         .configure(visitor::routes);
 }
 

@@ -11,10 +11,45 @@ use utoipa::OpenApi;
         title = "actiondesk API",
         description = "Calls to action, contacts, hotlines and representatives. Reads are public; writes need `Authorization: Bearer TOKEN`."
     ),
-    paths(super::visitor::reps_json),
-    components(schemas(ErrorBody, ErrorDetail))
+    paths(
+        super::api::list_campaigns,
+        super::api::get_campaign,
+        super::api::list_actions,
+        super::api::get_action,
+        super::api::list_hotlines,
+        super::api::list_contacts,
+        super::api_writes::create_action,
+        super::api_writes::patch_action,
+        super::api_writes::publish_action,
+        super::api_writes::expire_action,
+        super::api_writes::reopen_action,
+        super::api_writes::create_campaign,
+        super::api_writes::post_update,
+        super::visitor::reps_json,
+    ),
+    components(schemas(ErrorBody, ErrorDetail)),
+    modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` security scheme the write endpoints name.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A token from `actiondesk token create EMAIL`"))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// SPEC's error shape: `{"error": {"code", "message", "field"}}`.
 #[derive(serde::Serialize, utoipa::ToSchema)]

@@ -1,6 +1,12 @@
 //! One integration-test binary (links once): each module is one capability.
 
+mod admin_auth;
+mod admin_support;
+mod api_openapi;
+mod api_reads;
+mod api_support;
 mod api_tokens;
+mod api_writes;
 mod browser;
 mod browser_smoke;
 mod cli;

@@ -1,0 +1,708 @@
+//! What the JSON API accepts: request bodies with their OpenAPI schemas, and their
+//! checking into the db layer's validated inputs. Every bad value is an `Invalid` error
+//! naming its field (`title`, `targets[0].contact.phones[1].number`, …).
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::error::WebError;
+use crate::db::actions::{ActionDetail, ActionInput, LinkInput, ScriptInput, TargetInput};
+use crate::db::contacts::{self, ContactInput, PhoneInput};
+use crate::db::updates::Relation;
+use crate::db::{self, campaigns, Actor, DbConn, Error, FieldExt};
+use crate::domain::{ActionKind, ContactKind, PhoneKind, PhoneNumber, Slug, TargetKind};
+
+/// Reads a JSON object into `T`. A value of the wrong type, a missing or an unknown field
+/// is a 422 naming the field (found by trying each field alone: every field of the API's
+/// bodies is optional to serde, and required ones are checked afterwards).
+pub fn from_body<T: DeserializeOwned>(body: Value) -> Result<T, WebError> {
+    let Value::Object(map) = &body else {
+        return Err(WebError::BadRequest {
+            field: None,
+            message: "the body must be a JSON object".into(),
+        });
+    };
+    let map = map.clone();
+    serde_json::from_value::<T>(body).map_err(|e| {
+        let field = map
+            .iter()
+            .find(|(k, v)| {
+                let alone = Value::Object([((*k).clone(), (*v).clone())].into_iter().collect());
+                serde_json::from_value::<T>(alone).is_err()
+            })
+            .map(|(k, _)| k.clone());
+        let message = e.to_string();
+        let message = match message.find(" at line ") {
+            Some(i) => message[..i].to_string(),
+            None => message,
+        };
+        WebError::Invalid { field, message }
+    })
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn nullable<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A script to store.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptIn {
+    /// A language tag such as `en` or `es`.
+    pub lang: String,
+    pub body: String,
+}
+
+/// A link or a source to store.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkIn {
+    /// Defaults to the URL.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// An absolute `http` or `https` URL.
+    pub url: String,
+}
+
+/// A phone number of a new contact.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneIn {
+    /// `202-401-9246`, `(202) 401-9246`, `+1 202 401 9246` or a vanity form such as
+    /// `1-866-DHS-2-ICE` (kept for display).
+    pub number: String,
+    /// `main`, `toll_free`, `district_office`, `fax` or `direct`; defaults to `toll_free`
+    /// for toll-free numbers, else `main`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A contact created together with the action that targets it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewContactIn {
+    /// Defaults to one made from the name; a slug already in use is a conflict (name
+    /// the existing contact by its slug instead).
+    #[serde(default)]
+    pub slug: Option<String>,
+    pub name: String,
+    /// `agency` (default), `international`, `organisation`, `person`, `senator` or
+    /// `representative`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub organisation: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub contact_form_url: Option<String>,
+    #[serde(default)]
+    pub website_url: Option<String>,
+    #[serde(default)]
+    pub phones: Vec<PhoneIn>,
+}
+
+/// An existing contact by slug, or a new one.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum ContactRef {
+    Slug(String),
+    New(NewContactIn),
+}
+
+/// Whom an action asks people to contact.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetIn {
+    /// `contact` (the default), `visitor_senators` or `visitor_representative`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// For `contact` targets: a contact's slug (see `GET /api/v1/contacts`) or a new
+    /// contact.
+    #[serde(default)]
+    pub contact: Option<ContactRef>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The fields of an action. `POST /api/v1/actions` needs `campaign`, `kind` and `title`;
+/// `PATCH` changes only the fields given, and `null` clears an optional one (lists become
+/// empty, text becomes empty). `slug` is only for creating (it is made from the title
+/// when absent). Times are RFC 3339 (`2026-06-01T18:00:00Z`; without an offset, UTC).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionFields {
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub slug: Option<Option<String>>,
+    /// The campaign's slug.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub campaign: Option<Option<String>>,
+    /// `call`, `email`, `petition`, `letter`, `event`, `donate`, `read` or `other`.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub kind: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub summary: Option<Option<String>>,
+    /// Markdown.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub body: Option<Option<String>>,
+    /// The English script (shorthand for an `en` entry of `scripts`).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub script: Option<Option<String>>,
+    /// Every script, by language (replaces all of them).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Vec<ScriptIn>>)]
+    pub scripts: Option<Option<Vec<ScriptIn>>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<bool>)]
+    pub developing: Option<Option<bool>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub starts_at: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub ends_at: Option<Option<String>>,
+    /// When the action expires by itself.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub location: Option<Option<String>>,
+    /// Where to act (a petition, a form): an absolute `http` or `https` URL.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Vec<TargetIn>>)]
+    pub targets: Option<Option<Vec<TargetIn>>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub tags: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Vec<LinkIn>>)]
+    pub links: Option<Option<Vec<LinkIn>>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Vec<LinkIn>>)]
+    pub sources: Option<Option<Vec<LinkIn>>>,
+}
+
+/// A new campaign.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignIn {
+    #[schema(required)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Markdown.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Made from the title when absent; a slug in use is a conflict.
+    #[serde(default)]
+    pub slug: Option<String>,
+}
+
+/// An action a dated update names: its slug, or `{slug, relation}`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum UpdateActionIn {
+    Slug(String),
+    Related {
+        slug: String,
+        /// `added` or `changed` (the default).
+        #[serde(default)]
+        relation: Option<String>,
+    },
+}
+
+/// A dated campaign update.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateIn {
+    #[schema(required)]
+    pub title: Option<String>,
+    /// Markdown.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Defaults to now.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub published_at: Option<String>,
+    /// Actions of the same campaign the update added or changed.
+    #[serde(default)]
+    pub actions: Option<Vec<UpdateActionIn>>,
+}
+
+/// Parses an RFC 3339 time (or one without an offset, taken as UTC, or a bare date,
+/// taken as midnight UTC) into UTC.
+pub fn parse_time(field: &str, s: &str) -> Result<NaiveDateTime, Error> {
+    let s = s.trim();
+    let parsed = DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc).naive_utc())
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f"))
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
+        .or_else(|_| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d").map(|d| d.and_time(Default::default()))
+        })
+        .map_err(|_| {
+            Error::invalid(
+                field,
+                format!("{s:?} is not a time; use RFC 3339, e.g. 2026-06-01T18:00:00Z"),
+            )
+        })?;
+    Ok(parsed.trunc_subsecs(6))
+}
+
+/// Checks an absolute http(s) URL.
+pub fn parse_url(field: &str, s: &str) -> Result<String, Error> {
+    let s = s.trim();
+    match url::Url::parse(s) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+            Ok(s.to_string())
+        }
+        _ => Err(Error::invalid(
+            field,
+            format!("{s:?} is not an absolute http or https URL"),
+        )),
+    }
+}
+
+/// A required one-line text: trimmed, not empty, at most `max` characters.
+pub fn required_text(field: &str, s: Option<&str>, max: usize) -> Result<String, Error> {
+    let s = s.unwrap_or("").trim();
+    if s.is_empty() {
+        return Err(Error::invalid(field, "is required"));
+    }
+    limit(field, s, max)
+}
+
+fn limit(field: &str, s: &str, max: usize) -> Result<String, Error> {
+    if s.chars().count() > max {
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(s.to_string())
+}
+
+const MAX_TITLE: usize = 200;
+const MAX_SUMMARY: usize = 1_000;
+const MAX_BODY: usize = 100_000;
+
+/// An empty draft of this campaign, the base a create starts from.
+fn blank(campaign_id: i32, kind: ActionKind) -> ActionInput {
+    ActionInput {
+        campaign_id,
+        kind,
+        title: String::new(),
+        summary: String::new(),
+        body: String::new(),
+        url: None,
+        developing: false,
+        starts_at: None,
+        ends_at: None,
+        location: String::new(),
+        expires_at: None,
+        scripts: Vec::new(),
+        tags: Vec::new(),
+        links: Vec::new(),
+        targets: Vec::new(),
+    }
+}
+
+/// The stored fields of an action, as an input to edit.
+pub fn input_of(conn: &mut DbConn, d: &ActionDetail) -> db::Result<ActionInput> {
+    let a = &d.action;
+    let mut targets = Vec::new();
+    for t in &d.targets {
+        let contact_id = match &t.contact {
+            Some(c) => Some(contacts::by_slug(conn, &c.slug)?.id),
+            None => None,
+        };
+        targets.push(TargetInput {
+            kind: TargetKind::parse(&t.kind).field("targets")?,
+            contact_id,
+            note: t.note.clone(),
+        });
+    }
+    Ok(ActionInput {
+        campaign_id: a.campaign_id,
+        kind: ActionKind::parse(&a.kind).field("kind")?,
+        title: a.title.clone(),
+        summary: a.summary.clone(),
+        body: a.body.clone(),
+        url: a.url.clone(),
+        developing: a.developing,
+        starts_at: a.starts_at,
+        ends_at: a.ends_at,
+        location: a.location.clone(),
+        expires_at: a.expires_at,
+        scripts: d
+            .scripts
+            .iter()
+            .map(|s| ScriptInput {
+                lang: s.lang.clone(),
+                body: s.body.clone(),
+            })
+            .collect(),
+        tags: d.tags.clone(),
+        links: d
+            .links
+            .iter()
+            .map(|l| LinkInput {
+                kind: l.kind.clone(),
+                title: l.title.clone(),
+                url: l.url.clone(),
+            })
+            .collect(),
+        targets,
+    })
+}
+
+fn campaign_id(conn: &mut DbConn, slug: Option<&str>) -> db::Result<i32> {
+    let slug = required_text("campaign", slug, 200)?;
+    campaigns::find(conn, &slug)?
+        .map(|c| c.id)
+        .ok_or_else(|| Error::invalid("campaign", format!("no campaign called {slug:?}")))
+}
+
+fn kind(s: Option<&str>) -> db::Result<ActionKind> {
+    let s = required_text("kind", s, 40)?;
+    ActionKind::parse(&s).map_err(|_| {
+        Error::invalid(
+            "kind",
+            format!(
+                "{s:?} is not a kind of action; use call, email, petition, letter, event, donate, read or other"
+            ),
+        )
+    })
+}
+
+impl ActionFields {
+    /// Checks a create request into a new draft's input (and its slug, if given).
+    pub fn into_new(
+        self,
+        conn: &mut DbConn,
+        actor: &Actor,
+    ) -> db::Result<(ActionInput, Option<Slug>)> {
+        let campaign = campaign_id(conn, self.campaign.clone().flatten().as_deref())?;
+        let kind = kind(self.kind.clone().flatten().as_deref())?;
+        if self.title.clone().flatten().is_none() {
+            return Err(Error::invalid("title", "is required"));
+        }
+        let slug = match self.slug.clone().flatten() {
+            Some(s) => Some(Slug::parse(&s).field("slug")?),
+            None => None,
+        };
+        let input = self.apply(conn, blank(campaign, kind), actor)?;
+        Ok((input, slug))
+    }
+
+    /// Applies the fields given to `base`: absent ones stay, `null` clears optional ones.
+    pub fn apply(
+        self,
+        conn: &mut DbConn,
+        mut base: ActionInput,
+        actor: &Actor,
+    ) -> db::Result<ActionInput> {
+        fn text(v: Option<String>, field: &str, max: usize) -> db::Result<String> {
+            limit(field, v.unwrap_or_default().trim(), max)
+        }
+        if let Some(c) = self.campaign {
+            base.campaign_id = campaign_id(conn, c.as_deref())?;
+        }
+        if let Some(k) = self.kind {
+            base.kind = kind(k.as_deref())?;
+        }
+        if let Some(t) = self.title {
+            base.title = required_text("title", t.as_deref(), MAX_TITLE)?;
+        }
+        if let Some(v) = self.summary {
+            base.summary = text(v, "summary", MAX_SUMMARY)?;
+        }
+        if let Some(v) = self.body {
+            base.body = text(v, "body", MAX_BODY)?;
+        }
+        if let Some(v) = self.location {
+            base.location = text(v, "location", 500)?;
+        }
+        if let Some(v) = self.developing {
+            base.developing = v.unwrap_or(false);
+        }
+        if let Some(v) = self.url {
+            base.url = match v.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(u) => Some(parse_url("url", u)?),
+            };
+        }
+        for (field, value, slot) in [
+            ("starts_at", self.starts_at, &mut base.starts_at),
+            ("ends_at", self.ends_at, &mut base.ends_at),
+            ("expires_at", self.expires_at, &mut base.expires_at),
+        ] {
+            if let Some(v) = value {
+                *slot = match v.as_deref().map(str::trim) {
+                    None | Some("") => None,
+                    Some(t) => Some(parse_time(field, t)?),
+                };
+            }
+        }
+        if let (Some(s), Some(e)) = (base.starts_at, base.ends_at) {
+            if e < s {
+                return Err(Error::invalid("ends_at", "is before starts_at"));
+            }
+        }
+        if let Some(v) = self.scripts {
+            base.scripts = scripts(v.unwrap_or_default())?;
+        }
+        if let Some(v) = self.script {
+            base.scripts.retain(|s| s.lang != "en");
+            if let Some(body) = v.filter(|b| !b.trim().is_empty()) {
+                let body = limit("script", body.trim(), MAX_BODY)?;
+                base.scripts.insert(
+                    0,
+                    ScriptInput {
+                        lang: "en".into(),
+                        body,
+                    },
+                );
+            }
+        }
+        if let Some(v) = self.tags {
+            let mut tags = Vec::new();
+            for (i, t) in v.unwrap_or_default().iter().enumerate() {
+                tags.push(required_text(&format!("tags[{i}]"), Some(t), 50)?);
+            }
+            base.tags = tags;
+        }
+        for (field, value) in [("links", self.links), ("sources", self.sources)] {
+            if let Some(v) = value {
+                let kind = if field == "links" { "link" } else { "source" };
+                base.links.retain(|l| l.kind != kind);
+                for (i, l) in v.unwrap_or_default().into_iter().enumerate() {
+                    let url = parse_url(&format!("{field}[{i}].url"), &l.url)?;
+                    let title = l
+                        .title
+                        .map(|t| t.trim().to_string())
+                        .filter(|t| !t.is_empty())
+                        .unwrap_or_else(|| url.clone());
+                    base.links.push(LinkInput {
+                        kind: kind.into(),
+                        title: limit(&format!("{field}[{i}].title"), &title, 300)?,
+                        url,
+                    });
+                }
+                // Links first, then sources, each in the order given.
+                base.links.sort_by_key(|l| l.kind != "link");
+            }
+        }
+        if let Some(v) = self.targets {
+            let mut targets = Vec::new();
+            for (i, t) in v.unwrap_or_default().into_iter().enumerate() {
+                targets.push(target(conn, i, t, actor)?);
+            }
+            base.targets = targets;
+        }
+        Ok(base)
+    }
+}
+
+fn scripts(list: Vec<ScriptIn>) -> db::Result<Vec<ScriptInput>> {
+    let mut out: Vec<ScriptInput> = Vec::new();
+    for (i, s) in list.into_iter().enumerate() {
+        let lang = s.lang.trim().to_lowercase();
+        let ok = (2..=12).contains(&lang.len())
+            && lang.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !ok {
+            return Err(Error::invalid(
+                format!("scripts[{i}].lang"),
+                "must be a language tag such as en or es",
+            ));
+        }
+        if out.iter().any(|o| o.lang == lang) {
+            return Err(Error::invalid(
+                format!("scripts[{i}].lang"),
+                format!("{lang} is given twice"),
+            ));
+        }
+        let body = required_text(&format!("scripts[{i}].body"), Some(&s.body), MAX_BODY)?;
+        out.push(ScriptInput { lang, body });
+    }
+    Ok(out)
+}
+
+fn target(conn: &mut DbConn, i: usize, t: TargetIn, actor: &Actor) -> db::Result<TargetInput> {
+    let field = format!("targets[{i}]");
+    let kind = match t.kind.as_deref().map(str::trim) {
+        None | Some("") => TargetKind::Contact,
+        Some(k) => TargetKind::parse(k).map_err(|_| {
+            Error::invalid(
+                format!("{field}.kind"),
+                format!("{k:?} is not a target kind; use contact, visitor_senators or visitor_representative"),
+            )
+        })?,
+    };
+    let note = limit(
+        &format!("{field}.note"),
+        t.note.as_deref().unwrap_or("").trim(),
+        1_000,
+    )?;
+    let contact_id = match (kind, t.contact) {
+        (TargetKind::Contact, None) => {
+            return Err(Error::invalid(
+                format!("{field}.contact"),
+                "is required for a contact target",
+            ))
+        }
+        (TargetKind::Contact, Some(ContactRef::Slug(slug))) => Some(
+            contacts::find(conn, slug.trim())?
+                .ok_or_else(|| {
+                    Error::invalid(
+                        format!("{field}.contact"),
+                        format!("no contact called {slug:?}"),
+                    )
+                })?
+                .id,
+        ),
+        (TargetKind::Contact, Some(ContactRef::New(c))) => {
+            Some(new_contact(conn, &format!("{field}.contact"), c, actor)?)
+        }
+        (_, Some(_)) => {
+            return Err(Error::invalid(
+                format!("{field}.contact"),
+                "is looked up from the visitor's ZIP for this kind of target; leave it out",
+            ))
+        }
+        (_, None) => None,
+    };
+    Ok(TargetInput {
+        kind,
+        contact_id,
+        note,
+    })
+}
+
+fn new_contact(conn: &mut DbConn, field: &str, c: NewContactIn, actor: &Actor) -> db::Result<i32> {
+    let name = required_text(&format!("{field}.name"), Some(&c.name), 200)?;
+    let slug = match c.slug.as_deref() {
+        Some(s) => Slug::parse(s).field(&format!("{field}.slug"))?,
+        None => Slug::from_title(&name),
+    };
+    if contacts::find(conn, slug.as_str())?.is_some() {
+        return Err(Error::Conflict {
+            field: format!("{field}.slug"),
+            message: format!(
+                "a contact called “{slug}” already exists; name it by its slug instead"
+            ),
+        });
+    }
+    let kind = match c.kind.as_deref() {
+        None => ContactKind::Agency,
+        Some(k) => ContactKind::parse(k).field(&format!("{field}.kind"))?,
+    };
+    let opt_url = |f: &str, v: Option<String>| -> db::Result<Option<String>> {
+        match v.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(u) => parse_url(&format!("{field}.{f}"), u).map(Some),
+        }
+    };
+    let email = match c.email.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(e) => Some(
+            crate::domain::EmailAddress::parse(e)
+                .field(&format!("{field}.email"))?
+                .to_string(),
+        ),
+    };
+    let mut phones = Vec::new();
+    for (j, p) in c.phones.iter().enumerate() {
+        let pf = format!("{field}.phones[{j}]");
+        let number = PhoneNumber::parse(&p.number).field(&format!("{pf}.number"))?;
+        let kind = match p.kind.as_deref() {
+            Some(k) => PhoneKind::parse(k).field(&format!("{pf}.kind"))?,
+            None if number.is_toll_free() => PhoneKind::TollFree,
+            None => PhoneKind::Main,
+        };
+        phones.push(PhoneInput {
+            number,
+            kind,
+            note: p.note.clone().unwrap_or_default().trim().to_string(),
+        });
+    }
+    let input = ContactInput {
+        slug,
+        kind,
+        name,
+        role: c.role.unwrap_or_default().trim().to_string(),
+        organisation: c.organisation.unwrap_or_default().trim().to_string(),
+        state: None,
+        district: None,
+        party: None,
+        email,
+        contact_form_url: opt_url("contact_form_url", c.contact_form_url)?,
+        website_url: opt_url("website_url", c.website_url)?,
+        address: String::new(),
+        bioguide_id: None,
+        phones,
+    };
+    let (contact, _) = contacts::upsert(conn, &input, actor)?;
+    Ok(contact.id)
+}
+
+/// An update's actions: their ids (they must belong to `campaign_id`) and relations.
+pub fn update_actions(
+    conn: &mut DbConn,
+    campaign_id: i32,
+    list: Vec<UpdateActionIn>,
+) -> db::Result<Vec<(i32, Relation)>> {
+    let mut out = Vec::new();
+    for (i, a) in list.into_iter().enumerate() {
+        let (slug, relation) = match a {
+            UpdateActionIn::Slug(s) => (s, None),
+            UpdateActionIn::Related { slug, relation } => (slug, relation),
+        };
+        let relation = match relation.as_deref().map(str::trim) {
+            None | Some("") | Some("changed") => Relation::Changed,
+            Some("added") => Relation::Added,
+            Some(other) => {
+                return Err(Error::invalid(
+                    format!("actions[{i}].relation"),
+                    format!("{other:?} is not a relation; use added or changed"),
+                ))
+            }
+        };
+        let action = db::actions::find(conn, slug.trim())?
+            .filter(|a| a.campaign_id == campaign_id)
+            .ok_or_else(|| {
+                Error::invalid(
+                    format!("actions[{i}]"),
+                    format!("no action called {slug:?} in this campaign"),
+                )
+            })?;
+        if out.iter().any(|(id, _)| *id == action.id) {
+            continue;
+        }
+        out.push((action.id, relation));
+    }
+    Ok(out)
+}

@@ -1,0 +1,397 @@
+//! What the JSON API answers: serde views of the db layer's types, with their OpenAPI
+//! schemas. Times are RFC 3339 in UTC.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::actions::ActionDetail;
+use crate::db::campaigns::Campaign;
+use crate::db::contacts::{ContactView, HotlineView, PhoneView};
+use crate::db::updates::UpdateView;
+
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+fn utc_opt(t: Option<NaiveDateTime>) -> Option<DateTime<Utc>> {
+    t.map(utc)
+}
+
+/// A phone number in its stored (E.164), displayed and dialable forms.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PhoneJson {
+    /// `+18663472423`
+    pub e164: String,
+    /// `+1 866-347-2423`
+    pub display: String,
+    /// `(866) 347-2423`
+    pub national: String,
+    /// `1-866-DHS-2-ICE` where the number was given in letters.
+    pub vanity: Option<String>,
+    /// `main`, `toll_free`, `district_office`, `fax` or `direct`.
+    pub kind: String,
+    pub note: String,
+    /// Toll-free numbers may be unreachable from abroad.
+    pub toll_free: bool,
+    /// `tel:+18663472423`
+    pub tel: String,
+}
+
+impl From<&PhoneView> for PhoneJson {
+    fn from(p: &PhoneView) -> PhoneJson {
+        PhoneJson {
+            e164: p.e164.clone(),
+            display: p.display.clone(),
+            national: p.national.clone(),
+            vanity: p.vanity.clone(),
+            kind: p.kind.clone(),
+            note: p.note.clone(),
+            toll_free: p.toll_free,
+            tel: p.tel.clone(),
+        }
+    }
+}
+
+/// A contact of the directory: an agency, organisation, person or legislator.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ContactJson {
+    pub slug: String,
+    /// `senator`, `representative`, `agency`, `international`, `organisation` or `person`.
+    pub kind: String,
+    pub name: String,
+    pub role: String,
+    pub organisation: String,
+    pub state: Option<String>,
+    pub district: Option<i32>,
+    pub party: Option<String>,
+    pub email: Option<String>,
+    pub contact_form_url: Option<String>,
+    pub website_url: Option<String>,
+    pub address: String,
+    pub phones: Vec<PhoneJson>,
+    /// A number that is not toll-free, for callers abroad, where one is known.
+    pub direct_phone: Option<PhoneJson>,
+}
+
+impl From<&ContactView> for ContactJson {
+    fn from(c: &ContactView) -> ContactJson {
+        ContactJson {
+            slug: c.slug.clone(),
+            kind: c.kind.clone(),
+            name: c.name.clone(),
+            role: c.role.clone(),
+            organisation: c.organisation.clone(),
+            state: c.state.clone(),
+            district: c.district,
+            party: c.party.clone(),
+            email: c.email.clone(),
+            contact_form_url: c.contact_form_url.clone(),
+            website_url: c.website_url.clone(),
+            address: c.address.clone(),
+            phones: c.phones.iter().map(PhoneJson::from).collect(),
+            direct_phone: c.direct_phone.as_ref().map(PhoneJson::from),
+        }
+    }
+}
+
+/// Whom an action asks people to contact: a named contact (with its numbers), or the
+/// visitor's own senators or representative (resolved per ZIP on the action's page).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TargetJson {
+    /// `contact`, `visitor_senators` or `visitor_representative`.
+    pub kind: String,
+    pub note: String,
+    /// The contact's slug, for `contact` targets.
+    pub contact: Option<String>,
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub organisation: Option<String>,
+    pub email: Option<String>,
+    pub contact_form_url: Option<String>,
+    pub website_url: Option<String>,
+    pub phones: Vec<PhoneJson>,
+}
+
+/// A script in one language.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ScriptJson {
+    /// A language tag such as `en` or `es`.
+    pub lang: String,
+    pub body: String,
+}
+
+/// A link or a source.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LinkJson {
+    pub title: String,
+    pub url: String,
+}
+
+/// A call to action.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActionJson {
+    pub slug: String,
+    /// The campaign's slug.
+    pub campaign: String,
+    pub campaign_title: String,
+    /// `call`, `email`, `petition`, `letter`, `event`, `donate`, `read` or `other`.
+    pub kind: String,
+    pub title: String,
+    pub summary: String,
+    /// Markdown.
+    pub body: String,
+    /// The default script (English where given, else the first); placeholders such as
+    /// `[REP NAME]` are left in.
+    pub script: Option<String>,
+    /// Every script, by language.
+    pub scripts: Vec<ScriptJson>,
+    /// `draft`, `published` or `expired`.
+    pub status: String,
+    pub developing: bool,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub location: String,
+    pub url: Option<String>,
+    pub targets: Vec<TargetJson>,
+    pub tags: Vec<String>,
+    pub links: Vec<LinkJson>,
+    pub sources: Vec<LinkJson>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub expired_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&ActionDetail> for ActionJson {
+    fn from(d: &ActionDetail) -> ActionJson {
+        let a = &d.action;
+        let links = |kind: &str| {
+            d.links
+                .iter()
+                .filter(|l| l.kind == kind)
+                .map(|l| LinkJson {
+                    title: l.title.clone(),
+                    url: l.url.clone(),
+                })
+                .collect()
+        };
+        ActionJson {
+            slug: a.slug.clone(),
+            campaign: d.campaign_slug.clone(),
+            campaign_title: d.campaign_title.clone(),
+            kind: a.kind.clone(),
+            title: a.title.clone(),
+            summary: a.summary.clone(),
+            body: a.body.clone(),
+            script: d.script().map(|s| s.body.clone()),
+            scripts: d
+                .scripts
+                .iter()
+                .map(|s| ScriptJson {
+                    lang: s.lang.clone(),
+                    body: s.body.clone(),
+                })
+                .collect(),
+            status: a.status.clone(),
+            developing: a.developing,
+            starts_at: utc_opt(a.starts_at),
+            ends_at: utc_opt(a.ends_at),
+            expires_at: utc_opt(a.expires_at),
+            location: a.location.clone(),
+            url: a.url.clone(),
+            targets: d
+                .targets
+                .iter()
+                .map(|t| {
+                    let c = t.contact.as_ref();
+                    TargetJson {
+                        kind: t.kind.clone(),
+                        note: t.note.clone(),
+                        contact: c.map(|c| c.slug.clone()),
+                        name: c.map(|c| c.name.clone()),
+                        role: c.map(|c| c.role.clone()),
+                        organisation: c.map(|c| c.organisation.clone()),
+                        email: c.and_then(|c| c.email.clone()),
+                        contact_form_url: c.and_then(|c| c.contact_form_url.clone()),
+                        website_url: c.and_then(|c| c.website_url.clone()),
+                        phones: c
+                            .map(|c| c.phones.iter().map(PhoneJson::from).collect())
+                            .unwrap_or_default(),
+                    }
+                })
+                .collect(),
+            tags: d.tags.clone(),
+            links: links("link"),
+            sources: links("source"),
+            published_at: utc_opt(a.published_at),
+            expired_at: utc_opt(a.expired_at),
+            created_at: utc(a.created_at),
+            updated_at: utc(a.updated_at),
+        }
+    }
+}
+
+/// A campaign.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CampaignJson {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    /// Markdown.
+    pub body: String,
+    /// `active` or `archived`.
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&Campaign> for CampaignJson {
+    fn from(c: &Campaign) -> CampaignJson {
+        CampaignJson {
+            slug: c.slug.clone(),
+            title: c.title.clone(),
+            summary: c.summary.clone(),
+            body: c.body.clone(),
+            status: c.status.clone(),
+            created_at: utc(c.created_at),
+            updated_at: utc(c.updated_at),
+        }
+    }
+}
+
+/// A campaign with its public actions (in the organizer's order; expired ones apart) and
+/// its dated updates, newest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CampaignDetailJson {
+    #[serde(flatten)]
+    pub campaign: CampaignJson,
+    pub actions: Vec<ActionJson>,
+    pub past_actions: Vec<ActionJson>,
+    pub updates: Vec<UpdateJson>,
+}
+
+/// An action a dated update names.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UpdateActionJson {
+    pub slug: String,
+    pub title: String,
+    pub status: String,
+    /// `added` or `changed`.
+    pub relation: String,
+}
+
+/// A dated campaign update ("5/29 Update").
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UpdateJson {
+    pub slug: String,
+    /// The campaign's slug.
+    pub campaign: String,
+    pub title: String,
+    /// Markdown.
+    pub body: String,
+    pub published_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub actions: Vec<UpdateActionJson>,
+}
+
+impl From<&UpdateView> for UpdateJson {
+    fn from(u: &UpdateView) -> UpdateJson {
+        UpdateJson {
+            slug: u.update.slug.clone(),
+            campaign: u.campaign_slug.clone(),
+            title: u.update.title.clone(),
+            body: u.update.body.clone(),
+            published_at: utc(u.update.published_at),
+            created_at: utc(u.update.created_at),
+            actions: u
+                .actions
+                .iter()
+                .map(|r| UpdateActionJson {
+                    slug: r.slug.clone(),
+                    title: r.title.clone(),
+                    status: r.status.clone(),
+                    relation: r.relation.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A hotline of the directory.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HotlineJson {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub hours: String,
+    pub languages: String,
+    /// Who it is for.
+    pub audience: String,
+    pub url: Option<String>,
+    pub phones: Vec<PhoneJson>,
+}
+
+impl From<&HotlineView> for HotlineJson {
+    fn from(h: &HotlineView) -> HotlineJson {
+        HotlineJson {
+            slug: h.slug.clone(),
+            name: h.name.clone(),
+            description: h.description.clone(),
+            hours: h.hours.clone(),
+            languages: h.languages.clone(),
+            audience: h.audience.clone(),
+            url: h.url.clone(),
+            phones: h.phones.iter().map(PhoneJson::from).collect(),
+        }
+    }
+}
+
+/// `{"items": [...]}` of actions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionList {
+    pub items: Vec<ActionJson>,
+}
+
+/// `{"items": [...]}` of campaigns.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignList {
+    pub items: Vec<CampaignJson>,
+}
+
+/// `{"items": [...]}` of hotlines.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HotlineList {
+    pub items: Vec<HotlineJson>,
+}
+
+/// `{"items": [...]}` of contacts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactList {
+    pub items: Vec<ContactJson>,
+}
+
+/// Whether an action matches every word of a search (case-insensitive, in its title,
+/// summary, body, scripts, tags, location and campaign).
+pub fn matches_words(d: &ActionDetail, q: &str) -> bool {
+    let words: Vec<String> = q.split_whitespace().map(str::to_lowercase).collect();
+    if words.is_empty() {
+        return true;
+    }
+    let a = &d.action;
+    let mut hay = format!(
+        "{} {} {} {} {} {}",
+        a.title, a.summary, a.body, a.location, d.campaign_title, d.campaign_slug
+    );
+    for s in &d.scripts {
+        hay.push(' ');
+        hay.push_str(&s.body);
+    }
+    for t in &d.tags {
+        hay.push(' ');
+        hay.push_str(t);
+    }
+    let hay = hay.to_lowercase();
+    words.iter().all(|w| hay.contains(w.as_str()))
+}
