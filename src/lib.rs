@@ -6,6 +6,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod mail;
+pub mod reps;
 pub mod security;
 pub mod startup;
 pub mod web;

@@ -18,5 +18,6 @@ mod helpers;
 mod lifecycle;
 mod mailbox;
 mod pages;
+mod reps;
 mod search;
 mod tools;
