@@ -461,7 +461,7 @@ pub async fn new_form(
 
 enum Outcome {
     Saved(String),
-    Again(Box<ActionForm>, FormErrors, Choices, Option<Action>, bool),
+    Again(Box<(ActionForm, FormErrors, Choices, Option<Action>, bool)>),
 }
 
 /// `POST /admin/actions/new`: previews, or creates a draft.
@@ -483,23 +483,23 @@ pub async fn create(
                         Err(err) => {
                             let e = FormErrors::split(err)?;
                             let ch = choices(conn, &data)?;
-                            Ok(Outcome::Again(Box::new(data), e, ch, None, false))
+                            Ok(Outcome::Again(Box::new((data, e, ch, None, false))))
                         }
                     }
                 }
                 Ok(_) => {
                     let ch = choices(conn, &data)?;
-                    Ok(Outcome::Again(
-                        Box::new(data),
+                    Ok(Outcome::Again(Box::new((
+                        data,
                         FormErrors::default(),
                         ch,
                         None,
                         true,
-                    ))
+                    ))))
                 }
                 Err(e) => {
                     let ch = choices(conn, &data)?;
-                    Ok(Outcome::Again(Box::new(data), e, ch, None, preview))
+                    Ok(Outcome::Again(Box::new((data, e, ch, None, preview))))
                 }
             }
         })
@@ -510,7 +510,8 @@ pub async fn create(
 fn finish(me: &CurrentOrganizer, outcome: Outcome, done: &str) -> Result<HttpResponse, WebError> {
     match outcome {
         Outcome::Saved(slug) => Ok(see_other(&format!("/admin/actions/{slug}?done={done}"))),
-        Outcome::Again(form, errors, choices, action, preview) => {
+        Outcome::Again(again) => {
+            let (form, errors, choices, action, preview) = *again;
             let status = if errors.is_empty() {
                 StatusCode::OK
             } else {
@@ -606,23 +607,23 @@ pub async fn save(
                         Err(err) => {
                             let e = FormErrors::split(err)?;
                             let ch = choices(conn, &data)?;
-                            Ok(Outcome::Again(Box::new(data), e, ch, Some(a), false))
+                            Ok(Outcome::Again(Box::new((data, e, ch, Some(a), false))))
                         }
                     }
                 }
                 Ok(_) => {
                     let ch = choices(conn, &data)?;
-                    Ok(Outcome::Again(
-                        Box::new(data),
+                    Ok(Outcome::Again(Box::new((
+                        data,
                         FormErrors::default(),
                         ch,
                         Some(a),
                         true,
-                    ))
+                    ))))
                 }
                 Err(e) => {
                     let ch = choices(conn, &data)?;
-                    Ok(Outcome::Again(Box::new(data), e, ch, Some(a), preview))
+                    Ok(Outcome::Again(Box::new((data, e, ch, Some(a), preview))))
                 }
             }
         })
