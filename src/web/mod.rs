@@ -1,6 +1,7 @@
 //! actix-web: the route table in one place, and the state handlers share.
 
 pub mod admin;
+pub mod admin_actions;
 pub mod admin_auth;
 pub mod api;
 pub mod api_input;

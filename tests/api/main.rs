@@ -1,5 +1,6 @@
 //! One integration-test binary (links once): each module is one capability.
 
+mod admin_actions;
 mod admin_auth;
 mod admin_support;
 mod api_openapi;
