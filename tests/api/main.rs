@@ -18,6 +18,7 @@ mod feeds;
 mod helpers;
 mod lifecycle;
 mod mailbox;
+mod outcomes;
 mod pages;
 mod reps;
 mod search;
