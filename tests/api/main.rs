@@ -17,6 +17,7 @@ mod cli;
 mod feeds;
 mod helpers;
 mod lifecycle;
+mod outcomes;
 mod pages;
 mod reps;
 mod search;
