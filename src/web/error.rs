@@ -35,6 +35,9 @@ pub enum WebError {
     Unauthorized(String),
     #[error("{0}")]
     Forbidden(String),
+    /// A known address asked with a method it does not take; `allow` lists those it does.
+    #[error("this address accepts only {allow}")]
+    MethodNotAllowed { allow: &'static str },
     #[error("too many requests; try again in {retry_after} seconds")]
     RateLimited { retry_after: u64 },
     #[error("the database is not answering")]
@@ -60,6 +63,7 @@ impl WebError {
             WebError::BadRequest { .. } => "bad_request",
             WebError::Unauthorized(_) => "unauthorized",
             WebError::Forbidden(_) => "forbidden",
+            WebError::MethodNotAllowed { .. } => "method_not_allowed",
             WebError::RateLimited { .. } => "rate_limited",
             WebError::Unavailable => "unavailable",
             WebError::Internal(_) => "internal",
@@ -139,6 +143,7 @@ impl ResponseError for WebError {
             WebError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             WebError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             WebError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             WebError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -152,6 +157,9 @@ impl ResponseError for WebError {
         let mut res = HttpResponse::build(self.status_code());
         if let WebError::RateLimited { retry_after } = self {
             res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
+        if let WebError::MethodNotAllowed { allow } = self {
+            res.insert_header((header::ALLOW, *allow));
         }
         if let WebError::Unauthorized(_) = self {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
