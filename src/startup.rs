@@ -83,6 +83,7 @@ impl Application {
             db: db.clone(),
             settings: settings.clone(),
             secret,
+            login_limits: Default::default(),
             api_limits: Default::default(),
         });
         let server = HttpServer::new(move || {

@@ -5,8 +5,10 @@ pub mod actions;
 pub mod campaigns;
 pub mod changes;
 pub mod contacts;
+pub mod dashboard;
 pub mod people;
 pub mod schema;
+pub mod sessions;
 pub mod tokens;
 pub mod updates;
 

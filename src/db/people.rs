@@ -70,3 +70,56 @@ pub fn find_organizer(conn: &mut DbConn, email: &str) -> Result<Option<Organizer
         .first(conn)
         .optional()?)
 }
+
+/// The organizer with this id, or `NotFound`.
+pub fn organizer_by_id(conn: &mut DbConn, id: i32) -> Result<Organizer> {
+    organizers::table
+        .find(id)
+        .select(Organizer::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(Error::NotFound("organizer"))
+}
+
+/// Every organizer, by email.
+pub fn list_organizers(conn: &mut DbConn) -> Result<Vec<Organizer>> {
+    Ok(organizers::table
+        .order(organizers::email.asc())
+        .select(Organizer::as_select())
+        .load(conn)?)
+}
+
+/// Enables or disables an organizer; disabling ends their sessions at once. An admin
+/// cannot disable their own account (so there is always someone left to undo it).
+pub fn set_organizer_active(
+    conn: &mut DbConn,
+    id: i32,
+    active: bool,
+    actor: &Actor,
+) -> Result<Organizer> {
+    let before = organizer_by_id(conn, id)?;
+    if !active && actor.organizer_id == Some(id) {
+        return Err(Error::invalid(
+            "active",
+            "you cannot disable your own account",
+        ));
+    }
+    if before.active != active {
+        diesel::update(organizers::table.find(id))
+            .set(organizers::active.eq(active))
+            .execute(conn)?;
+        if !active {
+            super::sessions::end_all_for(conn, id)?;
+        }
+        changes::audit(
+            conn,
+            actor,
+            if active { "enable" } else { "disable" },
+            "organizer",
+            Some(id),
+            &json!({"fields": [{"field": "active", "old": before.active, "new": active}],
+                    "email": before.email}),
+        )?;
+    }
+    organizer_by_id(conn, id)
+}

@@ -38,6 +38,9 @@ pub enum WebError {
     /// A known address asked with a method it does not take; `allow` lists those it does.
     #[error("this address accepts only {allow}")]
     MethodNotAllowed { allow: &'static str },
+    /// An organizer page without a live session (never signed in, signed out, or expired).
+    #[error("{}", if *expired { "Your session has expired, so nothing was changed. Please sign in again." } else { "Please sign in to continue." })]
+    SignInRequired { expired: bool },
     #[error("too many requests; try again in {retry_after} seconds")]
     RateLimited { retry_after: u64 },
     #[error("the database is not answering")]
@@ -64,6 +67,7 @@ impl WebError {
             WebError::Unauthorized(_) => "unauthorized",
             WebError::Forbidden(_) => "forbidden",
             WebError::MethodNotAllowed { .. } => "method_not_allowed",
+            WebError::SignInRequired { .. } => "sign_in_required",
             WebError::RateLimited { .. } => "rate_limited",
             WebError::Unavailable => "unavailable",
             WebError::Internal(_) => "internal",
@@ -144,6 +148,7 @@ impl ResponseError for WebError {
             WebError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            WebError::SignInRequired { .. } => StatusCode::UNAUTHORIZED,
             WebError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             WebError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -200,6 +205,12 @@ pub fn html_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
+    if let Some(redirect) = sign_in_redirect(&res) {
+        let (req, _) = res.into_parts();
+        return Ok(ErrorHandlerResponse::Response(
+            ServiceResponse::new(req, redirect).map_into_right_body::<B>(),
+        ));
+    }
     let message = match res.response().error() {
         Some(e) => match e.as_error::<WebError>() {
             Some(w) => w.public_message(),
@@ -208,7 +219,19 @@ pub fn html_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
         None if status == StatusCode::NOT_FOUND => "We could not find that page.".into(),
         None => status.canonical_reason().unwrap_or("Error").to_string(),
     };
-    let body = super::render::error_page(status, &message);
+    let body = if res.request().path().starts_with("/admin") && matches!(status.as_u16(), 401 | 403)
+    {
+        super::render::error_page_with_links(
+            status,
+            &message,
+            &[
+                ("/admin/login", "Sign in again"),
+                ("/admin", "Organizers' dashboard"),
+            ],
+        )
+    } else {
+        super::render::error_page(status, &message)
+    };
     let (req, res) = res.into_parts();
     let mut new = HttpResponse::build(status);
     for (k, v) in res.headers() {
@@ -225,6 +248,35 @@ pub fn html_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, new).map_into_right_body::<B>(),
     ))
+}
+
+/// A browser that GETs an organizer page without a session is sent to the sign-in page,
+/// which brings it back afterwards; a POST gets the explanatory page instead.
+fn sign_in_redirect<B>(res: &ServiceResponse<B>) -> Option<HttpResponse> {
+    let err = res.response().error()?.as_error::<WebError>()?;
+    let WebError::SignInRequired { expired } = err else {
+        return None;
+    };
+    let req = res.request();
+    if req.method() != actix_web::http::Method::GET {
+        return None;
+    }
+    let next = url::form_urlencoded::byte_serialize(
+        req.uri()
+            .path_and_query()
+            .map_or("/admin", |p| p.as_str())
+            .as_bytes(),
+    )
+    .collect::<String>();
+    let to = format!(
+        "/admin/login?next={next}{}",
+        if *expired { "&expired=1" } else { "" }
+    );
+    Some(
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, to))
+            .finish(),
+    )
 }
 
 /// `JsonConfig`'s error handler: a body that cannot be read as JSON answers SPEC's error

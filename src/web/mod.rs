@@ -1,14 +1,18 @@
 //! actix-web: the route table in one place, and the state handlers share.
 
+pub mod admin;
+pub mod admin_auth;
 pub mod api;
 pub mod api_input;
 pub mod api_types;
 pub mod api_writes;
+pub mod csrf;
 pub mod error;
 pub mod openapi;
 pub mod public;
 pub mod ratelimit;
 pub mod render;
+pub mod session;
 
 use actix_web::http::StatusCode;
 use actix_web::middleware::{ErrorHandlers, NormalizePath, TrailingSlash};
@@ -23,6 +27,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Signs session cookies.
     pub secret: Vec<u8>,
+    /// Sign-in attempts per client and per account.
+    pub login_limits: admin_auth::LoginLimits,
     /// Rate limits of the JSON API.
     pub api_limits: api::ApiLimits,
 }
@@ -31,6 +37,7 @@ pub struct AppState {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(public::routes)
         .configure(openapi::routes)
+        .configure(admin::routes)
         .configure(api::routes);
 }
 

@@ -75,7 +75,13 @@ pub fn page_with_status(
 
 /// The HTML error page.
 pub fn error_page(status: StatusCode, message: &str) -> String {
+    error_page_with_links(status, message, &[("/", "Back to all actions")])
+}
+
+/// The HTML error page with its own ways on (`(href, text)` pairs).
+pub fn error_page_with_links(status: StatusCode, message: &str, links: &[(&str, &str)]) -> String {
     let mut ctx = Context::new();
+    ctx.insert("links", links);
     ctx.insert("status", &status.as_u16());
     ctx.insert("reason", status.canonical_reason().unwrap_or("Error"));
     ctx.insert("message", message);

@@ -1,5 +1,7 @@
 //! One integration-test binary (links once): each module is one capability.
 
+mod admin_auth;
+mod admin_support;
 mod api_openapi;
 mod api_reads;
 mod api_support;

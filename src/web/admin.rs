@@ -1,0 +1,105 @@
+//! The organizers' pages under `/admin`: the route table, the dashboard, and what every
+//! admin page shares (the layout's context, no-store responses, redirects after a POST).
+//! Sign-in lives in `admin_auth.rs`; each kind of thing organizers edit has its own file.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use tera::Context;
+
+use super::error::WebError;
+use super::render;
+use super::session::CurrentOrganizer;
+use super::{admin_auth, AppState};
+use crate::db::{self, dashboard};
+
+/// The organizers' routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin", web::get().to(dashboard_page))
+        .configure(admin_auth::routes);
+}
+
+/// What every organizer page's layout needs: who is signed in and the session's CSRF
+/// token (templates put it in each form as `csrf_token`).
+pub fn context(me: &CurrentOrganizer) -> Context {
+    let mut ctx = Context::new();
+    ctx.insert("me", &me.organizer);
+    ctx.insert("csrf_token", &me.csrf_token);
+    ctx
+}
+
+/// An organizer page: never cached, never framed.
+pub fn page(name: &str, ctx: &Context) -> Result<HttpResponse, WebError> {
+    page_with_status(StatusCode::OK, name, ctx)
+}
+
+/// An organizer page with another status (a form shown again with its errors).
+pub fn page_with_status(
+    status: StatusCode,
+    name: &str,
+    ctx: &Context,
+) -> Result<HttpResponse, WebError> {
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Frame-Options", "DENY"))
+        .body(render::render(name, ctx)?))
+}
+
+/// After a successful POST: 303 to the page that shows the result.
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_string()))
+        .finish()
+}
+
+/// Form errors by field name, for templates (`errors.title`) — plus a summary list.
+#[derive(Debug, Default, Serialize)]
+pub struct FormErrors {
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+impl FormErrors {
+    /// Adds an error for a field (the first one per field is kept).
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.fields
+            .entry(field.to_string())
+            .or_insert_with(|| message.into());
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// Takes a storage error that names a field (invalid or conflicting input) as a form
+    /// error; any other error is passed back.
+    pub fn absorb(&mut self, e: db::Error) -> Result<(), WebError> {
+        match e {
+            db::Error::Invalid { field, message } | db::Error::Conflict { field, message } => {
+                self.add(&field, message);
+                Ok(())
+            }
+            other => Err(other.into()),
+        }
+    }
+
+    /// Puts the errors into a template context as `errors` (a map by field name).
+    pub fn insert_into(&self, ctx: &mut Context) {
+        ctx.insert("errors", &self.fields);
+    }
+}
+
+/// `/admin`: drafts, published, ending soon, recently expired and subscriber count.
+pub async fn dashboard_page(
+    state: web::Data<AppState>,
+    me: CurrentOrganizer,
+) -> Result<HttpResponse, WebError> {
+    let d = state
+        .db
+        .run(|conn| dashboard::load(conn, db::now()))
+        .await?;
+    let mut ctx = context(&me);
+    ctx.insert("d", &d);
+    page("admin/dashboard.html", &ctx)
+}
