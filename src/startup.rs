@@ -4,6 +4,7 @@
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context as _;
 use tracing_actix_web::TracingLogger;
@@ -86,8 +87,14 @@ impl Application {
             login_limits: Default::default(),
             api_limits: Default::default(),
         });
+        let page_cache = web::Data::new(routes::cache::PageCache::new(db.clone()));
+        let metrics = web::Data::new(routes::metrics::Metrics::default());
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(routes::cache::middleware))
+                .wrap(from_fn(routes::metrics::middleware))
+                .app_data(page_cache.clone())
+                .app_data(metrics.clone())
                 .wrap(routes::error_pages())
                 .wrap(routes::normalize())
                 .wrap(TracingLogger::default())

@@ -6,9 +6,12 @@ pub mod campaigns;
 pub mod changes;
 pub mod contacts;
 pub mod dashboard;
+pub mod feeds;
 pub mod people;
 pub mod schema;
+pub mod search;
 pub mod sessions;
+pub mod stats;
 pub mod tokens;
 pub mod updates;
 
@@ -236,6 +239,12 @@ impl Db {
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
     }
 
+    /// The pool's connections: (open, idle).
+    pub fn pool_state(&self) -> (u32, u32) {
+        let s = self.pool.state();
+        (s.connections, s.idle_connections)
+    }
+
     /// Runs pending migrations; returns how many ran.
     pub fn migrate(&self) -> Result<usize> {
         let mut conn = self.get()?;
@@ -360,6 +369,24 @@ pub mod settings {
     pub fn bump_content_version(conn: &mut DbConn) -> Result<i64> {
         let next = content_version(conn)? + 1;
         set(conn, "content_version", &next.to_string())?;
+        LAST_LOCAL_BUMP_MS.store(unix_millis(), std::sync::atomic::Ordering::SeqCst);
         Ok(next)
+    }
+
+    /// When this process last bumped the content version (Unix milliseconds, 0 = never).
+    /// The page cache re-reads the stored version on every request for a while after it,
+    /// since the bump becomes visible only when its transaction commits.
+    static LAST_LOCAL_BUMP_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+    /// See [`LAST_LOCAL_BUMP_MS`].
+    pub fn last_local_bump_ms() -> u64 {
+        LAST_LOCAL_BUMP_MS.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub fn unix_millis() -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64)
     }
 }

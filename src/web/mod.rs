@@ -6,12 +6,16 @@ pub mod api;
 pub mod api_input;
 pub mod api_types;
 pub mod api_writes;
+pub mod cache;
 pub mod csrf;
 pub mod error;
+pub mod feeds;
+pub mod metrics;
 pub mod openapi;
 pub mod public;
 pub mod ratelimit;
 pub mod render;
+pub mod search;
 pub mod session;
 
 use actix_web::http::StatusCode;
@@ -35,10 +39,14 @@ pub struct AppState {
 
 /// The route table: each module lists its own routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(public::routes)
+    // Feeds first: `/actions/{slug}.ics` must not be taken for an action slug.
+    cfg.configure(feeds::routes)
+        .configure(public::routes)
         .configure(openapi::routes)
         .configure(admin::routes)
-        .configure(api::routes);
+        .configure(api::routes)
+        .configure(search::routes)
+        .configure(metrics::routes);
 }
 
 /// Middleware shared by every route: HTML error pages for browsers, no trailing-slash

@@ -18,6 +18,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index))
         .route("/healthz", web::get().to(healthz))
         .route("/static/style.css", web::get().to(stylesheet))
+        .route("/static/copy.js", web::get().to(copy_script))
         .route("/campaigns/{slug}", web::get().to(campaign))
         .route("/actions/{slug}", web::get().to(action))
         .route("/hotlines", web::get().to(hotlines))
@@ -67,7 +68,7 @@ pub fn badges(
     b
 }
 
-fn cards(
+pub(crate) fn cards(
     conn: &mut db::DbConn,
     list: Vec<actions::Action>,
     now: NaiveDateTime,
@@ -107,6 +108,7 @@ fn published_in(
 struct CampaignBlock {
     campaign: campaigns::Campaign,
     actions: Vec<ActionCard>,
+    past: Vec<ActionCard>,
 }
 
 /// `/`: active campaigns with their published actions.
@@ -119,8 +121,10 @@ pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, WebError>
                 .into_iter()
                 .map(|c| {
                     let list = published_in(conn, c.id, Status::Published)?;
+                    let past = published_in(conn, c.id, Status::Expired)?;
                     Ok(CampaignBlock {
                         actions: cards(conn, list, now)?,
+                        past: cards(conn, past, now)?,
                         campaign: c,
                     })
                 })
@@ -171,6 +175,23 @@ struct HistoryEntry {
     at: NaiveDateTime,
     kind: String,
     summary: String,
+    /// The fields that changed, in words ("phones", "script").
+    fields: Vec<String>,
+}
+
+/// A stored field name as visitors read it.
+fn field_label(field: &str) -> String {
+    match field {
+        "expires_at" => "deadline".into(),
+        "starts_at" => "start time".into(),
+        "ends_at" => "end time".into(),
+        "url" => "link".into(),
+        "body" => "description".into(),
+        "targets" => "people to contact".into(),
+        "links" => "links and sources".into(),
+        "scripts" => "script".into(),
+        other => other.trim_start_matches("contact.").replace('_', " "),
+    }
 }
 
 /// `/actions/{slug}`: what to do and why, whom to call, the script, sources, history.
@@ -204,10 +225,22 @@ pub async fn action(
     let history: Vec<HistoryEntry> = history
         .into_iter()
         .rev()
-        .map(|c| HistoryEntry {
-            at: c.created_at,
-            kind: c.kind,
-            summary: c.summary,
+        .map(|c| {
+            let mut fields: Vec<String> = Vec::new();
+            if c.kind == "action_changed" {
+                for f in c.field_changes() {
+                    let l = field_label(&f.field);
+                    if !fields.contains(&l) {
+                        fields.push(l);
+                    }
+                }
+            }
+            HistoryEntry {
+                at: c.created_at,
+                kind: c.kind,
+                summary: c.summary,
+                fields,
+            }
         })
         .collect();
     let mut ctx = Context::new();
@@ -274,6 +307,14 @@ pub async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=86400"))
         .body(STYLESHEET)
+}
+
+/// The "copy script" enhancement; pages work without it.
+pub async fn copy_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(super::render::embedded("static/copy.js").unwrap_or(""))
 }
 
 /// Anything else: 404, as a page or JSON as the client asked.

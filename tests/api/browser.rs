@@ -39,7 +39,11 @@ impl Browser {
                     "--disable-sync", "--disable-quic", "--no-first-run",
                     format!("--window-size={width},{height}"),
                     format!("--user-data-dir={}", profile.path().display()),
-                ]
+                ],
+                // Headless windows are at least 500 px wide; emulate the phone's viewport.
+                "mobileEmulation": {
+                    "deviceMetrics": {"width": width, "height": height, "pixelRatio": 1.0}
+                }
             }
         });
         let caps = caps.as_object().unwrap().clone();

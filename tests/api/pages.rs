@@ -32,8 +32,17 @@ async fn home_lists_the_demo_campaign_and_its_live_actions() {
             "home lacks {slug}"
         );
     }
-    // The expired Day of Action is not mixed in with live actions.
-    assert!(!body.contains("/actions/national-day-of-action-for-children\""));
+    // The expired Day of Action is not mixed in with live actions: it is listed apart, last.
+    let past = body.find("Past actions").expect("a past section");
+    let doa = body
+        .find("/actions/national-day-of-action-for-children\"")
+        .expect("the Day of Action is listed as past");
+    assert!(doa > past);
+    assert_eq!(
+        body.matches("/actions/national-day-of-action-for-children\"")
+            .count(),
+        1
+    );
     assert!(
         body.contains("DEVELOPING"),
         "the marches are marked developing"

@@ -1,0 +1,274 @@
+//! Atom feeds of the change log (`/feed.atom`, `/campaigns/{slug}/feed.atom`) and
+//! iCalendar files of event actions (`/events.ics`, `/actions/{slug}.ics`).
+//!
+//! Entry ids and event UIDs derive from stored ids, so they never change; every link is
+//! absolute (`BASE_URL`); times are UTC. Update bodies are sanitised Markdown; everything
+//! else is escaped text.
+
+use actix_web::{web, HttpResponse};
+use atom_syndication::{Content, Entry, Feed, FixedDateTime, Link, Person, Text};
+use chrono::{Duration, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use icalendar::{Calendar, Component, Event, EventLike};
+
+use super::error::WebError;
+use super::render::escape_html;
+use super::AppState;
+use crate::config::Settings;
+use crate::db::{self, actions, campaigns, feeds};
+use crate::domain::{markdown, Status};
+
+/// How many change-log entries a feed carries.
+const FEED_LEN: i64 = 50;
+
+/// The routes of feeds and calendars. Registered before the public pages so that
+/// `/actions/{slug}.ics` is not taken for an action slug.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/feed.atom", web::get().to(site_feed))
+        .route("/campaigns/{slug}/feed.atom", web::get().to(campaign_feed))
+        .route("/events.ics", web::get().to(events))
+        .route("/actions/{slug}.ics", web::get().to(action_ics));
+}
+
+fn utc(t: NaiveDateTime) -> FixedDateTime {
+    t.and_utc().fixed_offset()
+}
+
+/// The host part of `BASE_URL`, for tag URIs.
+fn host(settings: &Settings) -> String {
+    settings
+        .base_url
+        .host_str()
+        .unwrap_or("localhost")
+        .to_string()
+}
+
+/// A change-log entry's stable Atom id.
+pub fn entry_id(settings: &Settings, change_id: i32) -> String {
+    format!("tag:{},2018:actiondesk:change:{change_id}", host(settings))
+}
+
+fn link(href: String, rel: &str, mime: Option<&str>) -> Link {
+    Link {
+        href,
+        rel: rel.into(),
+        mime_type: mime.map(str::to_string),
+        ..Link::default()
+    }
+}
+
+fn entry(settings: &Settings, item: &feeds::FeedItem) -> Entry {
+    let c = &item.change;
+    let (title, href, html) = match (&item.update, &item.action) {
+        (Some(u), _) => (
+            format!("{}: {}", item.campaign_title, u.title),
+            settings.absolute(&format!("/campaigns/{}#{}", item.campaign_slug, u.slug)),
+            markdown::render(&u.body),
+        ),
+        (None, Some((slug, title))) => {
+            let mut html = format!("<p>{}</p>", escape_html(&c.summary));
+            if c.kind == "action_changed" && !item.fields.is_empty() {
+                html.push_str("<p>Changed:</p><ul>");
+                for f in &item.fields {
+                    html.push_str(&format!(
+                        "<li>{}</li>",
+                        escape_html(&f.field.replace(['_', '.'], " "))
+                    ));
+                }
+                html.push_str("</ul>");
+            }
+            let title = match c.kind.as_str() {
+                "action_changed" => format!("Changed: {title} ({})", c.summary),
+                _ => c.summary.clone(),
+            };
+            (title, settings.absolute(&format!("/actions/{slug}")), html)
+        }
+        (None, None) => (
+            c.summary.clone(),
+            settings.absolute(&format!("/campaigns/{}", item.campaign_slug)),
+            format!("<p>{}</p>", escape_html(&c.summary)),
+        ),
+    };
+    let mut e = Entry::default();
+    e.set_id(entry_id(settings, c.id));
+    e.set_title(Text::plain(title));
+    e.set_updated(utc(c.created_at));
+    e.set_published(Some(utc(item
+        .update
+        .as_ref()
+        .map_or(c.created_at, |u| u.published_at))));
+    e.set_links(vec![link(href, "alternate", Some("text/html"))]);
+    e.set_content(Some(Content {
+        value: Some(html),
+        content_type: Some("html".into()),
+        ..Content::default()
+    }));
+    e
+}
+
+fn feed(
+    settings: &Settings,
+    title: String,
+    self_path: &str,
+    page_path: &str,
+    items: &[feeds::FeedItem],
+) -> HttpResponse {
+    let mut f = Feed::default();
+    f.set_id(settings.absolute(self_path));
+    f.set_title(Text::plain(title));
+    f.set_updated(
+        items
+            .iter()
+            .map(|i| i.change.created_at)
+            .max()
+            .map_or_else(|| utc(db::now()), utc),
+    );
+    f.set_authors(vec![Person {
+        name: "actiondesk".into(),
+        uri: Some(settings.absolute("/")),
+        ..Person::default()
+    }]);
+    f.set_links(vec![
+        link(
+            settings.absolute(self_path),
+            "self",
+            Some("application/atom+xml"),
+        ),
+        link(settings.absolute(page_path), "alternate", Some("text/html")),
+    ]);
+    f.set_entries(items.iter().map(|i| entry(settings, i)).collect::<Vec<_>>());
+    HttpResponse::Ok()
+        .content_type("application/atom+xml; charset=utf-8")
+        .body(f.to_string())
+}
+
+/// `/feed.atom`: every campaign's changes and updates, newest first.
+pub async fn site_feed(state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
+    let items = state
+        .db
+        .run(|conn| feeds::items(conn, None, FEED_LEN))
+        .await?;
+    Ok(feed(
+        &state.settings,
+        "actiondesk: changes and updates".into(),
+        "/feed.atom",
+        "/",
+        &items,
+    ))
+}
+
+/// `/campaigns/{slug}/feed.atom`: one campaign's changes and updates.
+pub async fn campaign_feed(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let slug = path.into_inner();
+    let (campaign, items) = state
+        .db
+        .run(move |conn| {
+            let c = campaigns::by_slug(conn, &slug)?;
+            let items = feeds::items(conn, Some(c.id), FEED_LEN)?;
+            Ok((c, items))
+        })
+        .await?;
+    Ok(feed(
+        &state.settings,
+        format!("{}: changes and updates", campaign.title),
+        &format!("/campaigns/{}/feed.atom", campaign.slug),
+        &format!("/campaigns/{}", campaign.slug),
+        &items,
+    ))
+}
+
+/// An event action's stable iCalendar UID.
+pub fn event_uid(settings: &Settings, action_id: i32) -> String {
+    format!("action-{action_id}@{}", host(settings))
+}
+
+/// One event action as a VEVENT. A start at midnight UTC with no end (or an end at
+/// midnight) is a date without a time, as the pages show it: an all-day event.
+fn vevent(settings: &Settings, d: &actions::ActionDetail) -> Option<Event> {
+    let a = &d.action;
+    let start = a.starts_at?;
+    let mut e = Event::new();
+    e.uid(&event_uid(settings, a.id))
+        .summary(&a.title)
+        .url(&settings.absolute(&format!("/actions/{}", a.slug)))
+        .timestamp(Utc.from_utc_datetime(&a.updated_at))
+        .last_modified(Utc.from_utc_datetime(&a.updated_at));
+    let all_day =
+        start.time() == NaiveTime::MIN && a.ends_at.is_none_or(|t| t.time() == NaiveTime::MIN);
+    if all_day {
+        let last = a
+            .ends_at
+            .map_or(start.date(), |t| t.date())
+            .max(start.date());
+        e.starts(start.date()).ends(last + Duration::days(1));
+    } else {
+        e.starts(Utc.from_utc_datetime(&start));
+        if let Some(end) = a.ends_at.filter(|&t| t > start) {
+            e.ends(Utc.from_utc_datetime(&end));
+        }
+    }
+    if !a.location.is_empty() {
+        e.location(&a.location);
+    }
+    let mut description = a.summary.clone();
+    if a.status == Status::Expired.as_str() {
+        description = format!("This action is over. {description}");
+    }
+    description.push_str(&format!(
+        "\n{}",
+        settings.absolute(&format!("/actions/{}", a.slug))
+    ));
+    e.description(description.trim());
+    Some(e.done())
+}
+
+fn calendar(name: &str, events: impl Iterator<Item = Event>) -> HttpResponse {
+    let mut cal = Calendar::new();
+    cal.name(name);
+    for e in events {
+        cal.push(e);
+    }
+    HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .body(cal.done().to_string())
+}
+
+/// `/events.ics`: every public event action.
+pub async fn events(state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
+    let list = state.db.run(feeds::events).await?;
+    Ok(calendar(
+        "actiondesk events",
+        list.iter().filter_map(|d| vevent(&state.settings, d)),
+    ))
+}
+
+/// `/actions/{slug}.ics`: one event action; 404 for actions that are not public events.
+pub async fn action_ics(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let slug = path.into_inner();
+    let detail = state
+        .db
+        .run(move |conn| {
+            let a = actions::by_slug(conn, &slug)?;
+            if !Status::parse(&a.status).is_ok_and(Status::is_public) || a.starts_at.is_none() {
+                return Err(db::Error::NotFound("event"));
+            }
+            actions::detail(conn, a)
+        })
+        .await?;
+    let e = vevent(&state.settings, &detail).ok_or(WebError::NotFound("event".into()))?;
+    let mut res = calendar(&detail.action.title, std::iter::once(e));
+    res.headers_mut().insert(
+        actix_web::http::header::CONTENT_DISPOSITION,
+        actix_web::http::header::HeaderValue::from_str(&format!(
+            "inline; filename=\"{}.ics\"",
+            detail.action.slug
+        ))
+        .expect("slugs are ASCII"),
+    );
+    Ok(res)
+}

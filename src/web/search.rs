@@ -1,0 +1,61 @@
+//! `/search?q=`: public actions matching every word of the query.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use tera::Context;
+
+use super::error::WebError;
+use super::public::cards;
+use super::render::page_with_status;
+use super::AppState;
+use crate::db::{self, search};
+use crate::domain::Status;
+
+/// The longest query accepted, in characters.
+pub const MAX_QUERY: usize = 200;
+
+/// The search routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/search", web::get().to(search_page));
+}
+
+/// The query string of `/search`.
+#[derive(Debug, Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    pub q: String,
+}
+
+/// `/search?q=`: live matches first, past (expired) ones apart.
+pub async fn search_page(
+    state: web::Data<AppState>,
+    query: web::Query<SearchQuery>,
+) -> Result<HttpResponse, WebError> {
+    let q = query.into_inner().q;
+    let mut ctx = Context::new();
+    ctx.insert("q", q.trim());
+    if q.chars().count() > MAX_QUERY {
+        ctx.insert(
+            "error",
+            &format!("Your search is too long: use at most {MAX_QUERY} characters."),
+        );
+        return page_with_status(StatusCode::BAD_REQUEST, "search.html", &ctx);
+    }
+    let words = search::words(&q);
+    let (live, past) = state
+        .db
+        .run(move |conn| {
+            let now = db::now();
+            let found = search::actions(conn, &words)?;
+            let (live, past): (Vec<_>, Vec<_>) = found
+                .into_iter()
+                .partition(|a| a.status == Status::Published.as_str());
+            Ok((cards(conn, live, now)?, cards(conn, past, now)?))
+        })
+        .await?;
+    ctx.insert("searched", &!q.trim().is_empty());
+    ctx.insert("actions", &live);
+    ctx.insert("past", &past);
+    page_with_status(StatusCode::OK, "search.html", &ctx)
+}

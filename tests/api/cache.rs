@@ -1,0 +1,137 @@
+//! The page cache: ETags and 304s, and an edit shows at once.
+
+use actiondesk::db::{self, actions, Actor};
+use actiondesk::domain::Transition;
+use diesel::connection::SimpleConnection;
+
+use crate::helpers::{spawn_demo, TestApp};
+
+async fn get_with(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    let mut r = app.client.get(format!("{}{path}", app.address));
+    for (k, v) in headers {
+        r = r.header(*k, *v);
+    }
+    r.send().await.unwrap()
+}
+
+fn etag(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get("etag")
+        .map(|v| v.to_str().unwrap().to_string())
+}
+
+async fn metric(app: &TestApp, name: &str) -> f64 {
+    let (_, text) = app.get("/metrics").await;
+    text.lines()
+        .find(|l| l.starts_with(&format!("{name} ")))
+        .and_then(|l| l.split(' ').nth(1))
+        .unwrap_or_else(|| panic!("{name} missing from /metrics:\n{text}"))
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn pages_carry_an_etag_and_if_none_match_answers_304() {
+    let app = spawn_demo().await;
+    let first = get_with(&app, "/actions/call-ice", &[]).await;
+    assert_eq!(first.status(), 200);
+    let tag = etag(&first).expect("an ETag");
+    let body = first.text().await.unwrap();
+    let hits = metric(&app, "actiondesk_page_cache_hits_total").await;
+    let second = get_with(&app, "/actions/call-ice", &[]).await;
+    assert_eq!(etag(&second).as_deref(), Some(tag.as_str()));
+    assert_eq!(second.text().await.unwrap(), body, "the same bytes");
+    assert!(metric(&app, "actiondesk_page_cache_hits_total").await > hits);
+    let cond = get_with(&app, "/actions/call-ice", &[("If-None-Match", &tag)]).await;
+    assert_eq!(cond.status(), 304);
+    assert!(cond.text().await.unwrap().is_empty());
+    let other = get_with(&app, "/actions/call-ice", &[("If-None-Match", "\"nope\"")]).await;
+    assert_eq!(other.status(), 200);
+}
+
+#[tokio::test]
+async fn an_edit_invalidates_cached_pages_at_once() {
+    let app = spawn_demo().await;
+    let before = get_with(&app, "/actions/call-ice", &[]).await;
+    let tag = etag(&before).unwrap();
+    assert!(!before.text().await.unwrap().contains("This action is over"));
+    let (_, home) = app.get("/").await;
+    assert!(home.contains("/actions/call-ice\""));
+    app.with_db(|conn| {
+        db::write_tx(conn, |conn| {
+            let a = actions::by_slug(conn, "call-ice")?;
+            actions::transition(conn, a.id, Transition::Expire, &Actor::system())
+        })
+    })
+    .await;
+    // The very next request sees the change, even with the old ETag.
+    let after = get_with(&app, "/actions/call-ice", &[("If-None-Match", &tag)]).await;
+    assert_eq!(after.status(), 200);
+    assert_ne!(etag(&after).unwrap(), tag);
+    assert!(after.text().await.unwrap().contains("This action is over"));
+    let (_, home) = app.get("/").await;
+    let past = home.find("Past actions").expect("a past section on /");
+    let ice = home
+        .find("/actions/call-ice\"")
+        .expect("still listed, as past");
+    assert!(ice > past, "the expired action moved to the past section");
+}
+
+#[tokio::test]
+async fn a_write_by_another_process_shows_within_a_second() {
+    let app = spawn_demo().await;
+    let (_, page) = app.get("/actions/call-orr-director").await;
+    assert!(!page.contains("Renamed elsewhere"));
+    // Another process writes straight to the database: new title, bumped version.
+    let other = db::Db::connect(&db::DatabaseUrl::parse(&app.database_url).unwrap(), 1).unwrap();
+    other
+        .run(|conn| {
+            conn.batch_execute(
+                "UPDATE actions SET title = 'Renamed elsewhere' WHERE slug = 'call-orr-director';
+                 UPDATE settings SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)
+                   WHERE key = 'content_version';",
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let mut seen = false;
+    for _ in 0..20 {
+        let (_, page) = app.get("/actions/call-orr-director").await;
+        if page.contains("Renamed elsewhere") {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(seen, "the page never showed the other process's write");
+}
+
+#[tokio::test]
+async fn personalised_and_cookie_requests_bypass_the_cache() {
+    let app = spawn_demo().await;
+    let r = get_with(&app, "/actions/call-ice?zip=10001", &[]).await;
+    assert_eq!(r.status(), 200);
+    assert!(etag(&r).is_none(), "?zip= pages are not cached");
+    let r = get_with(&app, "/actions/call-ice", &[("Cookie", "zip=10001")]).await;
+    assert!(etag(&r).is_none(), "requests with cookies are not cached");
+    let r = get_with(&app, "/metrics", &[]).await;
+    assert!(etag(&r).is_none());
+    assert!(r
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("actiondesk_actions{status=\"published\"} 9"),
+        "{text}"
+    );
+    assert!(
+        text.contains("actiondesk_http_requests_total{route=\"/actions/{slug}\",status=\"200\"} 2"),
+        "{text}"
+    );
+    assert!(text.contains("actiondesk_db_pool_connections "));
+}
