@@ -16,5 +16,6 @@ mod feeds;
 mod helpers;
 mod lifecycle;
 mod pages;
+mod reps;
 mod search;
 mod tools;
