@@ -1,6 +1,7 @@
 //! actix-web: the route table in one place, and the state handlers share.
 
 pub mod admin;
+pub mod admin_actions;
 pub mod admin_auth;
 pub mod api;
 pub mod api_input;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod feeds;
 pub mod metrics;
 pub mod openapi;
+pub mod outcomes;
 pub mod public;
 pub mod ratelimit;
 pub mod render;
@@ -50,7 +52,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(api::routes)
         .configure(search::routes)
         .configure(metrics::routes)
-        .configure(visitor::routes);
+        .configure(visitor::routes)
+        .configure(outcomes::routes);
 }
 
 /// Middleware shared by every route: HTML error pages for browsers, no trailing-slash
