@@ -2,6 +2,7 @@
 
 mod admin_actions;
 mod admin_auth;
+mod admin_content;
 mod admin_support;
 mod api_openapi;
 mod api_reads;
