@@ -10,7 +10,7 @@ use tera::Context;
 use super::error::WebError;
 use super::render;
 use super::session::CurrentOrganizer;
-use super::{admin_actions, admin_auth, admin_content, admin_people, AppState};
+use super::{admin_actions, admin_auth, admin_content, admin_mail, admin_people, AppState};
 use crate::db::{self, dashboard};
 
 /// The organizers' routes.
@@ -19,7 +19,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(admin_auth::routes)
         .configure(admin_actions::routes)
         .configure(admin_content::routes)
-        .configure(admin_people::routes);
+        .configure(admin_people::routes)
+        .configure(admin_mail::routes);
 }
 
 /// What every organizer page's layout needs: who is signed in and the session's CSRF

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod admin_actions;
 pub mod admin_auth;
 pub mod admin_content;
+pub mod admin_mail;
 pub mod admin_people;
 pub mod api;
 pub mod api_input;

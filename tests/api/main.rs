@@ -3,6 +3,7 @@
 mod admin_actions;
 mod admin_auth;
 mod admin_content;
+mod admin_mail;
 mod admin_support;
 mod admin_xss;
 mod api_openapi;
