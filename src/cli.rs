@@ -10,7 +10,7 @@ use crate::config::{ConfigError, Settings};
 use crate::db::{self, people, tokens, Actor};
 use crate::domain::EmailAddress;
 use crate::startup::{self, Application, ServeOptions};
-use crate::{demo, security, worker};
+use crate::{demo, reps, security, worker};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -36,9 +36,29 @@ enum Command {
     Organizer(OrganizerCommand),
     /// Expire published actions whose expiry time has passed.
     Expire,
+    /// Import representatives data (congress-legislators YAML, ZIP-to-district CSV).
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Members of Congress from congress-legislators' legislators-current.yaml.
+    Legislators {
+        /// The legislators YAML file.
+        file: std::path::PathBuf,
+        /// Their district offices (legislators-district-offices.yaml).
+        #[arg(long)]
+        offices: Option<std::path::PathBuf>,
+    },
+    /// ZIP code areas to congressional districts: a `state_fips,state_abbr,zcta,cd` CSV.
+    Zips {
+        /// The CSV file.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -108,6 +128,15 @@ impl From<db::Error> for Failure {
         match e {
             db::Error::Invalid { .. } | db::Error::Conflict { .. } => Failure::Input(e.to_string()),
             other => Failure::Other(other.into()),
+        }
+    }
+}
+
+impl From<reps::Error> for Failure {
+    fn from(e: reps::Error) -> Failure {
+        match e {
+            reps::Error::Db(e) => e.into(),
+            other => Failure::Input(other.to_string()),
         }
     }
 }
@@ -220,7 +249,48 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
+        Command::Import(cmd) => import(cmd).await,
     }
+}
+
+/// `import legislators` and `import zips`: the whole file is read and checked before the
+/// database is opened, so a malformed file changes nothing.
+async fn import(cmd: ImportCommand) -> Result<(), Failure> {
+    use reps::import as imp;
+    match cmd {
+        ImportCommand::Legislators { file, offices } => {
+            let name = file.display().to_string();
+            let parsed = imp::parse_legislators(&imp::read(&file)?, &name)?;
+            for w in &parsed.warnings {
+                eprintln!("warning: {w}");
+            }
+            let members = parsed.members;
+            let offices = match &offices {
+                Some(f) => Some(imp::parse_offices(
+                    &imp::read(f)?,
+                    &f.display().to_string(),
+                )?),
+                None => None,
+            };
+            let db = startup::open_database(&Settings::from_env(None)?).await?;
+            // The CLI serves nothing meanwhile, so the import blocks this thread.
+            let report = imp::import_legislators(
+                &mut *db.get()?,
+                &members,
+                offices.as_ref(),
+                &Actor::system(),
+            )?;
+            println!("{report}");
+        }
+        ImportCommand::Zips { file } => {
+            let name = file.display().to_string();
+            let (rows, skipped) = imp::parse_zips(&imp::read(&file)?, &name)?;
+            let db = startup::open_database(&Settings::from_env(None)?).await?;
+            let report = imp::import_zips(&mut *db.get()?, &rows, skipped)?;
+            println!("{report}");
+        }
+    }
+    Ok(())
 }
 
 async fn token_command(cmd: TokenCommand) -> Result<(), Failure> {

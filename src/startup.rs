@@ -84,6 +84,7 @@ impl Application {
             db: db.clone(),
             settings: settings.clone(),
             secret,
+            visitors: Default::default(),
             login_limits: Default::default(),
             api_limits: Default::default(),
         });

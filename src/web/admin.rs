@@ -10,13 +10,14 @@ use tera::Context;
 use super::error::WebError;
 use super::render;
 use super::session::CurrentOrganizer;
-use super::{admin_auth, AppState};
+use super::{admin_actions, admin_auth, AppState};
 use crate::db::{self, dashboard};
 
 /// The organizers' routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(dashboard_page))
-        .configure(admin_auth::routes);
+        .configure(admin_auth::routes)
+        .configure(admin_actions::routes);
 }
 
 /// What every organizer page's layout needs: who is signed in and the session's CSRF
@@ -81,6 +82,18 @@ impl FormErrors {
                 Ok(())
             }
             other => Err(other.into()),
+        }
+    }
+
+    /// A storage error that names a field, as form errors; any other error is returned.
+    pub fn split(e: db::Error) -> Result<FormErrors, db::Error> {
+        match e {
+            db::Error::Invalid { field, message } | db::Error::Conflict { field, message } => {
+                let mut f = FormErrors::default();
+                f.add(&field, message);
+                Ok(f)
+            }
+            other => Err(other),
         }
     }
 

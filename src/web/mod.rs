@@ -1,6 +1,7 @@
 //! actix-web: the route table in one place, and the state handlers share.
 
 pub mod admin;
+pub mod admin_actions;
 pub mod admin_auth;
 pub mod api;
 pub mod api_input;
@@ -17,6 +18,7 @@ pub mod ratelimit;
 pub mod render;
 pub mod search;
 pub mod session;
+pub mod visitor;
 
 use actix_web::http::StatusCode;
 use actix_web::middleware::{ErrorHandlers, NormalizePath, TrailingSlash};
@@ -31,6 +33,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Signs session cookies.
     pub secret: Vec<u8>,
+    /// Cached ZIP lookups and the outcome rate limit.
+    pub visitors: visitor::VisitorState,
     /// Sign-in attempts per client and per account.
     pub login_limits: admin_auth::LoginLimits,
     /// Rate limits of the JSON API.
@@ -46,7 +50,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(admin::routes)
         .configure(api::routes)
         .configure(search::routes)
-        .configure(metrics::routes);
+        .configure(metrics::routes)
+        .configure(visitor::routes);
 }
 
 /// Middleware shared by every route: HTML error pages for browsers, no trailing-slash

@@ -25,6 +25,7 @@ use utoipa::OpenApi;
         super::api_writes::reopen_action,
         super::api_writes::create_campaign,
         super::api_writes::post_update,
+        super::visitor::reps_json,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth)

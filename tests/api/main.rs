@@ -1,5 +1,6 @@
 //! One integration-test binary (links once): each module is one capability.
 
+mod admin_actions;
 mod admin_auth;
 mod admin_support;
 mod api_openapi;
@@ -16,5 +17,6 @@ mod feeds;
 mod helpers;
 mod lifecycle;
 mod pages;
+mod reps;
 mod search;
 mod tools;

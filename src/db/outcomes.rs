@@ -1,0 +1,116 @@
+//! "I called" outcomes reported by visitors, counted per action and per target.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::{contacts, outcomes};
+use super::{Actor, DbConn, Result};
+use crate::domain::Outcome;
+
+/// How many calls ended each way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Counts {
+    pub contacted: i64,
+    pub voicemail: i64,
+    pub unavailable: i64,
+    pub total: i64,
+}
+
+impl Counts {
+    fn add(&mut self, outcome: &str, n: i64) {
+        match outcome {
+            "contacted" => self.contacted += n,
+            "voicemail" => self.voicemail += n,
+            "unavailable" => self.unavailable += n,
+            _ => return,
+        }
+        self.total += n;
+    }
+}
+
+/// The counts of one contact an action targets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct TargetCounts {
+    pub contact: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+/// An action's counts: all together and per contact called.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ActionCounts {
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub targets: Vec<TargetCounts>,
+}
+
+/// Records one outcome for an action, optionally naming the contact called.
+pub fn record(
+    conn: &mut DbConn,
+    action_id: i32,
+    contact_id: Option<i32>,
+    outcome: Outcome,
+    actor: &Actor,
+) -> Result<()> {
+    diesel::insert_into(outcomes::table)
+        .values((
+            outcomes::action_id.eq(action_id),
+            outcomes::contact_id.eq(contact_id),
+            outcomes::outcome.eq(outcome.as_str()),
+            outcomes::created_at.eq(actor.at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The counts of one action.
+pub fn counts(conn: &mut DbConn, action_id: i32) -> Result<ActionCounts> {
+    let rows: Vec<(Option<i32>, String, i64)> = outcomes::table
+        .filter(outcomes::action_id.eq(action_id))
+        .group_by((outcomes::contact_id, outcomes::outcome))
+        .select((
+            outcomes::contact_id,
+            outcomes::outcome,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?;
+    let mut all = Counts::default();
+    let mut per: BTreeMap<i32, Counts> = BTreeMap::new();
+    for (contact, outcome, n) in &rows {
+        all.add(outcome, *n);
+        if let Some(c) = contact {
+            per.entry(*c).or_default().add(outcome, *n);
+        }
+    }
+    let ids: Vec<i32> = per.keys().copied().collect();
+    let names: BTreeMap<i32, (String, String)> = contacts::table
+        .filter(contacts::id.eq_any(&ids))
+        .select((contacts::id, contacts::slug, contacts::name))
+        .load::<(i32, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, s, n)| (id, (s, n)))
+        .collect();
+    let mut targets: Vec<TargetCounts> = per
+        .into_iter()
+        .filter_map(|(id, counts)| {
+            names.get(&id).map(|(slug, name)| TargetCounts {
+                contact: slug.clone(),
+                name: name.clone(),
+                counts,
+            })
+        })
+        .collect();
+    targets.sort_by(|a, b| {
+        b.counts
+            .total
+            .cmp(&a.counts.total)
+            .then(a.name.cmp(&b.name))
+    });
+    Ok(ActionCounts {
+        counts: all,
+        targets,
+    })
+}

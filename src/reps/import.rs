@@ -1,0 +1,807 @@
+//! Imports of the public representatives data sets (see /work/shared/data/README.md):
+//! the congress-legislators YAML files (members and district offices) and the
+//! `state_fips,state_abbr,zcta,cd` CSV mapping ZIP code areas to congressional districts.
+//!
+//! Each import reads and checks the whole file first, so a malformed file is rejected with
+//! the line and field at fault before anything is written; the writes then happen in one
+//! transaction. Running an import again updates in place and changes nothing when nothing
+//! changed.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use serde::Deserialize;
+
+use super::{states, Error, Malformed};
+use crate::db::contacts::{self, Contact, ContactInput, Phone, PhoneInput};
+use crate::db::districts::{self, ZipDistrict};
+use crate::db::legislators::{self, OfficeInput};
+use crate::db::{self, Actor, DbConn};
+use crate::domain::{ContactKind, PhoneKind, PhoneNumber, Slug};
+
+// ---------------------------------------------------------------------------------------
+// Legislators
+
+#[derive(Deserialize)]
+struct RawMember {
+    id: RawIds,
+    name: RawName,
+    #[serde(default)]
+    terms: Vec<RawTerm>,
+}
+
+#[derive(Deserialize)]
+struct RawIds {
+    bioguide: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawName {
+    first: Option<String>,
+    last: Option<String>,
+    official_full: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawTerm {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    state: Option<String>,
+    district: Option<i32>,
+    party: Option<String>,
+    url: Option<String>,
+    address: Option<String>,
+    phone: Option<String>,
+    contact_form: Option<String>,
+}
+
+/// One member of Congress as read from the file, checked.
+#[derive(Debug, Clone)]
+pub struct Legislator {
+    pub bioguide: String,
+    pub name: String,
+    pub kind: ContactKind,
+    pub state: String,
+    pub district: Option<i32>,
+    pub party: Option<String>,
+    pub phone: Option<PhoneNumber>,
+    pub contact_form_url: Option<String>,
+    pub website_url: Option<String>,
+    pub address: String,
+}
+
+/// A member's district offices as read from the offices file, checked.
+pub type Offices = HashMap<String, Vec<OfficeInput>>;
+
+/// Finds lines of a YAML file laid out like congress-legislators: top-level items start
+/// with `- ` at column 0.
+struct Lines<'a> {
+    lines: Vec<&'a str>,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Lines<'a> {
+        let lines: Vec<&str> = text.lines().collect();
+        let starts = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.starts_with("- "))
+            .map(|(i, _)| i)
+            .collect();
+        Lines { lines, starts }
+    }
+
+    /// The 1-based line of item `i`, or of a key inside it (its last occurrence when `last`,
+    /// e.g. a field of the current term), falling back to the item's first line.
+    fn of(&self, i: usize, key: Option<&str>, last: bool) -> Option<usize> {
+        let start = *self.starts.get(i)?;
+        let end = self.starts.get(i + 1).copied().unwrap_or(self.lines.len());
+        let Some(key) = key else {
+            return Some(start + 1);
+        };
+        let prefix = format!("{key}:");
+        let hit = |j: &usize| {
+            self.lines[*j]
+                .trim_start()
+                .trim_start_matches("- ")
+                .starts_with(&prefix)
+        };
+        let found = if last {
+            (start..end).rev().find(hit)
+        } else {
+            (start..end).find(hit)
+        };
+        Some(found.unwrap_or(start) + 1)
+    }
+}
+
+fn yaml_error(file: &str, e: serde_norway::Error) -> Error {
+    let message = e.to_string();
+    // serde_norway names the path of a bad value: "[12].terms[3].district: invalid type …".
+    let field = message
+        .split_once(": ")
+        .map(|(p, _)| p)
+        .filter(|p| !p.contains(' ') && !p.is_empty())
+        .unwrap_or("document")
+        .trim_start_matches('.')
+        .to_string();
+    let message = match message.split_once(": ") {
+        Some((p, rest)) if p.trim_start_matches('.') == field => rest.to_string(),
+        _ => message,
+    };
+    // Drop serde_norway's own " at line N column M" suffix: the line is reported apart.
+    let message = match message.find(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message,
+    };
+    Error::Malformed(Malformed {
+        file: file.into(),
+        line: e.location().map(|l| l.line()),
+        field,
+        message,
+    })
+}
+
+fn check_url(v: Option<String>) -> Result<Option<String>, String> {
+    match v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => match url::Url::parse(&s) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(Some(s)),
+            _ => Err(format!("{s:?} is not an http(s) URL")),
+        },
+    }
+}
+
+fn is_bioguide(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 7 && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_digit)
+}
+
+/// Members read from a file, with warnings about values left out (an unusable optional
+/// URL is dropped, not fatal: the real data set has the odd typo).
+#[derive(Debug, Clone, Default)]
+pub struct ParsedLegislators {
+    pub members: Vec<Legislator>,
+    pub warnings: Vec<String>,
+}
+
+/// Parses and checks a congress-legislators `legislators-current.yaml`.
+pub fn parse_legislators(text: &str, file: &str) -> Result<ParsedLegislators, Error> {
+    let raw: Vec<RawMember> = serde_norway::from_str(text).map_err(|e| yaml_error(file, e))?;
+    let lines = Lines::new(text);
+    let mut out = Vec::with_capacity(raw.len());
+    let mut warnings = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, m) in raw.into_iter().enumerate() {
+        let bad = |key: &str, field: &str, last: bool, message: String| {
+            Error::Malformed(Malformed {
+                file: file.into(),
+                line: lines.of(i, Some(key), last),
+                field: format!("[{i}].{field}"),
+                message,
+            })
+        };
+        let bioguide = m.id.bioguide.unwrap_or_default().trim().to_string();
+        if !is_bioguide(&bioguide) {
+            return Err(bad(
+                "bioguide",
+                "id.bioguide",
+                false,
+                format!("{bioguide:?} is not a bioguide id (a capital letter and six digits)"),
+            ));
+        }
+        if !seen.insert(bioguide.clone()) {
+            return Err(bad(
+                "bioguide",
+                "id.bioguide",
+                false,
+                format!("{bioguide} appears twice"),
+            ));
+        }
+        let name = match (m.name.official_full, m.name.first, m.name.last) {
+            (Some(full), _, _) if !full.trim().is_empty() => full.trim().to_string(),
+            (_, Some(f), Some(l)) if !f.trim().is_empty() && !l.trim().is_empty() => {
+                format!("{} {}", f.trim(), l.trim())
+            }
+            _ => {
+                return Err(bad(
+                    "name",
+                    "name",
+                    false,
+                    "needs official_full, or first and last".into(),
+                ))
+            }
+        };
+        let Some(term) = m.terms.into_iter().last() else {
+            return Err(bad("terms", "terms", false, "no terms listed".into()));
+        };
+        let kind = match term.kind.as_deref() {
+            Some("sen") => ContactKind::Senator,
+            Some("rep") => ContactKind::Representative,
+            other => {
+                return Err(bad(
+                    "type",
+                    "terms.type",
+                    true,
+                    format!("{other:?} must be sen or rep"),
+                ))
+            }
+        };
+        let state = term.state.unwrap_or_default();
+        if states::name(&state).is_none() {
+            return Err(bad(
+                "state",
+                "terms.state",
+                true,
+                format!("{state:?} is not a US state or territory code"),
+            ));
+        }
+        let district = match (kind, term.district) {
+            (ContactKind::Representative, None) => {
+                return Err(bad(
+                    "type",
+                    "terms.district",
+                    true,
+                    "a representative's term needs a district (0 at large)".into(),
+                ))
+            }
+            (ContactKind::Representative, Some(d)) if !(0..=99).contains(&d) => {
+                return Err(bad(
+                    "district",
+                    "terms.district",
+                    true,
+                    format!("{d} is not a district number"),
+                ))
+            }
+            (ContactKind::Representative, d) => d,
+            _ => None,
+        };
+        let phone = match term
+            .phone
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            None => None,
+            Some(p) => Some(
+                PhoneNumber::parse(p)
+                    .map_err(|e| bad("phone", "terms.phone", true, format!("{p:?} {e}")))?,
+            ),
+        };
+        let mut optional_url = |key: &str, v: Option<String>| {
+            check_url(v).unwrap_or_else(|e| {
+                let line = lines.of(i, Some(key), true).unwrap_or(0);
+                warnings.push(format!(
+                    "{file}: line {line}: [{i}].terms.{key}: {e}; left out"
+                ));
+                None
+            })
+        };
+        let contact_form_url = optional_url("contact_form", term.contact_form);
+        let website_url = optional_url("url", term.url);
+        out.push(Legislator {
+            bioguide,
+            name,
+            kind,
+            state,
+            district,
+            party: term.party.filter(|p| !p.trim().is_empty()),
+            phone,
+            contact_form_url,
+            website_url,
+            address: term.address.unwrap_or_default().trim().to_string(),
+        });
+    }
+    Ok(ParsedLegislators {
+        members: out,
+        warnings,
+    })
+}
+
+#[derive(Deserialize)]
+struct RawOfficeEntry {
+    id: RawIds,
+    #[serde(default)]
+    offices: Vec<RawOffice>,
+}
+
+#[derive(Deserialize)]
+struct RawOffice {
+    id: Option<String>,
+    address: Option<String>,
+    suite: Option<String>,
+    building: Option<String>,
+    city: Option<String>,
+    state: Option<String>,
+    zip: Option<serde_norway::Value>,
+    phone: Option<String>,
+    fax: Option<String>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+}
+
+/// Parses and checks a congress-legislators `legislators-district-offices.yaml`.
+pub fn parse_offices(text: &str, file: &str) -> Result<Offices, Error> {
+    let raw: Vec<RawOfficeEntry> = serde_norway::from_str(text).map_err(|e| yaml_error(file, e))?;
+    let lines = Lines::new(text);
+    let mut out: Offices = HashMap::new();
+    for (i, entry) in raw.into_iter().enumerate() {
+        let bioguide = entry.id.bioguide.unwrap_or_default().trim().to_string();
+        if !is_bioguide(&bioguide) {
+            return Err(Error::Malformed(Malformed {
+                file: file.into(),
+                line: lines.of(i, Some("bioguide"), false),
+                field: format!("[{i}].id.bioguide"),
+                message: format!("{bioguide:?} is not a bioguide id"),
+            }));
+        }
+        let mut list = Vec::new();
+        for (j, o) in entry.offices.into_iter().enumerate() {
+            let line_of = |key: &str| {
+                // The office's own line: its id, else the item's first line.
+                let base =
+                    o.id.as_deref()
+                        .and_then(|id| lines.of(i, Some(&format!("id: {id}")), false))
+                        .and_then(|l| {
+                            let start = l - 1;
+                            let end = lines
+                                .starts
+                                .get(i + 1)
+                                .copied()
+                                .unwrap_or(lines.lines.len());
+                            let pre = format!("{key}:");
+                            (start..end)
+                                .find(|k| {
+                                    lines.lines[*k]
+                                        .trim_start()
+                                        .trim_start_matches("- ")
+                                        .starts_with(&pre)
+                                })
+                                .map(|k| k + 1)
+                        });
+                base.or_else(|| lines.of(i, Some("offices"), false))
+            };
+            let bad = |key: &str, message: String| {
+                Error::Malformed(Malformed {
+                    file: file.into(),
+                    line: line_of(key),
+                    field: format!("[{i}].offices[{j}].{key}"),
+                    message,
+                })
+            };
+            let number = |key: &str, v: &Option<String>| -> Result<Option<String>, Error> {
+                match v.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+                    None => Ok(None),
+                    Some(p) => PhoneNumber::parse(p)
+                        .map(|n| Some(n.e164().to_string()))
+                        .map_err(|e| bad(key, format!("{p:?} {e}"))),
+                }
+            };
+            let phone_e164 = number("phone", &o.phone)?;
+            let fax_e164 = number("fax", &o.fax)?;
+            let zip = match &o.zip {
+                None => String::new(),
+                Some(serde_norway::Value::String(s)) => s.trim().to_string(),
+                Some(serde_norway::Value::Number(n)) => format!("{n:0>5}"),
+                Some(other) => return Err(bad("zip", format!("{other:?} is not a ZIP code"))),
+            };
+            if !zip.is_empty() && crate::domain::Zip::parse(&zip).is_err() {
+                return Err(bad("zip", format!("{zip:?} is not a ZIP code")));
+            }
+            let street = [&o.building, &o.address, &o.suite]
+                .into_iter()
+                .flatten()
+                .map(|s| s.trim())
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(", ");
+            list.push(OfficeInput {
+                external_id: o.id.clone(),
+                address: street,
+                city: o.city.clone().unwrap_or_default().trim().to_string(),
+                state: o.state.clone().unwrap_or_default().trim().to_string(),
+                zip: zip.get(..5).unwrap_or(&zip).to_string(),
+                phone_e164,
+                fax_e164,
+                latitude: o.latitude,
+                longitude: o.longitude,
+            });
+        }
+        out.entry(bioguide).or_default().extend(list);
+    }
+    Ok(out)
+}
+
+/// What a legislators import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LegislatorReport {
+    pub added: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    /// Members no longer in the file: kept as former members, no longer found by ZIP.
+    pub retired: usize,
+    /// Members without a Washington phone number in the file.
+    pub without_phone: usize,
+    /// District offices stored.
+    pub offices: usize,
+    /// Office entries for members not in the legislators file.
+    pub skipped: usize,
+}
+
+impl fmt::Display for LegislatorReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "legislators: added {}, changed {}, unchanged {}, retired {}, skipped {} \
+             ({} without a phone number; {} district offices)",
+            self.added,
+            self.changed,
+            self.unchanged,
+            self.retired,
+            self.skipped,
+            self.without_phone,
+            self.offices
+        )
+    }
+}
+
+fn role(l: &Legislator) -> String {
+    let place = states::name(&l.state).unwrap_or(&l.state);
+    match (l.kind, l.district) {
+        (ContactKind::Senator, _) => format!("U.S. Senator for {place}"),
+        (_, _) if l.state == "PR" => "Resident Commissioner for Puerto Rico".into(),
+        (_, _) if states::is_territory_or_dc(&l.state) => format!("Delegate for {place}"),
+        (_, Some(0)) => format!("U.S. Representative for {place} (at large)"),
+        (_, Some(d)) => format!("U.S. Representative for {place}, district {d}"),
+        (_, None) => format!("U.S. Representative for {place}"),
+    }
+}
+
+fn organisation(kind: ContactKind) -> &'static str {
+    match kind {
+        ContactKind::Senator => "U.S. Senate",
+        _ => "U.S. House of Representatives",
+    }
+}
+
+/// The phones a legislator should have: the Washington office as main, then one per
+/// district office that has a number.
+fn phones_for(l: &Legislator, offices: &[OfficeInput]) -> Vec<PhoneInput> {
+    let mut list = Vec::new();
+    let mut seen = HashSet::new();
+    if let Some(p) = &l.phone {
+        seen.insert(p.e164().to_string());
+        list.push(PhoneInput {
+            number: p.clone(),
+            kind: PhoneKind::Main,
+            note: "Washington, DC office".into(),
+        });
+    }
+    for o in offices {
+        let Some(e) = &o.phone_e164 else { continue };
+        if !seen.insert(e.clone()) {
+            continue;
+        }
+        if let Ok(number) = PhoneNumber::from_stored(e, None) {
+            let place = if o.city.is_empty() { &o.state } else { &o.city };
+            list.push(PhoneInput {
+                number,
+                kind: PhoneKind::DistrictOffice,
+                note: format!("{place} office"),
+            });
+        }
+    }
+    list
+}
+
+fn same_phones(stored: &[Phone], wanted: &[PhoneInput]) -> bool {
+    stored.len() == wanted.len()
+        && stored.iter().zip(wanted).all(|(s, w)| {
+            s.e164 == w.number.e164()
+                && s.vanity.as_deref() == w.number.vanity()
+                && s.kind == w.kind.as_str()
+                && s.note == w.note
+        })
+}
+
+fn same_contact(c: &Contact, i: &ContactInput) -> bool {
+    c.kind == i.kind.as_str()
+        && c.name == i.name
+        && c.role == i.role
+        && c.organisation == i.organisation
+        && c.state == i.state
+        && c.district == i.district
+        && c.party == i.party
+        && c.email == i.email
+        && c.contact_form_url == i.contact_form_url
+        && c.website_url == i.website_url
+        && c.address == i.address
+        && c.bioguide_id == i.bioguide_id
+}
+
+fn stored_offices_as_input(conn: &mut DbConn, contact_id: i32) -> db::Result<Vec<OfficeInput>> {
+    Ok(legislators::offices_of(conn, &[contact_id])?
+        .remove(&contact_id)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|o| OfficeInput {
+            external_id: o.external_id,
+            address: o.address,
+            city: o.city,
+            state: o.state,
+            zip: o.zip,
+            phone_e164: o.phone_e164,
+            fax_e164: o.fax_e164,
+            latitude: o.latitude,
+            longitude: o.longitude,
+        })
+        .collect())
+}
+
+/// Stores the members (and, when given, their district offices) in one transaction.
+/// Without `offices` the stored district offices are kept as they are.
+pub fn import_legislators(
+    conn: &mut DbConn,
+    members: &[Legislator],
+    offices: Option<&Offices>,
+    actor: &Actor,
+) -> Result<LegislatorReport, Error> {
+    db::write_tx(conn, |conn| {
+        let mut report = LegislatorReport::default();
+        if let Some(o) = offices {
+            let known: HashSet<&str> = members.iter().map(|m| m.bioguide.as_str()).collect();
+            report.skipped = o.keys().filter(|k| !known.contains(k.as_str())).count();
+        }
+        for m in members {
+            let existing = legislators::by_bioguide(conn, &m.bioguide)?;
+            let office_list = match (offices, &existing) {
+                (Some(o), _) => o.get(&m.bioguide).cloned().unwrap_or_default(),
+                (None, Some(c)) => stored_offices_as_input(conn, c.id)?,
+                (None, None) => Vec::new(),
+            };
+            let slug = match &existing {
+                Some(c) => Slug::parse(&c.slug).unwrap_or_else(|_| Slug::from_title(&c.slug)),
+                None => free_contact_slug(conn, &m.name, &m.bioguide)?,
+            };
+            let input = ContactInput {
+                slug,
+                kind: m.kind,
+                name: m.name.clone(),
+                role: role(m),
+                organisation: organisation(m.kind).into(),
+                state: Some(m.state.clone()),
+                district: m.district,
+                party: m.party.clone(),
+                email: None,
+                contact_form_url: m.contact_form_url.clone(),
+                website_url: m.website_url.clone(),
+                address: m.address.clone(),
+                bioguide_id: Some(m.bioguide.clone()),
+                phones: phones_for(m, &office_list),
+            };
+            if m.phone.is_none() {
+                report.without_phone += 1;
+            }
+            report.offices += office_list.len();
+            let contact_same = match &existing {
+                Some(c) => {
+                    let stored = contacts::phones_of(conn, &[c.id])?
+                        .remove(&c.id)
+                        .unwrap_or_default();
+                    same_contact(c, &input) && same_phones(&stored, &input.phones)
+                }
+                None => false,
+            };
+            let contact = if contact_same {
+                existing.clone().expect("compared with a stored contact")
+            } else {
+                contacts::upsert(conn, &input, actor)?.0
+            };
+            let offices_changed = legislators::replace_offices(conn, contact.id, &office_list)?;
+            match (&existing, contact_same && !offices_changed) {
+                (None, _) => report.added += 1,
+                (Some(_), true) => report.unchanged += 1,
+                (Some(_), false) => report.changed += 1,
+            }
+        }
+        report.retired = retire_missing(conn, members, actor)?;
+        Ok(report)
+    })
+}
+
+fn free_contact_slug(conn: &mut DbConn, name: &str, bioguide: &str) -> db::Result<Slug> {
+    let base = Slug::from_title(&format!("{name} {bioguide}"));
+    let mut candidate = base.clone();
+    for n in 2..1000 {
+        if contacts::find(conn, candidate.as_str())?.is_none() {
+            return Ok(candidate);
+        }
+        candidate = base.with_suffix(n);
+    }
+    Err(db::Error::invalid("slug", "no free slug for this member"))
+}
+
+/// Members stored as sitting but absent from the file become former members: kind
+/// `person`, role "Former …", so ZIP lookups no longer list them while actions that name
+/// them keep working.
+fn retire_missing(conn: &mut DbConn, members: &[Legislator], actor: &Actor) -> db::Result<usize> {
+    let current: HashSet<&str> = members.iter().map(|m| m.bioguide.as_str()).collect();
+    let stale: Vec<Contact> = legislators::all(conn)?
+        .into_iter()
+        .filter(|c| {
+            c.bioguide_id
+                .as_deref()
+                .is_some_and(|b| !current.contains(b))
+        })
+        .collect();
+    for c in &stale {
+        let phones = contacts::phones_of(conn, &[c.id])?
+            .remove(&c.id)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| {
+                Some(PhoneInput {
+                    number: PhoneNumber::from_stored(&p.e164, p.vanity.as_deref()).ok()?,
+                    kind: PhoneKind::parse(&p.kind).unwrap_or(PhoneKind::Main),
+                    note: p.note,
+                })
+            })
+            .collect();
+        let input = ContactInput {
+            slug: Slug::parse(&c.slug).unwrap_or_else(|_| Slug::from_title(&c.slug)),
+            kind: ContactKind::Person,
+            name: c.name.clone(),
+            role: format!("Former {}", c.role),
+            organisation: c.organisation.clone(),
+            state: c.state.clone(),
+            district: c.district,
+            party: c.party.clone(),
+            email: c.email.clone(),
+            contact_form_url: c.contact_form_url.clone(),
+            website_url: c.website_url.clone(),
+            address: c.address.clone(),
+            bioguide_id: c.bioguide_id.clone(),
+            phones,
+        };
+        contacts::upsert(conn, &input, actor)?;
+    }
+    Ok(stale.len())
+}
+
+// ---------------------------------------------------------------------------------------
+// ZIP code areas to districts
+
+/// What a ZIP import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ZipReport {
+    pub added: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+    /// Rows repeated within the file.
+    pub skipped: usize,
+}
+
+impl fmt::Display for ZipReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "zips: added {}, changed {}, unchanged {}, removed {}, skipped {} (duplicates)",
+            self.added, self.changed, self.unchanged, self.removed, self.skipped
+        )
+    }
+}
+
+/// Parses and checks a `state_fips,state_abbr,zcta,cd` CSV (header required). Returns the
+/// rows and how many repeated an earlier row.
+pub fn parse_zips(text: &str, file: &str) -> Result<(Vec<ZipDistrict>, usize), Error> {
+    let bad = |line: Option<usize>, field: &str, message: String| {
+        Error::Malformed(Malformed {
+            file: file.into(),
+            line,
+            field: field.into(),
+            message,
+        })
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad(Some(1), "header", e.to_string()))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
+    const COLUMNS: [&str; 4] = ["state_fips", "state_abbr", "zcta", "cd"];
+    if header != COLUMNS {
+        return Err(bad(
+            Some(1),
+            "header",
+            format!("must be {}, found {}", COLUMNS.join(","), header.join(",")),
+        ));
+    }
+    let mut rows = Vec::new();
+    let mut seen = HashSet::new();
+    let mut skipped = 0;
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map(|p| p.line() as usize);
+            bad(line, "row", e.to_string())
+        })?;
+        let line = record.position().map(|p| p.line() as usize);
+        let [fips, abbr, zcta, cd] = [0, 1, 2, 3].map(|i| record.get(i).unwrap_or(""));
+        if !(zcta.len() == 5 && zcta.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(bad(
+                line,
+                "zcta",
+                format!("{zcta:?} is not a five-digit ZIP code"),
+            ));
+        }
+        let Some(expected_fips) = states::fips(abbr) else {
+            return Err(bad(
+                line,
+                "state_abbr",
+                format!("{abbr:?} is not a US state or territory code"),
+            ));
+        };
+        if fips != expected_fips {
+            return Err(bad(
+                line,
+                "state_fips",
+                format!("{fips:?} is not the FIPS code of {abbr} ({expected_fips})"),
+            ));
+        }
+        let district: i32 = match cd.parse() {
+            Ok(d) if (0..=99).contains(&d) => d,
+            _ => {
+                return Err(bad(
+                    line,
+                    "cd",
+                    format!("{cd:?} is not a district number (0 at large)"),
+                ))
+            }
+        };
+        let row = ZipDistrict {
+            zcta: zcta.into(),
+            state: abbr.into(),
+            state_fips: fips.into(),
+            district,
+        };
+        if seen.insert((row.zcta.clone(), row.state.clone(), district)) {
+            rows.push(row);
+        } else {
+            skipped += 1;
+        }
+    }
+    if rows.is_empty() {
+        return Err(bad(None, "rows", "the file has no rows".into()));
+    }
+    Ok((rows, skipped))
+}
+
+/// Makes the stored ZIP table match the file's rows, in one transaction.
+pub fn import_zips(
+    conn: &mut DbConn,
+    rows: &[ZipDistrict],
+    skipped: usize,
+) -> Result<ZipReport, Error> {
+    db::write_tx(conn, |conn| {
+        let r = districts::sync(conn, rows)?;
+        Ok(ZipReport {
+            added: r.added,
+            changed: r.changed,
+            unchanged: r.unchanged,
+            removed: r.removed,
+            skipped,
+        })
+    })
+}
+
+/// Reads a file for an import, naming it when it cannot be read.
+pub fn read(path: &std::path::Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|e| Error::Read {
+        file: path.display().to_string(),
+        cause: e.to_string(),
+    })
+}

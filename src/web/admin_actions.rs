@@ -1,0 +1,718 @@
+//! Organizer pages for actions: the list with lifecycle and order buttons, and one form to
+//! create or edit every field (with a server-rendered preview). A form with mistakes is
+//! shown again with what was typed and each bad field named beside it.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use tera::Context;
+
+use super::admin::{self, see_other, FormErrors};
+use super::api_input::{parse_time, parse_url};
+use super::csrf::CsrfForm;
+use super::error::WebError;
+use super::session::CurrentOrganizer;
+use super::AppState;
+use crate::db::actions::{
+    self, Action, ActionDetail, ActionFilter, ActionInput, LinkInput, ScriptInput, TargetInput,
+};
+use crate::db::{self, campaigns, changes, contacts, DbConn};
+use crate::domain::{ActionKind, Status, TargetKind, Transition};
+
+/// The action routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/actions", web::get().to(list))
+        .route("/admin/actions/new", web::get().to(new_form))
+        .route("/admin/actions/new", web::post().to(create))
+        .route("/admin/actions/{slug}", web::get().to(edit_form))
+        .route("/admin/actions/{slug}", web::post().to(save))
+        .route(
+            "/admin/actions/{slug}/{transition}",
+            web::post().to(lifecycle),
+        );
+}
+
+const BLANK_ROWS: usize = 2;
+const MAX_TITLE: usize = 200;
+const MAX_TEXT: usize = 100_000;
+
+/// The action form as posted: every field as typed (repeatable rows for scripts, links
+/// and targets), so that it can be shown again unchanged.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ActionForm {
+    pub campaign: String,
+    pub kind: String,
+    pub title: String,
+    pub summary: String,
+    pub body: String,
+    pub url: String,
+    pub developing: Option<String>,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub location: String,
+    pub expires_at: String,
+    pub tags: String,
+    pub script_lang: Vec<String>,
+    pub script_body: Vec<String>,
+    pub link_kind: Vec<String>,
+    pub link_title: Vec<String>,
+    pub link_url: Vec<String>,
+    pub target: Vec<String>,
+    pub target_note: Vec<String>,
+    /// `save` or `preview`.
+    pub intent: String,
+}
+
+/// One row of a repeatable part, for the template.
+#[derive(Debug, Clone, Serialize)]
+struct Row {
+    a: String,
+    b: String,
+    c: String,
+}
+
+fn at(v: &[String], i: usize) -> String {
+    v.get(i).cloned().unwrap_or_default()
+}
+
+fn rows3(a: &[String], b: &[String], c: &[String], pad: &[(&str, &str, &str)]) -> Vec<Row> {
+    let n = a.len().max(b.len()).max(c.len());
+    let mut out: Vec<Row> = (0..n)
+        .map(|i| Row {
+            a: at(a, i),
+            b: at(b, i),
+            c: at(c, i),
+        })
+        .collect();
+    for p in pad {
+        out.push(Row {
+            a: p.0.into(),
+            b: p.1.into(),
+            c: p.2.into(),
+        });
+    }
+    out
+}
+
+/// A time as a `datetime-local` field shows it (UTC).
+fn local(t: Option<NaiveDateTime>) -> String {
+    t.map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+        .unwrap_or_default()
+}
+
+impl ActionForm {
+    /// The stored action, as the form shows it.
+    pub fn of(d: &ActionDetail) -> ActionForm {
+        let a = &d.action;
+        ActionForm {
+            campaign: a.campaign_id.to_string(),
+            kind: a.kind.clone(),
+            title: a.title.clone(),
+            summary: a.summary.clone(),
+            body: a.body.clone(),
+            url: a.url.clone().unwrap_or_default(),
+            developing: a.developing.then(|| "on".into()),
+            starts_at: local(a.starts_at),
+            ends_at: local(a.ends_at),
+            location: a.location.clone(),
+            expires_at: local(a.expires_at),
+            tags: d.tags.join(", "),
+            script_lang: d.scripts.iter().map(|s| s.lang.clone()).collect(),
+            script_body: d.scripts.iter().map(|s| s.body.clone()).collect(),
+            link_kind: d.links.iter().map(|l| l.kind.clone()).collect(),
+            link_title: d.links.iter().map(|l| l.title.clone()).collect(),
+            link_url: d.links.iter().map(|l| l.url.clone()).collect(),
+            target: d
+                .targets
+                .iter()
+                .map(|t| match &t.contact {
+                    Some(c) => format!("contact:{}", c.slug),
+                    None => t.kind.clone(),
+                })
+                .collect(),
+            target_note: d.targets.iter().map(|t| t.note.clone()).collect(),
+            intent: String::new(),
+        }
+    }
+
+    /// Checks every field; returns the input to store, or each bad field's message.
+    pub fn parse(&self, conn: &mut DbConn) -> db::Result<Result<ActionInput, FormErrors>> {
+        let mut e = FormErrors::default();
+        let campaign_id = match self.campaign.trim().parse::<i32>() {
+            Ok(id) if campaigns::by_id(conn, id).is_ok() => id,
+            _ => {
+                e.add("campaign", "choose a campaign");
+                0
+            }
+        };
+        let kind = ActionKind::parse(&self.kind).unwrap_or_else(|err| {
+            e.add("kind", err.0);
+            ActionKind::Other
+        });
+        let title = self.title.trim().to_string();
+        if title.is_empty() {
+            e.add("title", "is required");
+        } else if title.chars().count() > MAX_TITLE {
+            e.add("title", format!("must be at most {MAX_TITLE} characters"));
+        }
+        for (name, v) in [
+            ("summary", &self.summary),
+            ("body", &self.body),
+            ("location", &self.location),
+        ] {
+            if v.chars().count() > MAX_TEXT {
+                e.add(name, format!("must be at most {MAX_TEXT} characters"));
+            }
+        }
+        let mut time = |name: &str, v: &str| -> Option<NaiveDateTime> {
+            if v.trim().is_empty() {
+                return None;
+            }
+            parse_time(name, v)
+                .map_err(|err| {
+                    let _ = e.absorb(err);
+                })
+                .ok()
+        };
+        let starts_at = time("starts_at", &self.starts_at);
+        let ends_at = time("ends_at", &self.ends_at);
+        let expires_at = time("expires_at", &self.expires_at);
+        if let (Some(s), Some(en)) = (starts_at, ends_at) {
+            if en < s {
+                e.add("ends_at", "must not be before the start");
+            }
+        }
+        let url = if self.url.trim().is_empty() {
+            None
+        } else {
+            match parse_url("url", &self.url) {
+                Ok(u) => Some(u),
+                Err(err) => {
+                    e.absorb(err).ok();
+                    None
+                }
+            }
+        };
+        let mut scripts: Vec<ScriptInput> = Vec::new();
+        for i in 0..self.script_lang.len().max(self.script_body.len()) {
+            let lang = at(&self.script_lang, i).trim().to_lowercase();
+            let body = at(&self.script_body, i).trim().to_string();
+            if body.is_empty() {
+                continue;
+            }
+            let ok = (2..=12).contains(&lang.len())
+                && lang.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if !ok {
+                e.add(
+                    &format!("script_lang.{i}"),
+                    "must be a language tag such as en or es",
+                );
+            } else if scripts.iter().any(|s| s.lang == lang) {
+                e.add(
+                    &format!("script_lang.{i}"),
+                    format!("{lang} is given twice"),
+                );
+            } else {
+                scripts.push(ScriptInput { lang, body });
+            }
+        }
+        let tags: Vec<String> = self
+            .tags
+            .split(',')
+            .map(|t| t.trim().to_lowercase())
+            .filter(|t| !t.is_empty())
+            .collect();
+        if tags.iter().any(|t| t.chars().count() > 50) {
+            e.add("tags", "each tag must be at most 50 characters");
+        }
+        let mut links: Vec<LinkInput> = Vec::new();
+        let n = self
+            .link_url
+            .len()
+            .max(self.link_title.len())
+            .max(self.link_kind.len());
+        for i in 0..n {
+            let url = at(&self.link_url, i);
+            let title = at(&self.link_title, i).trim().to_string();
+            if url.trim().is_empty() {
+                if !title.is_empty() {
+                    e.add(&format!("link_url.{i}"), "a link needs its URL");
+                }
+                continue;
+            }
+            let kind = match at(&self.link_kind, i).as_str() {
+                "link" => "link",
+                _ => "source",
+            };
+            match parse_url(&format!("link_url.{i}"), &url) {
+                Ok(url) => links.push(LinkInput {
+                    kind: kind.into(),
+                    title,
+                    url,
+                }),
+                Err(err) => e.absorb(err).unwrap_or(()),
+            }
+        }
+        let mut targets: Vec<TargetInput> = Vec::new();
+        for i in 0..self.target.len() {
+            let t = at(&self.target, i);
+            let note = at(&self.target_note, i).trim().to_string();
+            let t = t.trim();
+            if t.is_empty() {
+                continue;
+            }
+            if let Some(slug) = t.strip_prefix("contact:") {
+                match contacts::find(conn, slug)? {
+                    Some(c) => targets.push(TargetInput {
+                        kind: TargetKind::Contact,
+                        contact_id: Some(c.id),
+                        note,
+                    }),
+                    None => e.add(&format!("target.{i}"), "no such contact"),
+                }
+            } else {
+                match TargetKind::parse(t) {
+                    Ok(k) if k != TargetKind::Contact => targets.push(TargetInput {
+                        kind: k,
+                        contact_id: None,
+                        note,
+                    }),
+                    _ => e.add(&format!("target.{i}"), "choose whom to contact"),
+                }
+            }
+        }
+        if !e.is_empty() {
+            return Ok(Err(e));
+        }
+        Ok(Ok(ActionInput {
+            campaign_id,
+            kind,
+            title,
+            summary: self.summary.trim().to_string(),
+            body: self.body.trim_end().to_string(),
+            url,
+            developing: self.developing.is_some(),
+            starts_at,
+            ends_at,
+            location: self.location.trim().to_string(),
+            expires_at,
+            scripts,
+            tags,
+            links,
+            targets,
+        }))
+    }
+}
+
+/// What the form page needs beside the form: campaigns, kinds and contacts to pick from.
+#[derive(Serialize)]
+struct Choices {
+    campaigns: Vec<campaigns::Campaign>,
+    kinds: Vec<(&'static str, &'static str)>,
+    contacts: Vec<(String, String)>,
+}
+
+fn choices(conn: &mut DbConn, form: &ActionForm) -> db::Result<Choices> {
+    let mut contacts: Vec<(String, String)> = contacts::list_directory(conn)?
+        .into_iter()
+        .map(|c| {
+            let label = if c.role.is_empty() {
+                c.name.clone()
+            } else {
+                format!("{} — {}", c.name, c.role)
+            };
+            (format!("contact:{}", c.slug), label)
+        })
+        .collect();
+    // Contacts already chosen (legislators, say) stay choosable.
+    for t in &form.target {
+        if let Some(slug) = t.strip_prefix("contact:") {
+            if !contacts.iter().any(|(v, _)| v == t) {
+                if let Some(c) = contacts::find(conn, slug)? {
+                    contacts.push((t.clone(), c.name));
+                }
+            }
+        }
+    }
+    Ok(Choices {
+        campaigns: campaigns::list_all(conn)?,
+        kinds: ActionKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
+        contacts,
+    })
+}
+
+/// Everything the action form template shows.
+struct FormPage<'a> {
+    form: &'a ActionForm,
+    errors: &'a FormErrors,
+    action: Option<&'a Action>,
+    preview: bool,
+    history: Vec<changes::Change>,
+    status: StatusCode,
+    flash: Option<&'static str>,
+}
+
+fn render_form(
+    me: &CurrentOrganizer,
+    choices: &Choices,
+    p: FormPage<'_>,
+) -> Result<HttpResponse, WebError> {
+    let f = p.form;
+    let mut ctx: Context = admin::context(me);
+    ctx.insert("f", f);
+    ctx.insert("choices", choices);
+    ctx.insert(
+        "scripts",
+        &rows3(
+            &f.script_lang,
+            &f.script_body,
+            &[],
+            &[("en", "", ""), ("es", "", "")][..BLANK_ROWS],
+        ),
+    );
+    ctx.insert(
+        "links",
+        &rows3(
+            &f.link_kind,
+            &f.link_title,
+            &f.link_url,
+            &[("source", "", ""), ("link", "", "")][..BLANK_ROWS],
+        ),
+    );
+    ctx.insert(
+        "targets",
+        &rows3(
+            &f.target,
+            &f.target_note,
+            &[],
+            &[("", "", ""), ("", "", "")],
+        ),
+    );
+    ctx.insert("action", &p.action);
+    ctx.insert("preview", &p.preview);
+    ctx.insert("history", &p.history);
+    ctx.insert("flash", &p.flash);
+    p.errors.insert_into(&mut ctx);
+    ctx.insert(
+        "transitions",
+        &p.action
+            .and_then(|a| Status::parse(&a.status).ok())
+            .map(|s| {
+                Transition::ALL
+                    .iter()
+                    .filter(|t| s.apply(**t).is_ok())
+                    .map(|t| (t.as_str(), t.label()))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default(),
+    );
+    admin::page_with_status(p.status, "admin/action_form.html", &ctx)
+}
+
+#[derive(Deserialize)]
+pub struct NewQuery {
+    campaign: Option<String>,
+}
+
+/// `GET /admin/actions/new`: an empty form (in the campaign given, if any).
+pub async fn new_form(
+    state: web::Data<AppState>,
+    me: CurrentOrganizer,
+    q: web::Query<NewQuery>,
+) -> Result<HttpResponse, WebError> {
+    let wanted = q.into_inner().campaign;
+    let (form, choices) = state
+        .db
+        .run(move |conn| {
+            let all = campaigns::list_all(conn)?;
+            let campaign = wanted
+                .and_then(|s| all.iter().find(|c| c.slug == s).map(|c| c.id))
+                .or(all.first().map(|c| c.id))
+                .map(|id| id.to_string())
+                .unwrap_or_default();
+            let form = ActionForm {
+                campaign,
+                kind: "call".into(),
+                ..ActionForm::default()
+            };
+            let ch = choices(conn, &form)?;
+            Ok((form, ch))
+        })
+        .await?;
+    render_form(
+        &me,
+        &choices,
+        FormPage {
+            form: &form,
+            errors: &FormErrors::default(),
+            action: None,
+            preview: false,
+            history: Vec::new(),
+            status: StatusCode::OK,
+            flash: None,
+        },
+    )
+}
+
+enum Outcome {
+    Saved(String),
+    Again(Box<(ActionForm, FormErrors, Choices, Option<Action>, bool)>),
+}
+
+/// `POST /admin/actions/new`: previews, or creates a draft.
+pub async fn create(
+    state: web::Data<AppState>,
+    form: CsrfForm<ActionForm>,
+) -> Result<HttpResponse, WebError> {
+    let CsrfForm { me, data } = form;
+    let actor = me.actor();
+    let outcome = state
+        .db
+        .run(move |conn| {
+            let parsed = data.parse(conn)?;
+            let preview = data.intent == "preview";
+            match parsed {
+                Ok(input) if !preview => {
+                    match db::write_tx(conn, |conn| actions::create(conn, &input, None, &actor)) {
+                        Ok(a) => Ok(Outcome::Saved(a.slug)),
+                        Err(err) => {
+                            let e = FormErrors::split(err)?;
+                            let ch = choices(conn, &data)?;
+                            Ok(Outcome::Again(Box::new((data, e, ch, None, false))))
+                        }
+                    }
+                }
+                Ok(_) => {
+                    let ch = choices(conn, &data)?;
+                    Ok(Outcome::Again(Box::new((
+                        data,
+                        FormErrors::default(),
+                        ch,
+                        None,
+                        true,
+                    ))))
+                }
+                Err(e) => {
+                    let ch = choices(conn, &data)?;
+                    Ok(Outcome::Again(Box::new((data, e, ch, None, preview))))
+                }
+            }
+        })
+        .await?;
+    finish(&me, outcome, "created")
+}
+
+fn finish(me: &CurrentOrganizer, outcome: Outcome, done: &str) -> Result<HttpResponse, WebError> {
+    match outcome {
+        Outcome::Saved(slug) => Ok(see_other(&format!("/admin/actions/{slug}?done={done}"))),
+        Outcome::Again(again) => {
+            let (form, errors, choices, action, preview) = *again;
+            let status = if errors.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            render_form(
+                me,
+                &choices,
+                FormPage {
+                    form: &form,
+                    errors: &errors,
+                    action: action.as_ref(),
+                    preview: preview && errors.is_empty(),
+                    history: Vec::new(),
+                    status,
+                    flash: None,
+                },
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+fn flash(done: Option<&str>) -> Option<&'static str> {
+    Some(match done? {
+        "created" => "Draft saved. It is not public until you publish it.",
+        "saved" => "Changes saved.",
+        "publish" => "Published: it is on the public pages now.",
+        "expire" => "Expired: it is listed as past now.",
+        "reopen" => "Reopened: it is live again.",
+        _ => return None,
+    })
+}
+
+/// `GET /admin/actions/{slug}`: the edit form, lifecycle buttons and the change history.
+pub async fn edit_form(
+    state: web::Data<AppState>,
+    me: CurrentOrganizer,
+    path: web::Path<String>,
+    q: web::Query<DoneQuery>,
+) -> Result<HttpResponse, WebError> {
+    let slug = path.into_inner();
+    let (action, form, choices, history) = state
+        .db
+        .run(move |conn| {
+            let a = actions::by_slug(conn, &slug)?;
+            let d = actions::detail(conn, a.clone())?;
+            let form = ActionForm::of(&d);
+            let ch = choices(conn, &form)?;
+            let history = changes::for_action(conn, a.id)?;
+            Ok((a, form, ch, history))
+        })
+        .await?;
+    render_form(
+        &me,
+        &choices,
+        FormPage {
+            form: &form,
+            errors: &FormErrors::default(),
+            action: Some(&action),
+            preview: false,
+            history: history.into_iter().rev().collect(),
+            status: StatusCode::OK,
+            flash: flash(q.done.as_deref()),
+        },
+    )
+}
+
+/// `POST /admin/actions/{slug}`: previews, or saves the edit (recorded in the change log
+/// when the action is public).
+pub async fn save(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: CsrfForm<ActionForm>,
+) -> Result<HttpResponse, WebError> {
+    let CsrfForm { me, data } = form;
+    let actor = me.actor();
+    let slug = path.into_inner();
+    let outcome = state
+        .db
+        .run(move |conn| {
+            let a = actions::by_slug(conn, &slug)?;
+            let parsed = data.parse(conn)?;
+            let preview = data.intent == "preview";
+            match parsed {
+                Ok(input) if !preview => {
+                    match db::write_tx(conn, |conn| actions::update(conn, a.id, &input, &actor)) {
+                        Ok(a) => Ok(Outcome::Saved(a.slug)),
+                        Err(err) => {
+                            let e = FormErrors::split(err)?;
+                            let ch = choices(conn, &data)?;
+                            Ok(Outcome::Again(Box::new((data, e, ch, Some(a), false))))
+                        }
+                    }
+                }
+                Ok(_) => {
+                    let ch = choices(conn, &data)?;
+                    Ok(Outcome::Again(Box::new((
+                        data,
+                        FormErrors::default(),
+                        ch,
+                        Some(a),
+                        true,
+                    ))))
+                }
+                Err(e) => {
+                    let ch = choices(conn, &data)?;
+                    Ok(Outcome::Again(Box::new((data, e, ch, Some(a), preview))))
+                }
+            }
+        })
+        .await?;
+    finish(&me, outcome, "saved")
+}
+
+/// The lifecycle and order buttons' form.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MoveForm {
+    position: Option<usize>,
+}
+
+/// `POST /admin/actions/{slug}/publish|expire|reopen|move`.
+pub async fn lifecycle(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: CsrfForm<MoveForm>,
+) -> Result<HttpResponse, WebError> {
+    let (slug, what) = path.into_inner();
+    let CsrfForm { me, data } = form;
+    let actor = me.actor();
+    if what == "move" {
+        let position = data
+            .position
+            .ok_or_else(|| WebError::invalid("position", "is required"))?;
+        state
+            .db
+            .run(move |conn| {
+                db::write_tx(conn, |conn| {
+                    let a = actions::by_slug(conn, &slug)?;
+                    actions::reorder(conn, a.id, position, &actor)
+                })
+            })
+            .await?;
+        return Ok(see_other("/admin/actions"));
+    }
+    let t = Transition::parse(&what).map_err(|_| WebError::NotFound("page".into()))?;
+    let slug2 = slug.clone();
+    state
+        .db
+        .run(move |conn| {
+            db::write_tx(conn, |conn| {
+                let a = actions::by_slug(conn, &slug2)?;
+                actions::transition(conn, a.id, t, &actor)
+            })
+        })
+        .await?;
+    Ok(see_other(&format!(
+        "/admin/actions/{slug}?done={}",
+        t.as_str()
+    )))
+}
+
+/// A campaign and its actions in order, for the list page.
+#[derive(Serialize)]
+struct CampaignActions {
+    campaign: campaigns::Campaign,
+    actions: Vec<Action>,
+}
+
+/// `GET /admin/actions`: every action by campaign, in the organizer's order.
+pub async fn list(
+    state: web::Data<AppState>,
+    me: CurrentOrganizer,
+) -> Result<HttpResponse, WebError> {
+    let groups = state
+        .db
+        .run(|conn| {
+            campaigns::list_all(conn)?
+                .into_iter()
+                .map(|c| {
+                    let actions = actions::list(
+                        conn,
+                        &ActionFilter {
+                            campaign_id: Some(c.id),
+                            ..ActionFilter::default()
+                        },
+                    )?;
+                    Ok(CampaignActions {
+                        campaign: c,
+                        actions,
+                    })
+                })
+                .collect::<db::Result<Vec<_>>>()
+        })
+        .await?;
+    let mut ctx = admin::context(&me);
+    ctx.insert("groups", &groups);
+    admin::page("admin/actions.html", &ctx)
+}
