@@ -114,3 +114,54 @@ pub fn counts(conn: &mut DbConn, action_id: i32) -> Result<ActionCounts> {
         targets,
     })
 }
+
+/// Why a report was refused, by field.
+fn invalid(field: &str, message: impl Into<String>) -> super::Error {
+    super::Error::invalid(field, message)
+}
+
+/// Records a visitor's outcome for the published action `action_slug`, optionally naming
+/// the contact called (a named target of the action, or a senator or representative when
+/// the action asks for the visitor's own); answers the action's counts. Bumps the content
+/// version so the action's cached page shows the new counts.
+pub fn report(
+    conn: &mut DbConn,
+    action_slug: &str,
+    contact_slug: Option<&str>,
+    outcome: Outcome,
+    actor: &Actor,
+) -> Result<ActionCounts> {
+    use super::schema::action_targets;
+    super::write_tx(conn, |conn| {
+        let action = super::actions::by_slug(conn, action_slug)?;
+        if action.status != crate::domain::Status::Published.as_str() {
+            return Err(super::Error::NotFound("action"));
+        }
+        let contact_id = match contact_slug.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(slug) => {
+                let c = super::contacts::find(conn, slug)?
+                    .ok_or_else(|| invalid("contact", format!("no contact called {slug:?}")))?;
+                let targets: Vec<(String, Option<i32>)> = action_targets::table
+                    .filter(action_targets::action_id.eq(action.id))
+                    .select((action_targets::kind, action_targets::contact_id))
+                    .load(conn)?;
+                let named = targets.iter().any(|(_, id)| *id == Some(c.id));
+                let visitor = (c.kind == "senator"
+                    && targets.iter().any(|(k, _)| k == "visitor_senators"))
+                    || (c.kind == "representative"
+                        && targets.iter().any(|(k, _)| k == "visitor_representative"));
+                if !(named || visitor) {
+                    return Err(invalid(
+                        "contact",
+                        format!("{slug:?} is not someone this action asks you to contact"),
+                    ));
+                }
+                Some(c.id)
+            }
+        };
+        record(conn, action.id, contact_id, outcome, actor)?;
+        super::settings::bump_content_version(conn)?;
+        counts(conn, action.id)
+    })
+}

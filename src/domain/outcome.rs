@@ -15,6 +15,13 @@ string_enum! {
     }
 }
 
+/// The choices as forms offer them: (value, label).
+pub const CHOICES: [(&str, &str); 3] = [
+    ("contacted", "Reached someone"),
+    ("voicemail", "Left a voicemail"),
+    ("unavailable", "Couldn't get through"),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -25,5 +32,8 @@ mod tests {
         assert_eq!(Outcome::Contacted.label(), "Reached someone");
         let err = Outcome::parse("hung-up").unwrap_err();
         assert_eq!(err.0, "must be one of: contacted, voicemail, unavailable");
+        for (value, label) in CHOICES {
+            assert_eq!(Outcome::parse(value).unwrap().label(), label);
+        }
     }
 }

@@ -105,7 +105,7 @@ impl RepsAnswer {
         let sens: Vec<&str> = self.senators().map(|l| l.name.as_str()).collect();
         Placeholders {
             rep_name: (reps.len() == 1).then(|| reps[0].to_string()),
-            senator_name: (self.states.len() == 1 && !sens.is_empty()).then(|| sens.join(" and ")),
+            senator_name: (self.states.len() == 1 && !sens.is_empty()).then(|| sens.join(" / ")),
             ..Placeholders::default()
         }
     }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod feeds;
 pub mod metrics;
 pub mod openapi;
+pub mod outcomes;
 pub mod public;
 pub mod ratelimit;
 pub mod render;
@@ -51,7 +52,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(api::routes)
         .configure(search::routes)
         .configure(metrics::routes)
-        .configure(visitor::routes);
+        .configure(visitor::routes)
+        .configure(outcomes::routes);
 }
 
 /// Middleware shared by every route: HTML error pages for browsers, no trailing-slash

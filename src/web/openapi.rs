@@ -26,6 +26,7 @@ use utoipa::OpenApi;
         super::api_writes::create_campaign,
         super::api_writes::post_update,
         super::visitor::reps_json,
+        super::outcomes::post_json,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth)

@@ -8,9 +8,9 @@ use tera::Context;
 
 use super::error::WebError;
 use super::render::{page, STYLESHEET};
-use super::AppState;
+use super::{visitor, AppState};
 use crate::db::{self, actions, campaigns, changes, contacts, updates};
-use crate::domain::placeholders::{Placeholders, Segment};
+use crate::domain::placeholders::Segment;
 use crate::domain::{ActionKind, Status};
 
 /// The public pages' routes.
@@ -165,6 +165,8 @@ pub async fn campaign(
 #[derive(Serialize)]
 struct ScriptView {
     lang: String,
+    /// The language shown (`?lang=`, else English, else the first).
+    selected: bool,
     segments: Vec<Segment>,
     text: String,
 }
@@ -198,9 +200,12 @@ fn field_label(field: &str) -> String {
 pub async fn action(
     state: web::Data<AppState>,
     path: web::Path<String>,
+    req: actix_web::HttpRequest,
+    query: web::Query<visitor::ActionQuery>,
 ) -> Result<HttpResponse, WebError> {
     let slug = path.into_inner();
-    let (detail, card, history) = state
+    let (vz, reps) = visitor::for_request(&state, &req, query.zip.as_deref()).await?;
+    let (detail, card, history, counts) = state
         .db
         .run(move |conn| {
             let a = actions::by_slug(conn, &slug)?;
@@ -209,14 +214,17 @@ pub async fn action(
             }
             let history = changes::for_action(conn, a.id)?;
             let card = cards(conn, vec![a.clone()], db::now())?.remove(0);
-            Ok((actions::detail(conn, a)?, card, history))
+            let counts = db::outcomes::counts(conn, a.id)?;
+            Ok((actions::detail(conn, a)?, card, history, counts))
         })
         .await?;
-    let fill = Placeholders::default();
+    let fill = visitor::placeholders(&vz, reps.as_ref(), &query);
+    let lang = visitor::pick_lang(&detail.scripts, query.lang.as_deref());
     let scripts: Vec<ScriptView> = detail
         .scripts
         .iter()
         .map(|s| ScriptView {
+            selected: s.lang == lang,
             lang: s.lang.clone(),
             segments: fill.segments(&s.body),
             text: fill.fill(&s.body),
@@ -265,7 +273,16 @@ pub async fn action(
             .filter(|l| l.kind != "source")
             .collect::<Vec<_>>(),
     );
-    page("action.html", &ctx)
+    visitor::insert_context(&mut ctx, &vz, reps.as_ref());
+    ctx.insert("here", &format!("/actions/{}", detail.action.slug));
+    ctx.insert("lang", &lang);
+    ctx.insert("your_name", &query.name);
+    ctx.insert("your_city", &query.city);
+    ctx.insert("outcomes", &counts);
+    ctx.insert("outcome_choices", &crate::domain::outcome::CHOICES);
+    ctx.insert("recorded", &query.recorded);
+    let found = reps.is_some();
+    Ok(visitor::with_cookie(page("action.html", &ctx)?, &vz, found))
 }
 
 /// `/hotlines`: the hotline directory.

@@ -12,6 +12,7 @@ use super::error::WebError;
 use super::ratelimit::Limiter;
 use super::render::page;
 use super::AppState;
+use crate::domain::placeholders::Placeholders;
 use crate::domain::Zip;
 use crate::reps::lookup::{self, LookupCache, RepsAnswer};
 
@@ -82,6 +83,60 @@ impl VisitorZip {
             VisitorZip::Given(z) | VisitorZip::Remembered(z) => Some(z),
             _ => None,
         }
+    }
+}
+
+/// An action page's query: the visitor's ZIP code, the script language, optional name and
+/// city for the script, and the outcome just recorded.
+#[derive(Debug, Default, Deserialize)]
+pub struct ActionQuery {
+    pub zip: Option<String>,
+    pub lang: Option<String>,
+    pub name: Option<String>,
+    pub city: Option<String>,
+    pub recorded: Option<String>,
+}
+
+/// The request's ZIP code (given or remembered) and its lookup answer, if found.
+pub async fn for_request(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    given: Option<&str>,
+) -> Result<(VisitorZip, Option<RepsAnswer>), WebError> {
+    let vz = VisitorZip::of(req, given);
+    let answer = match vz.zip() {
+        Some(z) => resolve(state, z).await?,
+        None => None,
+    };
+    Ok((vz, answer))
+}
+
+/// Script values known for this visitor: names from the lookup, and the name and city
+/// they typed (never stored).
+pub fn placeholders(vz: &VisitorZip, answer: Option<&RepsAnswer>, q: &ActionQuery) -> Placeholders {
+    let mut p = answer.map(RepsAnswer::placeholders).unwrap_or_default();
+    let clean = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| v.chars().take(80).collect::<String>())
+    };
+    p.your_name = clean(&q.name);
+    p.city_zip = match (clean(&q.city), vz.zip()) {
+        (Some(city), Some(zip)) => Some(format!("{city}, {zip}")),
+        _ => None,
+    };
+    p
+}
+
+/// The script language to show: `?lang=` when the action has it, else English, else the
+/// first.
+pub fn pick_lang(scripts: &[crate::db::actions::Script], wanted: Option<&str>) -> String {
+    let has = |l: &str| scripts.iter().any(|s| s.lang.eq_ignore_ascii_case(l));
+    match wanted.map(str::trim) {
+        Some(l) if has(l) => l.to_ascii_lowercase(),
+        _ if has("en") => "en".into(),
+        _ => scripts.first().map(|s| s.lang.clone()).unwrap_or_default(),
     }
 }
 
@@ -157,11 +212,7 @@ pub async fn reps_page(
     req: HttpRequest,
     query: web::Query<ZipQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let vz = VisitorZip::of(&req, query.zip.as_deref());
-    let answer = match vz.zip() {
-        Some(z) => resolve(&state, z).await?,
-        None => None,
-    };
+    let (vz, answer) = for_request(&state, &req, query.zip.as_deref()).await?;
     let mut ctx = Context::new();
     insert_context(&mut ctx, &vz, answer.as_ref());
     ctx.insert("here", "/reps");

@@ -16,6 +16,7 @@ mod cli;
 mod feeds;
 mod helpers;
 mod lifecycle;
+mod outcomes;
 mod pages;
 mod reps;
 mod search;
