@@ -805,3 +805,48 @@ pub fn read(path: &std::path::Path) -> Result<String, Error> {
         cause: e.to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CSV: &str = "state_fips,state_abbr,zcta,cd\n53,WA,98101,7\n53,WA,98101,9\n53,WA,98101,9\n02,AK,99501,0\n";
+
+    #[test]
+    fn zip_rows_parse_with_duplicates_skipped() {
+        let (rows, skipped) = parse_zips(CSV, "z.csv").unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(skipped, 1);
+        assert_eq!(rows[2].district, 0);
+    }
+
+    #[test]
+    fn zip_errors_name_line_and_field() {
+        let bad = CSV.replace("02,AK", "03,AK");
+        let Err(Error::Malformed(m)) = parse_zips(&bad, "z.csv") else {
+            panic!("accepted a wrong FIPS code")
+        };
+        assert_eq!((m.line, m.field.as_str()), (Some(5), "state_fips"));
+        let bad = CSV.replace("98101,9\n02", "9810,9\n02");
+        let Err(Error::Malformed(m)) = parse_zips(&bad, "z.csv") else {
+            panic!("accepted a four-digit ZIP")
+        };
+        assert_eq!((m.line, m.field.as_str()), (Some(4), "zcta"));
+    }
+
+    #[test]
+    fn a_representative_needs_a_district_and_a_known_state() {
+        let yaml = "- id:\n    bioguide: A000001\n  name:\n    official_full: A B\n  terms:\n  - type: rep\n    state: WA\n    phone: 202-225-0001\n";
+        let Err(Error::Malformed(m)) = parse_legislators(yaml, "l.yaml") else {
+            panic!("accepted a representative without a district")
+        };
+        assert_eq!(m.field, "[0].terms.district");
+        let ok = yaml.replace("state: WA", "state: WA\n    district: 3");
+        let parsed = parse_legislators(&ok, "l.yaml").unwrap();
+        assert_eq!(parsed.members[0].district, Some(3));
+        assert_eq!(
+            role(&parsed.members[0]),
+            "U.S. Representative for Washington, district 3"
+        );
+    }
+}

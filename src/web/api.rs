@@ -359,10 +359,14 @@ pub async fn get_action(
             if a.status == Status::Draft.as_str() && !may_see_drafts {
                 return Err(crate::db::Error::NotFound("action"));
             }
-            actions::detail(conn, a)
+            let counts = crate::db::outcomes::counts(conn, a.id)?;
+            Ok((actions::detail(conn, a)?, counts))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ActionJson::from(&detail)))
+    let (detail, counts) = detail;
+    let mut json = ActionJson::from(&detail);
+    json.outcomes = Some(counts);
+    Ok(HttpResponse::Ok().json(json))
 }
 
 /// The hotline directory.

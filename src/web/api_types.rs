@@ -162,6 +162,9 @@ pub struct ActionJson {
     pub expired_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// "I called" reports, all together and per contact (on single-action answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcomes: Option<crate::db::outcomes::ActionCounts>,
 }
 
 impl From<&ActionDetail> for ActionJson {
@@ -229,6 +232,7 @@ impl From<&ActionDetail> for ActionJson {
             expired_at: utc_opt(a.expired_at),
             created_at: utc(a.created_at),
             updated_at: utc(a.updated_at),
+            outcomes: None,
         }
     }
 }

@@ -143,7 +143,7 @@ fn malformed_files_exit_2_naming_line_and_field_and_change_nothing() {
             .code(),
         Some(0)
     );
-    let cases: [(&[&str], &str, &[&str]); 6] = [
+    let cases: [(&[&str], &str, &[&str]); 7] = [
         (&["zips"], "zips-bad-cd.csv", &["line 3", "cd", "seven"]),
         (&["zips"], "zips-bad-header.csv", &["line 1", "header"]),
         (
@@ -166,10 +166,20 @@ fn malformed_files_exit_2_naming_line_and_field_and_change_nothing() {
             "no-such-file.csv",
             &["no-such-file.csv", "cannot be read"],
         ),
+        (
+            &["legislators", "offices-bad-phone.yaml"],
+            "legislators.yaml",
+            &["offices-bad-phone.yaml", "line 19", "offices[0].phone"],
+        ),
     ];
     for (kind, file, needles) in cases {
         let f = fixture(file);
-        let out = actiondesk(&["import", kind[0], path(&f)], &url);
+        let mut args = vec!["import", kind[0], path(&f)];
+        let offices = kind.get(1).map(|o| fixture(o));
+        if let Some(o) = &offices {
+            args.extend(["--offices", path(o)]);
+        }
+        let out = actiondesk(&args, &url);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{file}: {err}");
         for n in needles {
