@@ -10,14 +10,16 @@ use tera::Context;
 use super::error::WebError;
 use super::render;
 use super::session::CurrentOrganizer;
-use super::{admin_actions, admin_auth, AppState};
+use super::{admin_actions, admin_auth, admin_content, admin_people, AppState};
 use crate::db::{self, dashboard};
 
 /// The organizers' routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(dashboard_page))
         .configure(admin_auth::routes)
-        .configure(admin_actions::routes);
+        .configure(admin_actions::routes)
+        .configure(admin_content::routes)
+        .configure(admin_people::routes);
 }
 
 /// What every organizer page's layout needs: who is signed in and the session's CSRF

@@ -3,6 +3,8 @@
 pub mod admin;
 pub mod admin_actions;
 pub mod admin_auth;
+pub mod admin_content;
+pub mod admin_people;
 pub mod api;
 pub mod api_input;
 pub mod api_types;

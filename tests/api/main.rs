@@ -2,7 +2,9 @@
 
 mod admin_actions;
 mod admin_auth;
+mod admin_content;
 mod admin_support;
+mod admin_xss;
 mod api_openapi;
 mod api_reads;
 mod api_support;
@@ -10,6 +12,7 @@ mod api_tokens;
 mod api_writes;
 mod browser;
 mod browser_a11y;
+mod browser_admin;
 mod browser_smoke;
 mod cache;
 mod cli;
