@@ -80,7 +80,7 @@ async fn record(
     input: &OutcomeInput,
 ) -> Result<outcomes::ActionCounts, WebError> {
     let outcome = parse(input)?;
-    state.visitors.outcomes.check(&client_key(req))?;
+    state.visitors.check_outcome(&client_key(req))?;
     let contact = input.contact.clone();
     Ok(state
         .db

@@ -24,6 +24,20 @@ pub const ZIP_COOKIE: &str = "zip";
 pub struct VisitorState {
     pub lookups: LookupCache,
     pub outcomes: Limiter<String>,
+    /// Outcome checks since the limiter last forgot refilled clients.
+    checks: std::sync::atomic::AtomicU64,
+}
+
+impl VisitorState {
+    /// Counts one outcome report for this client (429 past the limit); now and then
+    /// forgets clients whose budget has refilled, so memory stays bounded.
+    pub fn check_outcome(&self, client: &str) -> Result<(), WebError> {
+        use std::sync::atomic::Ordering;
+        if self.checks.fetch_add(1, Ordering::Relaxed) % 1024 == 1023 {
+            self.outcomes.shrink();
+        }
+        self.outcomes.check(&client.to_string())
+    }
 }
 
 impl Default for VisitorState {
@@ -32,6 +46,7 @@ impl Default for VisitorState {
             lookups: LookupCache::default(),
             // Enough for one person reporting a few calls; a loop is stopped quickly.
             outcomes: Limiter::new(6, std::time::Duration::from_secs(20)),
+            checks: Default::default(),
         }
     }
 }

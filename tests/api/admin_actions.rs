@@ -288,3 +288,82 @@ async fn actions_are_reordered_within_their_campaign() {
     assert_eq!(status, 200);
     assert!(list.contains(&format!("/admin/actions/{last}/move")));
 }
+
+#[tokio::test]
+async fn a_manual_and_an_automatic_expiry_are_recorded_alike() {
+    let app = spawn_demo().await;
+    organizer(&app, "ana@example.org", false).await;
+    let csrf = sign_in(&app, "ana@example.org").await;
+    let cid = campaign_id(&app).await;
+    for title in ["Manual one", "Automatic one"] {
+        let (status, _, body) = post_form(
+            &app,
+            "/admin/actions/new",
+            &[
+                ("csrf_token", &csrf),
+                ("campaign", &cid),
+                ("kind", "read"),
+                ("title", title),
+                ("expires_at", "2099-01-01T00:00"),
+                ("intent", "save"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 303, "{body}");
+    }
+    for slug in ["manual-one", "automatic-one"] {
+        let (status, _, _) = post_form(
+            &app,
+            &format!("/admin/actions/{slug}/publish"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+        assert_eq!(status, 303);
+    }
+    let (status, _, _) = post_form(
+        &app,
+        "/admin/actions/manual-one/expire",
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(status, 303);
+    // The automatic one's time comes: the worker's pass expires it.
+    let expired = app
+        .with_db(|c| {
+            actiondesk::db::write_tx(c, |c| {
+                actions::expire_due(
+                    c,
+                    chrono::NaiveDate::from_ymd_opt(2099, 1, 2)
+                        .unwrap()
+                        .and_hms_opt(0, 0, 0)
+                        .unwrap(),
+                )
+            })
+        })
+        .await;
+    assert_eq!(expired, vec!["automatic-one"]);
+    let last = |slug: &'static str| {
+        let app = &app;
+        async move {
+            app.with_db(move |c| {
+                let a = actions::by_slug(c, slug)?;
+                Ok((
+                    a.status.clone(),
+                    changes::for_action(c, a.id)?.pop().unwrap(),
+                ))
+            })
+            .await
+        }
+    };
+    let (ms, manual) = last("manual-one").await;
+    let (auto_s, auto) = last("automatic-one").await;
+    assert_eq!((ms.as_str(), auto_s.as_str()), ("expired", "expired"));
+    assert_eq!(manual.kind, "action_expired");
+    assert_eq!(auto.kind, manual.kind);
+    assert_eq!(auto.field_changes(), manual.field_changes());
+    assert_eq!(manual.actor, "ana@example.org");
+    assert!(auto.actor.starts_with("system"), "{}", auto.actor);
+    let campaign = app.get(&format!("/campaigns/{CAMPAIGN_SLUG}")).await.1;
+    let past = campaign.find("Past actions").unwrap();
+    assert!(campaign[past..].contains("Manual one") && campaign[past..].contains("Automatic one"));
+}
