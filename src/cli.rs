@@ -42,6 +42,15 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Subscriber digests.
+    #[command(subcommand)]
+    Digest(DigestCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum DigestCommand {
+    /// Compose and deliver every digest that is due, once, print a summary line and exit.
+    Run,
 }
 
 #[derive(Debug, Subcommand)]
@@ -237,6 +246,18 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 o.email,
                 if o.is_admin { " (admin)" } else { "" }
             );
+            Ok(())
+        }
+        Command::Digest(DigestCommand::Run) => {
+            let settings = Settings::from_env(None)?;
+            let db = startup::open_database(&settings).await?;
+            let mailer = crate::mail::transport::Mailer::from_settings(&settings)
+                .map_err(|e| Failure::Other(e.into()))?;
+            let name = crate::mail::outbox::worker_name();
+            let summary = crate::mail::outbox::run_once(&db, &settings, &mailer, &name)
+                .await
+                .map_err(|e| Failure::Other(e.into()))?;
+            println!("{summary}");
             Ok(())
         }
         Command::Token(cmd) => token_command(cmd).await,

@@ -27,6 +27,15 @@ pub struct Settings {
     /// `SECRET_KEY`; when unset one is generated and kept in the database.
     pub secret_key: Option<String>,
     pub digest_interval: Duration,
+    /// `DIGEST_TIMEZONE`: where daily (08:00) and weekly (Monday 08:00) digests are timed.
+    pub digest_timezone: chrono_tz::Tz,
+    /// `SMTP_POOL_SIZE`: SMTP connections used in parallel.
+    pub smtp_pool_size: u32,
+    /// `MAIL_RETRY_SECS`: the first wait after a transient failure (doubling after each).
+    pub mail_retry_base: Duration,
+    /// `MAIL_CLAIM_LEASE_SECS`: after this, a message claimed by a sender that never
+    /// finished (a crash) may be claimed again.
+    pub mail_claim_lease: Duration,
 }
 
 fn var(name: &'static str) -> Option<String> {
@@ -93,6 +102,36 @@ impl Settings {
                     )
                 })?,
         };
+        let secs = |var: &'static str, default: u64| -> Result<Duration, ConfigError> {
+            match lookup(var) {
+                None => Ok(Duration::from_secs(default)),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .map(Duration::from_secs)
+                    .ok_or_else(|| err(var, format!("{v:?} is not a positive number of seconds"))),
+            }
+        };
+        let raw_tz = lookup("DIGEST_TIMEZONE").unwrap_or_else(|| "UTC".into());
+        let digest_timezone = raw_tz.trim().parse::<chrono_tz::Tz>().map_err(|_| {
+            err(
+                "DIGEST_TIMEZONE",
+                format!("{raw_tz:?} is not an IANA time zone such as America/New_York"),
+            )
+        })?;
+        let smtp_pool_size = match lookup("SMTP_POOL_SIZE") {
+            None => 8,
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=256).contains(n))
+                .ok_or_else(|| err("SMTP_POOL_SIZE", format!("{v:?} is not 1 to 256")))?,
+        };
+        let mail_retry_base = secs("MAIL_RETRY_SECS", 60)?;
+        let mail_claim_lease = secs("MAIL_CLAIM_LEASE_SECS", 300)?;
         Ok(Settings {
             database_url,
             bind,
@@ -102,6 +141,10 @@ impl Settings {
             mail_from,
             secret_key: lookup("SECRET_KEY"),
             digest_interval,
+            digest_timezone,
+            smtp_pool_size,
+            mail_retry_base,
+            mail_claim_lease,
         })
     }
 
@@ -140,6 +183,9 @@ mod tests {
             ("SMTP_URL", "http://x"),
             ("MAIL_FROM", "not a mailbox"),
             ("DIGEST_INTERVAL_SECS", "-3"),
+            ("DIGEST_TIMEZONE", "Mars/Olympus"),
+            ("SMTP_POOL_SIZE", "0"),
+            ("MAIL_CLAIM_LEASE_SECS", "x"),
         ] {
             let e = with(&[(k, v)]).unwrap_err();
             assert_eq!(e.var, k, "{e}");

@@ -5,6 +5,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod mail;
 pub mod reps;
 pub mod security;
 pub mod startup;

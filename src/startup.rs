@@ -78,6 +78,8 @@ impl Application {
             }
         }
         let secret = resolve_secret(&db, &settings).await?;
+        let mailer = crate::mail::transport::Mailer::from_settings(&settings)?;
+        let mail_state = web::Data::new(routes::subscribe::MailState::new(mailer.clone()));
         let addr = listener.local_addr()?;
         let port = addr.port();
         let state = web::Data::new(AppState {
@@ -100,13 +102,14 @@ impl Application {
                 .wrap(routes::normalize())
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
+                .app_data(mail_state.clone())
                 .configure(routes::routes)
                 .default_service(web::to(routes::public::not_found))
         })
         .listen(listener)?
         .run();
         if opts.worker {
-            worker::spawn(db.clone(), settings.clone());
+            worker::spawn(db.clone(), settings.clone(), mailer);
         }
         tracing::info!(address = %format!("http://{addr}"), "serving");
         Ok(Application { port, server, db })

@@ -1,9 +1,11 @@
-//! The background worker inside `serve`: expires actions whose time has passed.
+//! The background worker inside `serve`: expires actions whose time has passed, and runs
+//! digests (the same run as `actiondesk digest run`) every `DIGEST_INTERVAL_SECS`.
 
 use std::time::Duration;
 
 use crate::config::Settings;
 use crate::db::{self, actions, Db};
+use crate::mail::{outbox as sender, transport::Mailer};
 
 /// Expires every published action whose expiry time has passed; returns their slugs.
 pub fn expire_once(conn: &mut db::DbConn) -> db::Result<Vec<String>> {
@@ -11,9 +13,11 @@ pub fn expire_once(conn: &mut db::DbConn) -> db::Result<Vec<String>> {
 }
 
 /// Starts the worker loop on the runtime; it checks at least once a minute.
-pub fn spawn(db: Db, settings: Settings) -> tokio::task::JoinHandle<()> {
+pub fn spawn(db: Db, settings: Settings, mailer: Mailer) -> tokio::task::JoinHandle<()> {
     let period = settings.digest_interval.min(Duration::from_secs(60));
     tokio::spawn(async move {
+        let name = sender::worker_name();
+        let mut last_digest: Option<std::time::Instant> = None;
         let mut tick = tokio::time::interval(period);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -24,6 +28,14 @@ pub fn spawn(db: Db, settings: Settings) -> tokio::task::JoinHandle<()> {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "expiry run failed"),
+            }
+            if last_digest.is_none_or(|t| t.elapsed() + period / 2 >= settings.digest_interval) {
+                last_digest = Some(std::time::Instant::now());
+                match sender::run_once(&db, &settings, &mailer, &name).await {
+                    Ok(s) if s.composed + s.sent + s.failed > 0 => tracing::info!("{s}"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "digest run failed"),
+                }
             }
         }
     })

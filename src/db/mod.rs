@@ -6,15 +6,18 @@ pub mod campaigns;
 pub mod changes;
 pub mod contacts;
 pub mod dashboard;
+pub mod digest_sources;
 pub mod districts;
 pub mod feeds;
 pub mod legislators;
+pub mod outbox;
 pub mod outcomes;
 pub mod people;
 pub mod schema;
 pub mod search;
 pub mod sessions;
 pub mod stats;
+pub mod subscribers;
 pub mod tokens;
 pub mod updates;
 

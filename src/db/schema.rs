@@ -326,6 +326,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    subscriber_tokens (id) {
+        id -> Integer,
+        subscriber_id -> Integer,
+        token_hash -> Text,
+        purpose -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(organizer_sessions -> organizers (organizer_id));
 diesel::joinable!(api_tokens -> organizers (organizer_id));
 diesel::joinable!(contact_offices -> contacts (contact_id));
@@ -352,6 +362,7 @@ diesel::joinable!(subscriber_campaigns -> campaigns (campaign_id));
 diesel::joinable!(outbox -> subscribers (subscriber_id));
 diesel::joinable!(outcomes -> actions (action_id));
 diesel::joinable!(outcomes -> contacts (contact_id));
+diesel::joinable!(subscriber_tokens -> subscribers (subscriber_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     action_links,
@@ -375,6 +386,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     scripts,
     settings,
     subscriber_campaigns,
+    subscriber_tokens,
     subscribers,
     update_actions,
     updates,

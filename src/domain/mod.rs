@@ -11,6 +11,7 @@ pub mod markdown;
 pub mod outcome;
 pub mod phone;
 pub mod placeholders;
+pub mod schedule;
 pub mod slug;
 pub mod zip;
 

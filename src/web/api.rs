@@ -12,6 +12,7 @@ use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::api_types::names::{ActionKindName, StatusName};
 use super::api_types::{
     matches_words, ActionJson, ActionList, CampaignDetailJson, CampaignJson, CampaignList,
     ContactJson, ContactList, HotlineJson, HotlineList, UpdateJson,
@@ -32,37 +33,64 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .error_handler(error::json_error),
     )
     .app_data(web::QueryConfig::default().error_handler(error::query_error))
-    .route("/api/v1/campaigns", web::get().to(list_campaigns))
-    .route(
-        "/api/v1/campaigns",
-        web::post().to(api_writes::create_campaign),
+    .service(
+        web::resource("/api/v1/campaigns")
+            .route(web::get().to(list_campaigns))
+            .route(web::post().to(api_writes::create_campaign))
+            .default_service(web::to(|| not_allowed("GET, POST"))),
     )
-    .route("/api/v1/campaigns/{slug}", web::get().to(get_campaign))
-    .route(
-        "/api/v1/campaigns/{slug}/updates",
-        web::post().to(api_writes::post_update),
+    .service(
+        web::resource("/api/v1/campaigns/{slug}")
+            .route(web::get().to(get_campaign))
+            .default_service(web::to(|| not_allowed("GET"))),
     )
-    .route("/api/v1/actions", web::get().to(list_actions))
-    .route("/api/v1/actions", web::post().to(api_writes::create_action))
-    .route("/api/v1/actions/{slug}", web::get().to(get_action))
-    .route(
-        "/api/v1/actions/{slug}",
-        web::patch().to(api_writes::patch_action),
+    .service(
+        web::resource("/api/v1/campaigns/{slug}/updates")
+            .route(web::post().to(api_writes::post_update))
+            .default_service(web::to(|| not_allowed("POST"))),
     )
-    .route(
-        "/api/v1/actions/{slug}/publish",
-        web::post().to(api_writes::publish_action),
+    .service(
+        web::resource("/api/v1/actions")
+            .route(web::get().to(list_actions))
+            .route(web::post().to(api_writes::create_action))
+            .default_service(web::to(|| not_allowed("GET, POST"))),
     )
-    .route(
-        "/api/v1/actions/{slug}/expire",
-        web::post().to(api_writes::expire_action),
+    .service(
+        web::resource("/api/v1/actions/{slug}")
+            .route(web::get().to(get_action))
+            .route(web::patch().to(api_writes::patch_action))
+            .default_service(web::to(|| not_allowed("GET, PATCH"))),
     )
-    .route(
-        "/api/v1/actions/{slug}/reopen",
-        web::post().to(api_writes::reopen_action),
+    .service(
+        web::resource("/api/v1/actions/{slug}/publish")
+            .route(web::post().to(api_writes::publish_action))
+            .default_service(web::to(|| not_allowed("POST"))),
     )
-    .route("/api/v1/hotlines", web::get().to(list_hotlines))
-    .route("/api/v1/contacts", web::get().to(list_contacts));
+    .service(
+        web::resource("/api/v1/actions/{slug}/expire")
+            .route(web::post().to(api_writes::expire_action))
+            .default_service(web::to(|| not_allowed("POST"))),
+    )
+    .service(
+        web::resource("/api/v1/actions/{slug}/reopen")
+            .route(web::post().to(api_writes::reopen_action))
+            .default_service(web::to(|| not_allowed("POST"))),
+    )
+    .service(
+        web::resource("/api/v1/hotlines")
+            .route(web::get().to(list_hotlines))
+            .default_service(web::to(|| not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/api/v1/contacts")
+            .route(web::get().to(list_contacts))
+            .default_service(web::to(|| not_allowed("GET"))),
+    );
+}
+
+/// The answer to a method an API address does not take: 405 with `Allow`.
+async fn not_allowed(allow: &'static str) -> Result<HttpResponse, WebError> {
+    Err(WebError::MethodNotAllowed { allow })
 }
 
 /// Rate limits of the API: failed token checks per client, and writes per organizer.
@@ -174,8 +202,9 @@ pub struct ActionQuery {
     /// A campaign's slug.
     pub campaign: Option<String>,
     /// `published` (the default), `expired`, or `draft` (needs a token).
+    #[param(value_type = Option<StatusName>)]
     pub status: Option<String>,
-    /// `call`, `email`, `petition`, `letter`, `event`, `donate`, `read` or `other`.
+    #[param(value_type = Option<ActionKindName>)]
     pub kind: Option<String>,
     /// Words that must all appear (title, summary, body, scripts, tags, location).
     pub q: Option<String>,
@@ -259,6 +288,7 @@ pub async fn get_campaign(
     responses(
         (status = 200, description = "Matching actions in campaign order", body = ActionList),
         (status = 401, description = "`status=draft` without a valid token", body = super::openapi::ErrorBody),
+        (status = 429, description = "Too many failed token checks: wait `Retry-After` seconds", body = super::openapi::ErrorBody),
         (status = 422, description = "An unknown status, kind or campaign", body = super::openapi::ErrorBody)
     )
 )]
@@ -342,7 +372,9 @@ pub async fn list_actions(
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The action", body = ActionJson),
-        (status = 404, description = "No such action (or a draft, without a token)", body = super::openapi::ErrorBody)
+        (status = 401, description = "A token that is not valid", body = super::openapi::ErrorBody),
+        (status = 404, description = "No such action (or a draft, without a token)", body = super::openapi::ErrorBody),
+        (status = 429, description = "Too many failed token checks: wait `Retry-After` seconds", body = super::openapi::ErrorBody)
     )
 )]
 pub async fn get_action(

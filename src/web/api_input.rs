@@ -8,6 +8,9 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::api_types::names::{
+    ActionKindName, ContactKindName, PhoneKindName, RelationName, TargetKindName,
+};
 use super::error::WebError;
 use crate::db::actions::{ActionDetail, ActionInput, LinkInput, ScriptInput, TargetInput};
 use crate::db::contacts::{self, ContactInput, PhoneInput};
@@ -67,6 +70,7 @@ pub struct LinkIn {
     #[serde(default)]
     pub title: Option<String>,
     /// An absolute `http` or `https` URL.
+    #[schema(pattern = "^https?://")]
     pub url: String,
 }
 
@@ -77,9 +81,9 @@ pub struct PhoneIn {
     /// `202-401-9246`, `(202) 401-9246`, `+1 202 401 9246` or a vanity form such as
     /// `1-866-DHS-2-ICE` (kept for display).
     pub number: String,
-    /// `main`, `toll_free`, `district_office`, `fax` or `direct`; defaults to `toll_free`
-    /// for toll-free numbers, else `main`.
+    /// Defaults to `toll_free` for toll-free numbers, else `main`.
     #[serde(default)]
+    #[schema(value_type = Option<PhoneKindName>)]
     pub kind: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
@@ -92,11 +96,13 @@ pub struct NewContactIn {
     /// Defaults to one made from the name; a slug already in use is a conflict (name
     /// the existing contact by its slug instead).
     #[serde(default)]
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 80)]
     pub slug: Option<String>,
+    #[schema(pattern = "\\S")]
     pub name: String,
-    /// `agency` (default), `international`, `organisation`, `person`, `senator` or
-    /// `representative`.
+    /// Defaults to `agency`.
     #[serde(default)]
+    #[schema(value_type = Option<ContactKindName>)]
     pub kind: Option<String>,
     #[serde(default)]
     pub role: Option<String>,
@@ -105,8 +111,10 @@ pub struct NewContactIn {
     #[serde(default)]
     pub email: Option<String>,
     #[serde(default)]
+    #[schema(pattern = "^https?://")]
     pub contact_form_url: Option<String>,
     #[serde(default)]
+    #[schema(pattern = "^https?://")]
     pub website_url: Option<String>,
     #[serde(default)]
     pub phones: Vec<PhoneIn>,
@@ -124,8 +132,9 @@ pub enum ContactRef {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetIn {
-    /// `contact` (the default), `visitor_senators` or `visitor_representative`.
+    /// Defaults to `contact`.
     #[serde(default)]
+    #[schema(value_type = Option<TargetKindName>)]
     pub kind: Option<String>,
     /// For `contact` targets: a contact's slug (see `GET /api/v1/contacts`) or a new
     /// contact.
@@ -143,18 +152,18 @@ pub struct TargetIn {
 #[serde(deny_unknown_fields)]
 pub struct ActionFields {
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 80)]
     pub slug: Option<Option<String>>,
     /// The campaign's slug.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub campaign: Option<Option<String>>,
-    /// `call`, `email`, `petition`, `letter`, `event`, `donate`, `read` or `other`.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<ActionKindName>)]
     pub kind: Option<Option<String>>,
+    /// At most 200 characters.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "\\S", max_length = 200)]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
@@ -189,7 +198,7 @@ pub struct ActionFields {
     pub location: Option<Option<String>>,
     /// Where to act (a petition, a form): an absolute `http` or `https` URL.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^https?://")]
     pub url: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Vec<TargetIn>>)]
@@ -205,11 +214,26 @@ pub struct ActionFields {
     pub sources: Option<Option<Vec<LinkIn>>>,
 }
 
+/// A new action: [`ActionFields`] with `campaign`, `kind` and `title` required
+/// (documentation only; bodies are read as `ActionFields`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct NewAction {
+    #[serde(flatten)]
+    pub fields: ActionFields,
+    /// The campaign's slug.
+    pub campaign: String,
+    pub kind: ActionKindName,
+    #[schema(pattern = "\\S", max_length = 200)]
+    pub title: String,
+}
+
 /// A new campaign.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CampaignIn {
-    #[schema(required)]
+    /// At most 200 characters.
+    #[schema(required, value_type = String, pattern = "\\S", max_length = 200)]
     pub title: Option<String>,
     #[serde(default)]
     pub summary: Option<String>,
@@ -218,6 +242,7 @@ pub struct CampaignIn {
     pub body: Option<String>,
     /// Made from the title when absent; a slug in use is a conflict.
     #[serde(default)]
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 80)]
     pub slug: Option<String>,
 }
 
@@ -228,8 +253,9 @@ pub enum UpdateActionIn {
     Slug(String),
     Related {
         slug: String,
-        /// `added` or `changed` (the default).
+        /// Defaults to `changed`.
         #[serde(default)]
+        #[schema(value_type = Option<RelationName>)]
         relation: Option<String>,
     },
 }
@@ -238,7 +264,8 @@ pub enum UpdateActionIn {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateIn {
-    #[schema(required)]
+    /// At most 200 characters.
+    #[schema(required, value_type = String, pattern = "\\S", max_length = 200)]
     pub title: Option<String>,
     /// Markdown.
     #[serde(default)]

@@ -29,7 +29,7 @@ pub struct PhoneJson {
     pub national: String,
     /// `1-866-DHS-2-ICE` where the number was given in letters.
     pub vanity: Option<String>,
-    /// `main`, `toll_free`, `district_office`, `fax` or `direct`.
+    #[schema(value_type = names::PhoneKindName)]
     pub kind: String,
     pub note: String,
     /// Toll-free numbers may be unreachable from abroad.
@@ -57,7 +57,7 @@ impl From<&PhoneView> for PhoneJson {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ContactJson {
     pub slug: String,
-    /// `senator`, `representative`, `agency`, `international`, `organisation` or `person`.
+    #[schema(value_type = names::ContactKindName)]
     pub kind: String,
     pub name: String,
     pub role: String,
@@ -99,7 +99,7 @@ impl From<&ContactView> for ContactJson {
 /// visitor's own senators or representative (resolved per ZIP on the action's page).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TargetJson {
-    /// `contact`, `visitor_senators` or `visitor_representative`.
+    #[schema(value_type = names::TargetKindName)]
     pub kind: String,
     pub note: String,
     /// The contact's slug, for `contact` targets.
@@ -135,7 +135,7 @@ pub struct ActionJson {
     /// The campaign's slug.
     pub campaign: String,
     pub campaign_title: String,
-    /// `call`, `email`, `petition`, `letter`, `event`, `donate`, `read` or `other`.
+    #[schema(value_type = names::ActionKindName)]
     pub kind: String,
     pub title: String,
     pub summary: String,
@@ -146,7 +146,7 @@ pub struct ActionJson {
     pub script: Option<String>,
     /// Every script, by language.
     pub scripts: Vec<ScriptJson>,
-    /// `draft`, `published` or `expired`.
+    #[schema(value_type = names::StatusName)]
     pub status: String,
     pub developing: bool,
     pub starts_at: Option<DateTime<Utc>>,
@@ -282,7 +282,7 @@ pub struct UpdateActionJson {
     pub slug: String,
     pub title: String,
     pub status: String,
-    /// `added` or `changed`.
+    #[schema(value_type = names::RelationName)]
     pub relation: String,
 }
 
@@ -398,4 +398,74 @@ pub fn matches_words(d: &ActionDetail, q: &str) -> bool {
     }
     let hay = hay.to_lowercase();
     words.iter().all(|w| hay.contains(w.as_str()))
+}
+
+/// The names the API's enumerated fields take (documentation only: values are parsed by
+/// the domain types, which name the field when a value is unknown).
+pub mod names {
+    use serde::Serialize;
+    use utoipa::ToSchema;
+
+    /// What a call to action asks people to do.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ActionKindName {
+        Call,
+        Email,
+        Petition,
+        Letter,
+        Event,
+        Donate,
+        Read,
+        Other,
+    }
+
+    /// Where an action is in its lifecycle.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum StatusName {
+        Draft,
+        Published,
+        Expired,
+    }
+
+    /// Whom an action is aimed at.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum TargetKindName {
+        Contact,
+        VisitorSenators,
+        VisitorRepresentative,
+    }
+
+    /// What a phone line is for.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum PhoneKindName {
+        Main,
+        TollFree,
+        DistrictOffice,
+        Fax,
+        Direct,
+    }
+
+    /// Who or what a contact is.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ContactKindName {
+        Senator,
+        Representative,
+        Agency,
+        International,
+        Organisation,
+        Person,
+    }
+
+    /// How an update relates to an action.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum RelationName {
+        Added,
+        Changed,
+    }
 }

@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use super::api::ApiUser;
 use super::api_input::{
-    from_body, parse_time, required_text, update_actions, ActionFields, CampaignIn, UpdateIn,
+    from_body, parse_time, required_text, update_actions, ActionFields, CampaignIn, NewAction,
+    UpdateIn,
 };
 use super::api_types::{ActionJson, CampaignJson, UpdateJson};
 use super::error::WebError;
@@ -24,13 +25,14 @@ use crate::domain::{Slug, Transition};
     post,
     path = "/api/v1/actions",
     tag = "actions",
-    request_body = ActionFields,
+    request_body = NewAction,
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The new draft; `Location` is its URL", body = ActionJson,
             headers(("Location" = String, description = "/api/v1/actions/{slug}"))),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 429, description = "Too many requests: wait `Retry-After` seconds", body = ErrorBody),
         (status = 409, description = "The slug is taken", body = ErrorBody),
         (status = 422, description = "A bad or missing field, named in `field`", body = ErrorBody)
     )
@@ -74,6 +76,7 @@ pub async fn create_action(
         (status = 200, description = "The action as it is now", body = ActionJson),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 429, description = "Too many requests: wait `Retry-After` seconds", body = ErrorBody),
         (status = 404, description = "No such action", body = ErrorBody),
         (status = 422, description = "A bad field, named in `field`", body = ErrorBody)
     )
@@ -139,6 +142,7 @@ async fn transition(
     responses(
         (status = 200, description = "The published action", body = ActionJson),
         (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 429, description = "Too many requests: wait `Retry-After` seconds", body = ErrorBody),
         (status = 404, description = "No such action", body = ErrorBody),
         (status = 409, description = "Not a draft (already published, or expired: reopen it)", body = ErrorBody)
     )
@@ -161,6 +165,7 @@ pub async fn publish_action(
     responses(
         (status = 200, description = "The expired action", body = ActionJson),
         (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 429, description = "Too many requests: wait `Retry-After` seconds", body = ErrorBody),
         (status = 404, description = "No such action", body = ErrorBody),
         (status = 409, description = "Not published", body = ErrorBody)
     )
@@ -183,6 +188,7 @@ pub async fn expire_action(
     responses(
         (status = 200, description = "The reopened action", body = ActionJson),
         (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 429, description = "Too many requests: wait `Retry-After` seconds", body = ErrorBody),
         (status = 404, description = "No such action", body = ErrorBody),
         (status = 409, description = "Not expired", body = ErrorBody)
     )
@@ -207,6 +213,7 @@ pub async fn reopen_action(
             headers(("Location" = String, description = "/api/v1/campaigns/{slug}"))),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 429, description = "Too many requests: wait `Retry-After` seconds", body = ErrorBody),
         (status = 409, description = "The slug is taken", body = ErrorBody),
         (status = 422, description = "A bad or missing field, named in `field`", body = ErrorBody)
     )
@@ -266,6 +273,7 @@ pub async fn create_campaign(
         (status = 201, description = "The update as posted", body = UpdateJson),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 429, description = "Too many requests: wait `Retry-After` seconds", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
         (status = 422, description = "A bad or missing field, named in `field`", body = ErrorBody)
     )

@@ -35,6 +35,9 @@ pub enum WebError {
     Unauthorized(String),
     #[error("{0}")]
     Forbidden(String),
+    /// A known address asked with a method it does not take; `allow` lists those it does.
+    #[error("this address accepts only {allow}")]
+    MethodNotAllowed { allow: &'static str },
     /// An organizer page without a live session (never signed in, signed out, or expired).
     #[error("{}", if *expired { "Your session has expired, so nothing was changed. Please sign in again." } else { "Please sign in to continue." })]
     SignInRequired { expired: bool },
@@ -63,6 +66,7 @@ impl WebError {
             WebError::BadRequest { .. } => "bad_request",
             WebError::Unauthorized(_) => "unauthorized",
             WebError::Forbidden(_) => "forbidden",
+            WebError::MethodNotAllowed { .. } => "method_not_allowed",
             WebError::SignInRequired { .. } => "sign_in_required",
             WebError::RateLimited { .. } => "rate_limited",
             WebError::Unavailable => "unavailable",
@@ -121,6 +125,15 @@ impl From<db::Error> for WebError {
     }
 }
 
+impl From<crate::mail::Error> for WebError {
+    fn from(e: crate::mail::Error) -> WebError {
+        match e {
+            crate::mail::Error::Db(d) => d.into(),
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<tera::Error> for WebError {
     fn from(e: tera::Error) -> WebError {
         let mut msg = e.to_string();
@@ -143,6 +156,7 @@ impl ResponseError for WebError {
             WebError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             WebError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             WebError::SignInRequired { .. } => StatusCode::UNAUTHORIZED,
             WebError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             WebError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -157,6 +171,9 @@ impl ResponseError for WebError {
         let mut res = HttpResponse::build(self.status_code());
         if let WebError::RateLimited { retry_after } = self {
             res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
+        if let WebError::MethodNotAllowed { allow } = self {
+            res.insert_header((header::ALLOW, *allow));
         }
         if let WebError::Unauthorized(_) = self {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

@@ -21,6 +21,7 @@ pub mod ratelimit;
 pub mod render;
 pub mod search;
 pub mod session;
+pub mod subscribe;
 pub mod visitor;
 
 use actix_web::http::StatusCode;
@@ -52,6 +53,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(openapi::routes)
         .configure(admin::routes)
         .configure(api::routes)
+        .configure(subscribe::routes)
         .configure(search::routes)
         .configure(metrics::routes)
         .configure(visitor::routes)

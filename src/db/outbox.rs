@@ -1,0 +1,362 @@
+//! The transactional outbox: every email is recorded here (under a unique key, in the
+//! transaction that decided to send it) before anything is sent; senders claim rows, send,
+//! and mark them. Also the record of digest runs.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{Integer, Text, Timestamp};
+use serde::Serialize;
+
+use super::schema::{digest_runs, outbox, subscribers};
+use super::{subscribers as subs, write_tx, DbConn, Result};
+
+/// Row states.
+pub mod status {
+    /// Waiting to be sent (or to be retried at `next_attempt_at`).
+    pub const PENDING: &str = "pending";
+    /// Claimed by a sender (until its lease runs out).
+    pub const SENDING: &str = "sending";
+    /// Accepted by the mail server.
+    pub const SENT: &str = "sent";
+    /// Given up: a permanent failure, or too many transient ones.
+    pub const FAILED: &str = "failed";
+    /// Not sent because the subscriber left before it went out.
+    pub const CANCELLED: &str = "cancelled";
+}
+
+/// Transient failures after which a message is given up.
+pub const MAX_ATTEMPTS: i32 = 12;
+
+/// An outbox row.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = outbox)]
+pub struct Message {
+    pub id: i32,
+    pub dedupe_key: String,
+    pub subscriber_id: Option<i32>,
+    pub kind: String,
+    pub first_change_id: Option<i32>,
+    pub last_change_id: Option<i32>,
+    pub to_addr: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub message_id: String,
+    /// Extra headers as a JSON object of name to value.
+    pub headers: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub claimed_by: Option<String>,
+    pub claimed_at: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+impl Message {
+    /// The extra headers, decoded.
+    pub fn extra_headers(&self) -> Vec<(String, String)> {
+        serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&self.headers)
+            .map(|m| {
+                m.into_iter()
+                    .filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// An email to record.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub dedupe_key: String,
+    pub subscriber_id: Option<i32>,
+    pub kind: String,
+    pub first_change_id: Option<i32>,
+    pub last_change_id: Option<i32>,
+    pub to_addr: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub message_id: String,
+    pub headers: Vec<(String, String)>,
+}
+
+/// Records an email to send; returns its id.
+pub fn enqueue(conn: &mut DbConn, m: &NewMessage, at: NaiveDateTime) -> Result<i32> {
+    let headers: serde_json::Map<String, serde_json::Value> = m
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    Ok(diesel::insert_into(outbox::table)
+        .values((
+            outbox::dedupe_key.eq(&m.dedupe_key),
+            outbox::subscriber_id.eq(m.subscriber_id),
+            outbox::kind.eq(&m.kind),
+            outbox::first_change_id.eq(m.first_change_id),
+            outbox::last_change_id.eq(m.last_change_id),
+            outbox::to_addr.eq(&m.to_addr),
+            outbox::subject.eq(&m.subject),
+            outbox::body_text.eq(&m.body_text),
+            outbox::body_html.eq(&m.body_html),
+            outbox::message_id.eq(&m.message_id),
+            outbox::headers.eq(serde_json::Value::Object(headers).to_string()),
+            outbox::status.eq(status::PENDING),
+            outbox::next_attempt_at.eq(at),
+            outbox::created_at.eq(at),
+        ))
+        .returning(outbox::id)
+        .get_result(conn)?)
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = Integer)]
+    id: i32,
+}
+
+/// Claims up to `limit` messages that are due (or whose earlier claim is older than
+/// `lease`, its sender presumably dead) for `worker`. On PostgreSQL concurrent senders skip
+/// each other's rows (`FOR UPDATE SKIP LOCKED`); on SQLite the claim runs in a write
+/// transaction only one writer holds at a time. `only` restricts the claim to one message.
+pub fn claim(
+    conn: &mut DbConn,
+    worker: &str,
+    limit: i64,
+    now: NaiveDateTime,
+    lease: Duration,
+    only: Option<i32>,
+) -> Result<Vec<Message>> {
+    let stale = now - lease;
+    let ids: Vec<i32> = match conn {
+        DbConn::Pg(c) => {
+            let rows: Vec<IdRow> = diesel::sql_query(
+                "UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_at = $2, \
+                 attempts = attempts + 1 WHERE id IN (SELECT id FROM outbox WHERE \
+                 ((status = 'pending' AND next_attempt_at <= $2) OR \
+                  (status = 'sending' AND claimed_at < $3)) AND ($5 = 0 OR id = $5) \
+                 ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id",
+            )
+            .bind::<Text, _>(worker)
+            .bind::<Timestamp, _>(now)
+            .bind::<Timestamp, _>(stale)
+            .bind::<diesel::sql_types::BigInt, _>(limit)
+            .bind::<Integer, _>(only.unwrap_or(0))
+            .load(c)?;
+            rows.into_iter().map(|r| r.id).collect()
+        }
+        DbConn::Sqlite(_) => write_tx(conn, |conn| {
+            let mut q = outbox::table
+                .filter(
+                    outbox::status
+                        .eq(status::PENDING)
+                        .and(outbox::next_attempt_at.le(now))
+                        .or(outbox::status
+                            .eq(status::SENDING)
+                            .and(outbox::claimed_at.lt(stale))),
+                )
+                .order(outbox::id.asc())
+                .limit(limit)
+                .select(outbox::id)
+                .into_boxed();
+            if let Some(id) = only {
+                q = q.filter(outbox::id.eq(id));
+            }
+            let ids: Vec<i32> = q.load(conn)?;
+            diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+                .set((
+                    outbox::status.eq(status::SENDING),
+                    outbox::claimed_by.eq(Some(worker)),
+                    outbox::claimed_at.eq(Some(now)),
+                    outbox::attempts.eq(outbox::attempts + 1),
+                ))
+                .execute(conn)?;
+            Ok::<_, super::Error>(ids)
+        })?,
+    };
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows: Vec<Message> = outbox::table
+        .filter(outbox::id.eq_any(&ids))
+        .select(Message::as_select())
+        .load(conn)?;
+    rows.sort_by_key(|m| m.id);
+    Ok(rows)
+}
+
+/// Marks messages accepted by the server.
+pub fn mark_sent(conn: &mut DbConn, ids: &[i32], at: NaiveDateTime) -> Result<()> {
+    diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
+        .set((
+            outbox::status.eq(status::SENT),
+            outbox::sent_at.eq(Some(at)),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Schedules another attempt after a transient failure, backing off exponentially from
+/// `base`; after [`MAX_ATTEMPTS`] the message is given up. Returns whether it was given up.
+pub fn mark_retry(
+    conn: &mut DbConn,
+    id: i32,
+    error: &str,
+    now: NaiveDateTime,
+    base: Duration,
+) -> Result<bool> {
+    let attempts: i32 = outbox::table
+        .find(id)
+        .select(outbox::attempts)
+        .first(conn)?;
+    if attempts >= MAX_ATTEMPTS {
+        mark_failed(conn, id, error, false)?;
+        return Ok(true);
+    }
+    let factor = 1i32 << (attempts - 1).clamp(0, 10);
+    let wait = (base * factor).min(Duration::hours(6));
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::status.eq(status::PENDING),
+            outbox::next_attempt_at.eq(now + wait),
+            outbox::claimed_by.eq(None::<String>),
+            outbox::last_error.eq(Some(error)),
+        ))
+        .execute(conn)?;
+    Ok(false)
+}
+
+/// Gives a message up; a permanent (5xx) failure also counts as a bounce of its address.
+pub fn mark_failed(conn: &mut DbConn, id: i32, error: &str, permanent: bool) -> Result<()> {
+    write_tx(conn, |conn| {
+        diesel::update(outbox::table.find(id))
+            .set((
+                outbox::status.eq(status::FAILED),
+                outbox::claimed_by.eq(None::<String>),
+                outbox::last_error.eq(Some(error)),
+            ))
+            .execute(conn)?;
+        if permanent {
+            let sub: Option<i32> = outbox::table
+                .find(id)
+                .select(outbox::subscriber_id)
+                .first(conn)?;
+            if let Some(s) = sub {
+                subs::record_bounce(conn, s)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Messages still to send (pending or claimed).
+pub fn pending_count(conn: &mut DbConn) -> Result<i64> {
+    Ok(outbox::table
+        .filter(outbox::status.eq_any([status::PENDING, status::SENDING]))
+        .count()
+        .get_result(conn)?)
+}
+
+/// How many messages are in each state.
+pub fn counts(conn: &mut DbConn) -> Result<Vec<(String, i64)>> {
+    Ok(outbox::table
+        .group_by(outbox::status)
+        .select((outbox::status, diesel::dsl::count_star()))
+        .order(outbox::status)
+        .load(conn)?)
+}
+
+/// A delivery that failed or is being retried, for organizers.
+#[derive(Debug, Clone, Queryable, Serialize)]
+pub struct FailedDelivery {
+    pub id: i32,
+    pub to_addr: String,
+    pub subject: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub subscriber_status: Option<String>,
+}
+
+/// The newest failed deliveries and those waiting for a retry.
+pub fn recent_failures(conn: &mut DbConn, limit: i64) -> Result<Vec<FailedDelivery>> {
+    Ok(outbox::table
+        .left_join(subscribers::table)
+        .filter(
+            outbox::status.eq(status::FAILED).or(outbox::last_error
+                .is_not_null()
+                .and(outbox::status.ne(status::SENT))),
+        )
+        .order(outbox::id.desc())
+        .limit(limit)
+        .select((
+            outbox::id,
+            outbox::to_addr,
+            outbox::subject,
+            outbox::status,
+            outbox::attempts,
+            outbox::last_error,
+            outbox::next_attempt_at,
+            outbox::created_at,
+            subscribers::status.nullable(),
+        ))
+        .load(conn)?)
+}
+
+/// A digest run as recorded.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = digest_runs)]
+pub struct DigestRun {
+    pub id: i32,
+    pub started_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+    pub composed: i32,
+    pub sent: i32,
+    pub failed: i32,
+    pub pending: i32,
+    pub worker: String,
+}
+
+/// Records the start of a run; returns its id.
+pub fn start_run(conn: &mut DbConn, worker: &str, at: NaiveDateTime) -> Result<i32> {
+    Ok(diesel::insert_into(digest_runs::table)
+        .values((
+            digest_runs::started_at.eq(at),
+            digest_runs::worker.eq(worker),
+        ))
+        .returning(digest_runs::id)
+        .get_result(conn)?)
+}
+
+/// Records the end of a run and its counts.
+pub fn finish_run(
+    conn: &mut DbConn,
+    id: i32,
+    at: NaiveDateTime,
+    (composed, sent, failed, pending): (i32, i32, i32, i32),
+) -> Result<()> {
+    diesel::update(digest_runs::table.find(id))
+        .set((
+            digest_runs::finished_at.eq(Some(at)),
+            digest_runs::composed.eq(composed),
+            digest_runs::sent.eq(sent),
+            digest_runs::failed.eq(failed),
+            digest_runs::pending.eq(pending),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The newest runs.
+pub fn recent_runs(conn: &mut DbConn, limit: i64) -> Result<Vec<DigestRun>> {
+    Ok(digest_runs::table
+        .order(digest_runs::id.desc())
+        .limit(limit)
+        .select(DigestRun::as_select())
+        .load(conn)?)
+}

@@ -1,0 +1,429 @@
+//! Subscribers: double opt-in, tokens (random, stored hashed), preferences, unsubscribing,
+//! bounces, and the cursor into the change log that digests advance.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::{outbox, subscriber_campaigns, subscriber_tokens, subscribers};
+use super::{changes, DbConn, Result};
+use crate::domain::{EmailAddress, Frequency};
+use crate::security::{new_token, token_hash};
+
+/// How long a confirmation link works; unconfirmed subscriptions lapse after it.
+pub const CONFIRM_TTL: Duration = Duration::days(7);
+/// Permanent delivery failures after which an address is no longer mailed.
+pub const MAX_BOUNCES: i32 = 3;
+
+/// A subscriber's state.
+pub mod status {
+    /// Asked to subscribe, has not confirmed yet.
+    pub const PENDING: &str = "pending";
+    /// Confirmed: receives digests.
+    pub const ACTIVE: &str = "active";
+    /// Unsubscribed.
+    pub const UNSUBSCRIBED: &str = "unsubscribed";
+    /// Too many permanent failures: no longer mailed.
+    pub const BOUNCED: &str = "bounced";
+}
+
+/// A subscriber row.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = subscribers)]
+pub struct Subscriber {
+    pub id: i32,
+    pub email: String,
+    pub status: String,
+    pub frequency: String,
+    #[serde(skip)]
+    pub manage_token_hash: String,
+    #[serde(skip)]
+    pub confirm_token_hash: Option<String>,
+    pub last_change_id: i32,
+    pub bounce_count: i32,
+    pub created_at: NaiveDateTime,
+    pub confirmed_at: Option<NaiveDateTime>,
+    pub unsubscribed_at: Option<NaiveDateTime>,
+    pub last_sent_at: Option<NaiveDateTime>,
+}
+
+impl Subscriber {
+    /// The frequency, parsed (immediate when the stored value is unknown).
+    pub fn frequency(&self) -> Frequency {
+        Frequency::parse(&self.frequency).unwrap_or_default()
+    }
+}
+
+/// What a subscribe request led to; each carries the raw token for the email to send.
+#[derive(Debug, Clone)]
+pub enum Subscribed {
+    /// A new (or lapsed, or unsubscribed) address: confirm with this token.
+    Confirm {
+        subscriber: Subscriber,
+        token: String,
+    },
+    /// Already active: nothing changed; a link to manage preferences with this token.
+    AlreadyActive {
+        subscriber: Subscriber,
+        token: String,
+    },
+}
+
+fn by_id(conn: &mut DbConn, id: i32) -> Result<Subscriber> {
+    Ok(subscribers::table
+        .find(id)
+        .select(Subscriber::as_select())
+        .first(conn)?)
+}
+
+/// The subscriber with this address, if any.
+pub fn find(conn: &mut DbConn, email: &str) -> Result<Option<Subscriber>> {
+    Ok(subscribers::table
+        .filter(subscribers::email.eq(email))
+        .select(Subscriber::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+fn add_token(
+    conn: &mut DbConn,
+    subscriber_id: i32,
+    purpose: &str,
+    at: NaiveDateTime,
+) -> Result<String> {
+    let token = new_token();
+    diesel::insert_into(subscriber_tokens::table)
+        .values((
+            subscriber_tokens::subscriber_id.eq(subscriber_id),
+            subscriber_tokens::token_hash.eq(token_hash(&token)),
+            subscriber_tokens::purpose.eq(purpose),
+            subscriber_tokens::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(token)
+}
+
+/// A new token for the preferences and unsubscribe links of one email.
+pub fn new_manage_token(
+    conn: &mut DbConn,
+    subscriber_id: i32,
+    at: NaiveDateTime,
+) -> Result<String> {
+    add_token(conn, subscriber_id, "manage", at)
+}
+
+fn set_campaigns(conn: &mut DbConn, subscriber_id: i32, campaign_ids: &[i32]) -> Result<()> {
+    diesel::delete(
+        subscriber_campaigns::table.filter(subscriber_campaigns::subscriber_id.eq(subscriber_id)),
+    )
+    .execute(conn)?;
+    let mut ids = campaign_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for c in ids {
+        diesel::insert_into(subscriber_campaigns::table)
+            .values((
+                subscriber_campaigns::subscriber_id.eq(subscriber_id),
+                subscriber_campaigns::campaign_id.eq(c),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Records a request to subscribe (call inside a write transaction). An active address is
+/// left exactly as it was; anything else becomes pending with a fresh confirmation token.
+pub fn subscribe(
+    conn: &mut DbConn,
+    email: &EmailAddress,
+    campaign_ids: &[i32],
+    frequency: Frequency,
+    at: NaiveDateTime,
+) -> Result<Subscribed> {
+    let existing = find(conn, email.as_str())?;
+    if let Some(s) = existing.as_ref().filter(|s| s.status == status::ACTIVE) {
+        let token = new_manage_token(conn, s.id, at)?;
+        return Ok(Subscribed::AlreadyActive {
+            subscriber: s.clone(),
+            token,
+        });
+    }
+    let id = match existing {
+        Some(s) => {
+            diesel::update(subscribers::table.find(s.id))
+                .set((
+                    subscribers::status.eq(status::PENDING),
+                    subscribers::frequency.eq(frequency.as_str()),
+                    subscribers::bounce_count.eq(0),
+                ))
+                .execute(conn)?;
+            s.id
+        }
+        None => {
+            // The column is required; the first manage token is made at confirmation.
+            diesel::insert_into(subscribers::table)
+                .values((
+                    subscribers::email.eq(email.as_str()),
+                    subscribers::status.eq(status::PENDING),
+                    subscribers::frequency.eq(frequency.as_str()),
+                    subscribers::manage_token_hash.eq(token_hash(&new_token())),
+                    subscribers::created_at.eq(at),
+                ))
+                .returning(subscribers::id)
+                .get_result(conn)?
+        }
+    };
+    set_campaigns(conn, id, campaign_ids)?;
+    let token = add_token(conn, id, "confirm", at)?;
+    diesel::update(subscribers::table.find(id))
+        .set(subscribers::confirm_token_hash.eq(Some(token_hash(&token))))
+        .execute(conn)?;
+    Ok(Subscribed::Confirm {
+        subscriber: by_id(conn, id)?,
+        token,
+    })
+}
+
+/// Why a confirmation link did not work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmError {
+    /// No such token.
+    Unknown,
+    /// Older than [`CONFIRM_TTL`] and never used.
+    Lapsed,
+}
+
+/// Confirms with a token from a confirmation email; confirming twice changes nothing.
+/// The subscriber starts from the current end of the change log. Returns the subscriber
+/// and a fresh manage token for the page's preferences link.
+pub fn confirm(
+    conn: &mut DbConn,
+    token: &str,
+    at: NaiveDateTime,
+) -> Result<std::result::Result<(Subscriber, String), ConfirmError>> {
+    let found: Option<(i32, NaiveDateTime)> = subscriber_tokens::table
+        .filter(subscriber_tokens::token_hash.eq(token_hash(token)))
+        .filter(subscriber_tokens::purpose.eq("confirm"))
+        .select((
+            subscriber_tokens::subscriber_id,
+            subscriber_tokens::created_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((id, made)) = found else {
+        return Ok(Err(ConfirmError::Unknown));
+    };
+    let s = by_id(conn, id)?;
+    if s.status != status::ACTIVE {
+        if s.status != status::PENDING || at - made > CONFIRM_TTL {
+            return Ok(Err(ConfirmError::Lapsed));
+        }
+        let cursor = changes::max_id(conn)?;
+        diesel::update(subscribers::table.find(id))
+            .set((
+                subscribers::status.eq(status::ACTIVE),
+                subscribers::confirmed_at.eq(Some(at)),
+                subscribers::unsubscribed_at.eq(None::<NaiveDateTime>),
+                subscribers::last_change_id.eq(cursor),
+                subscribers::last_sent_at.eq(Some(at)),
+                subscribers::bounce_count.eq(0),
+            ))
+            .execute(conn)?;
+    }
+    let manage = new_manage_token(conn, id, at)?;
+    Ok(Ok((by_id(conn, id)?, manage)))
+}
+
+/// The subscriber a manage token (from any email) belongs to.
+pub fn by_manage_token(conn: &mut DbConn, token: &str) -> Result<Option<Subscriber>> {
+    let id: Option<i32> = subscriber_tokens::table
+        .filter(subscriber_tokens::token_hash.eq(token_hash(token)))
+        .filter(subscriber_tokens::purpose.eq("manage"))
+        .select(subscriber_tokens::subscriber_id)
+        .first(conn)
+        .optional()?;
+    id.map(|id| by_id(conn, id)).transpose()
+}
+
+/// The campaigns a subscriber follows (empty: all).
+pub fn campaigns_of(conn: &mut DbConn, ids: &[i32]) -> Result<HashMap<i32, Vec<i32>>> {
+    let rows: Vec<(i32, i32)> = subscriber_campaigns::table
+        .filter(subscriber_campaigns::subscriber_id.eq_any(ids))
+        .order((
+            subscriber_campaigns::subscriber_id,
+            subscriber_campaigns::campaign_id,
+        ))
+        .select((
+            subscriber_campaigns::subscriber_id,
+            subscriber_campaigns::campaign_id,
+        ))
+        .load(conn)?;
+    let mut map: HashMap<i32, Vec<i32>> = HashMap::new();
+    for (s, c) in rows {
+        map.entry(s).or_default().push(c);
+    }
+    Ok(map)
+}
+
+/// Changes what a subscriber follows and how often.
+pub fn set_preferences(
+    conn: &mut DbConn,
+    id: i32,
+    campaign_ids: &[i32],
+    frequency: Frequency,
+) -> Result<Subscriber> {
+    diesel::update(subscribers::table.find(id))
+        .set(subscribers::frequency.eq(frequency.as_str()))
+        .execute(conn)?;
+    set_campaigns(conn, id, campaign_ids)?;
+    by_id(conn, id)
+}
+
+/// Unsubscribes (idempotent) and cancels digests composed but not yet sent.
+pub fn unsubscribe(conn: &mut DbConn, id: i32, at: NaiveDateTime) -> Result<Subscriber> {
+    diesel::update(
+        subscribers::table
+            .find(id)
+            .filter(subscribers::status.ne(status::UNSUBSCRIBED)),
+    )
+    .set((
+        subscribers::status.eq(status::UNSUBSCRIBED),
+        subscribers::unsubscribed_at.eq(Some(at)),
+    ))
+    .execute(conn)?;
+    cancel_pending_digests(conn, id)?;
+    by_id(conn, id)
+}
+
+fn cancel_pending_digests(conn: &mut DbConn, id: i32) -> Result<usize> {
+    Ok(diesel::update(
+        outbox::table
+            .filter(outbox::subscriber_id.eq(id))
+            .filter(outbox::kind.eq("digest"))
+            .filter(outbox::status.eq("pending")),
+    )
+    .set(outbox::status.eq("cancelled"))
+    .execute(conn)?)
+}
+
+/// Counts a permanent delivery failure; after [`MAX_BOUNCES`] the address is not mailed.
+pub fn record_bounce(conn: &mut DbConn, id: i32) -> Result<()> {
+    diesel::update(subscribers::table.find(id))
+        .set(subscribers::bounce_count.eq(subscribers::bounce_count + 1))
+        .execute(conn)?;
+    let s = by_id(conn, id)?;
+    if s.bounce_count >= MAX_BOUNCES && s.status != status::BOUNCED {
+        diesel::update(subscribers::table.find(id))
+            .set(subscribers::status.eq(status::BOUNCED))
+            .execute(conn)?;
+        cancel_pending_digests(conn, id)?;
+    }
+    Ok(())
+}
+
+/// Deletes subscriptions never confirmed whose last confirmation email is older than
+/// [`CONFIRM_TTL`]; returns how many.
+pub fn lapse_unconfirmed(conn: &mut DbConn, now: NaiveDateTime) -> Result<usize> {
+    let cutoff = now - CONFIRM_TTL;
+    let fresh = subscriber_tokens::table
+        .filter(subscriber_tokens::purpose.eq("confirm"))
+        .filter(subscriber_tokens::created_at.gt(cutoff))
+        .select(subscriber_tokens::subscriber_id);
+    Ok(diesel::delete(
+        subscribers::table
+            .filter(subscribers::status.eq(status::PENDING))
+            .filter(subscribers::confirmed_at.is_null())
+            .filter(subscribers::created_at.le(cutoff))
+            .filter(subscribers::id.ne_all(fresh)),
+    )
+    .execute(conn)?)
+}
+
+/// When daily and weekly digests were last due (UTC); `None` when not yet configured.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Slots {
+    pub daily: Option<NaiveDateTime>,
+    pub weekly: Option<NaiveDateTime>,
+}
+
+/// Active subscribers with id above `after` who are behind `max_change` and due: immediate
+/// ones always, daily and weekly ones when their slot has passed since their last digest.
+pub fn due(
+    conn: &mut DbConn,
+    slots: Slots,
+    max_change: i32,
+    after: i32,
+    limit: i64,
+) -> Result<Vec<Subscriber>> {
+    use subscribers::dsl as s;
+    let never = chrono::DateTime::UNIX_EPOCH.naive_utc();
+    let daily = slots.daily.unwrap_or(never);
+    let weekly = slots.weekly.unwrap_or(never);
+    Ok(s::subscribers
+        .filter(s::status.eq(status::ACTIVE))
+        .filter(s::bounce_count.lt(MAX_BOUNCES))
+        .filter(s::id.gt(after))
+        .filter(s::last_change_id.lt(max_change))
+        .filter(
+            s::frequency
+                .eq("immediate")
+                .or(s::frequency
+                    .eq("daily")
+                    .and(s::last_sent_at.is_null().or(s::last_sent_at.lt(daily))))
+                .or(s::frequency
+                    .eq("weekly")
+                    .and(s::last_sent_at.is_null().or(s::last_sent_at.lt(weekly)))),
+        )
+        .order(s::id.asc())
+        .limit(limit)
+        .select(Subscriber::as_select())
+        .load(conn)?)
+}
+
+/// Moves a subscriber's cursor from `from` to `to` — only if it is still at `from`, so of
+/// two workers composing at once exactly one wins. Returns whether this call moved it.
+pub fn advance(conn: &mut DbConn, id: i32, from: i32, to: i32, at: NaiveDateTime) -> Result<bool> {
+    let n = diesel::update(
+        subscribers::table
+            .find(id)
+            .filter(subscribers::last_change_id.eq(from)),
+    )
+    .set((
+        subscribers::last_change_id.eq(to),
+        subscribers::last_sent_at.eq(Some(at)),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// How many subscribers are in each state.
+pub fn counts(conn: &mut DbConn) -> Result<Vec<(String, i64)>> {
+    Ok(subscribers::table
+        .group_by(subscribers::status)
+        .select((subscribers::status, diesel::dsl::count_star()))
+        .order(subscribers::status)
+        .load(conn)?)
+}
+
+/// Active subscribers per campaign followed (`None`: all campaigns).
+pub fn counts_by_campaign(conn: &mut DbConn) -> Result<Vec<(Option<i32>, i64)>> {
+    let all: i64 = subscribers::table
+        .filter(subscribers::status.eq(status::ACTIVE))
+        .filter(
+            subscribers::id
+                .ne_all(subscriber_campaigns::table.select(subscriber_campaigns::subscriber_id)),
+        )
+        .count()
+        .get_result(conn)?;
+    let per: Vec<(i32, i64)> = subscriber_campaigns::table
+        .inner_join(subscribers::table)
+        .filter(subscribers::status.eq(status::ACTIVE))
+        .group_by(subscriber_campaigns::campaign_id)
+        .select((subscriber_campaigns::campaign_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut out = vec![(None, all)];
+    out.extend(per.into_iter().map(|(c, n)| (Some(c), n)));
+    Ok(out)
+}

@@ -1,0 +1,377 @@
+//! Composing digests from the change log, the only source: for each subscriber who is due,
+//! every entry after the last one they were sent, filtered by the campaigns they follow,
+//! grouped by campaign. Each digest is recorded in the outbox in the same transaction that
+//! advances the subscriber's cursor, so it is composed exactly once.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+use tera::Context;
+
+use super::templates::{render_email, Rendered};
+use super::Result;
+use crate::config::Settings;
+use crate::db::changes::{self, Change, FieldChange};
+use crate::db::digest_sources::{self, ActionRef, CampaignRef, UpdateRef};
+use crate::db::outbox::{self, NewMessage};
+use crate::db::{actions, subscribers, write_tx, DbConn};
+use crate::domain::schedule::last_slot;
+use crate::domain::Frequency;
+
+/// Stands for a subscriber's own token in a digest rendered once for many subscribers.
+pub(crate) const TOKEN_SLOT: &str = "__MANAGE_TOKEN__";
+/// Subscribers composed per transaction.
+const PAGE: i64 = 500;
+
+/// One line of a digest.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Item {
+    pub title: String,
+    pub url: String,
+    /// What changed ("new phone number"), "reopened", or a date for updates.
+    pub note: String,
+}
+
+/// A campaign's part of a digest.
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct Section {
+    pub title: String,
+    pub url: String,
+    pub added: Vec<Item>,
+    pub changed: Vec<Item>,
+    pub expired: Vec<Item>,
+    pub updates: Vec<Item>,
+}
+
+impl Section {
+    fn is_empty(&self) -> bool {
+        self.added.is_empty()
+            && self.changed.is_empty()
+            && self.expired.is_empty()
+            && self.updates.is_empty()
+    }
+}
+
+/// What the change log entries refer to.
+pub struct Sources {
+    pub actions: HashMap<i32, ActionRef>,
+    pub updates: HashMap<i32, UpdateRef>,
+    pub campaigns: Vec<CampaignRef>,
+}
+
+impl Sources {
+    /// Loads what these entries refer to.
+    pub fn load(conn: &mut DbConn, entries: &[Change]) -> Result<Sources> {
+        let a: Vec<i32> = entries.iter().filter_map(|c| c.action_id).collect();
+        let u: Vec<i32> = entries.iter().filter_map(|c| c.update_id).collect();
+        Ok(Sources {
+            actions: digest_sources::actions(conn, &a)?,
+            updates: digest_sources::updates(conn, &u)?,
+            campaigns: digest_sources::campaigns(conn)?,
+        })
+    }
+}
+
+/// Merges field changes of several entries: the oldest `old`, the newest `new`, and fields
+/// that came back to where they were dropped.
+fn merge_fields(list: &[FieldChange]) -> Vec<FieldChange> {
+    let mut merged: Vec<FieldChange> = Vec::new();
+    for f in list {
+        match merged.iter_mut().find(|m| m.field == f.field) {
+            Some(m) => m.new = f.new.clone(),
+            None => merged.push(f.clone()),
+        }
+    }
+    merged.retain(|m| m.old != m.new);
+    merged
+}
+
+/// The sections of a digest of `entries` for someone following `campaigns` (empty: all).
+pub fn sections(
+    settings: &Settings,
+    entries: &[Change],
+    campaigns: &[i32],
+    src: &Sources,
+) -> Vec<Section> {
+    #[derive(Default)]
+    struct Acc {
+        added: Vec<(i32, String)>,
+        changed: BTreeMap<i32, Vec<FieldChange>>,
+        changed_order: Vec<i32>,
+        expired: Vec<i32>,
+        updates: Vec<i32>,
+    }
+    let mut per: HashMap<i32, Acc> = HashMap::new();
+    for c in entries {
+        if !campaigns.is_empty() && !campaigns.contains(&c.campaign_id) {
+            continue;
+        }
+        let acc = per.entry(c.campaign_id).or_default();
+        match (c.kind.as_str(), c.action_id, c.update_id) {
+            ("action_published" | "action_reopened", Some(a), _) => {
+                acc.expired.retain(|&x| x != a);
+                if !acc.added.iter().any(|(x, _)| *x == a) {
+                    let note = if c.kind == "action_reopened" {
+                        "reopened"
+                    } else {
+                        ""
+                    };
+                    acc.added.push((a, note.to_string()));
+                }
+            }
+            ("action_changed", Some(a), _) => {
+                // A change to an action this digest introduces is already in what it shows.
+                if acc.added.iter().any(|(x, _)| *x == a) {
+                    continue;
+                }
+                if !acc.changed.contains_key(&a) {
+                    acc.changed_order.push(a);
+                }
+                acc.changed.entry(a).or_default().extend(c.field_changes());
+            }
+            ("action_expired", Some(a), _) => {
+                acc.added.retain(|(x, _)| *x != a);
+                acc.changed.remove(&a);
+                acc.changed_order.retain(|&x| x != a);
+                if !acc.expired.contains(&a) {
+                    acc.expired.push(a);
+                }
+            }
+            ("update_posted", _, Some(u)) => acc.updates.push(u),
+            _ => {}
+        }
+    }
+    let action_item = |id: i32, note: String| -> Option<Item> {
+        let a = src.actions.get(&id)?;
+        Some(Item {
+            title: a.title.clone(),
+            url: settings.absolute(&format!("/actions/{}", a.slug)),
+            note,
+        })
+    };
+    let mut out = Vec::new();
+    for camp in &src.campaigns {
+        let Some(acc) = per.remove(&camp.id) else {
+            continue;
+        };
+        let mut s = Section {
+            title: camp.title.clone(),
+            url: settings.absolute(&format!("/campaigns/{}", camp.slug)),
+            ..Section::default()
+        };
+        s.added = acc
+            .added
+            .into_iter()
+            .filter_map(|(id, note)| action_item(id, note))
+            .collect();
+        for id in acc.changed_order {
+            let fields = merge_fields(&acc.changed[&id]);
+            if fields.is_empty() {
+                continue;
+            }
+            if let Some(item) = action_item(id, actions::describe_fields(&fields)) {
+                s.changed.push(item);
+            }
+        }
+        s.expired = acc
+            .expired
+            .into_iter()
+            .filter_map(|id| action_item(id, String::new()))
+            .collect();
+        s.updates = acc
+            .updates
+            .into_iter()
+            .filter_map(|id| {
+                let u = src.updates.get(&id)?;
+                Some(Item {
+                    title: u.title.clone(),
+                    url: settings.absolute(&format!("/campaigns/{}#{}", camp.slug, u.slug)),
+                    note: u.published_at.format("%-d %B %Y").to_string(),
+                })
+            })
+            .collect();
+        if !s.is_empty() {
+            out.push(s);
+        }
+    }
+    out
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// "1 new action, 2 changed, 1 ended, 1 update".
+pub fn summary(sections: &[Section]) -> String {
+    let sum = |f: fn(&Section) -> usize| sections.iter().map(f).sum::<usize>();
+    let (a, c, e, u) = (
+        sum(|s| s.added.len()),
+        sum(|s| s.changed.len()),
+        sum(|s| s.expired.len()),
+        sum(|s| s.updates.len()),
+    );
+    let mut parts = Vec::new();
+    if a > 0 {
+        parts.push(plural(a, "new action", "new actions"));
+    }
+    if c > 0 {
+        parts.push(format!("{c} changed"));
+    }
+    if e > 0 {
+        parts.push(format!("{e} ended"));
+    }
+    if u > 0 {
+        parts.push(plural(u, "update", "updates"));
+    }
+    parts.join(", ")
+}
+
+/// The links every email carries, for a given raw token.
+pub fn manage_links(settings: &Settings, token: &str) -> (String, String) {
+    (
+        settings.absolute(&format!("/preferences?token={token}")),
+        settings.absolute(&format!("/unsubscribe?token={token}")),
+    )
+}
+
+/// Renders a digest of these sections; links carry [`TOKEN_SLOT`] for the token.
+pub fn render(settings: &Settings, sections: &[Section], frequency: Frequency) -> Result<Rendered> {
+    let (preferences_url, unsubscribe_url) = manage_links(settings, TOKEN_SLOT);
+    let mut ctx = Context::new();
+    let prefix = match sections {
+        [one] => one.title.clone(),
+        _ => "actiondesk".to_string(),
+    };
+    ctx.insert("prefix", &prefix);
+    ctx.insert("summary", &summary(sections));
+    ctx.insert("sections", sections);
+    ctx.insert("frequency", frequency.as_str());
+    ctx.insert("preferences_url", &preferences_url);
+    ctx.insert("unsubscribe_url", &unsubscribe_url);
+    ctx.insert("site_url", &settings.absolute("/"));
+    render_email("digest", &ctx)
+}
+
+fn host(settings: &Settings) -> String {
+    settings
+        .base_url
+        .host_str()
+        .unwrap_or("localhost")
+        .to_string()
+}
+
+/// A Message-ID derived from the outbox key, so a re-send carries the same one.
+pub fn message_id(settings: &Settings, dedupe_key: &str) -> String {
+    let h = hex::encode(&Sha256::digest(format!("{dedupe_key}|{}", settings.base_url))[..8]);
+    format!("<{}.{h}@{}>", dedupe_key.replace(':', "."), host(settings))
+}
+
+/// Headers every digest carries (RFC 2369 / RFC 8058).
+pub fn list_headers(settings: &Settings, unsubscribe_url: &str) -> Vec<(String, String)> {
+    vec![
+        ("List-Unsubscribe".into(), format!("<{unsubscribe_url}>")),
+        (
+            "List-Unsubscribe-Post".into(),
+            "List-Unsubscribe=One-Click".into(),
+        ),
+        (
+            "List-Id".into(),
+            format!("actiondesk digests <digests.{}>", host(settings)),
+        ),
+        ("Auto-Submitted".into(), "auto-generated".into()),
+    ]
+}
+
+/// Subscribers with the same cursor, campaigns and frequency get the same digest.
+type GroupKey = (i32, Vec<i32>, &'static str);
+
+/// Composes every digest that is due at `now`; returns how many were recorded.
+pub fn compose_due(conn: &mut DbConn, settings: &Settings, now: NaiveDateTime) -> Result<usize> {
+    let max = changes::max_id(conn)?;
+    let tz = settings.digest_timezone;
+    let slots = subscribers::Slots {
+        daily: last_slot(Frequency::Daily, tz, now),
+        weekly: last_slot(Frequency::Weekly, tz, now),
+    };
+    // Entries (lo, max] are in `log`, oldest first; older ones are loaded as needed.
+    let mut log: Vec<Change> = Vec::new();
+    let mut lo = max;
+    let mut src: Option<Sources> = None;
+    let mut cache: HashMap<GroupKey, Option<(Rendered, i32)>> = HashMap::new();
+    let mut composed = 0;
+    let mut after = 0;
+    loop {
+        let page = subscribers::due(conn, slots, max, after, PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        let min_cursor = page.iter().map(|s| s.last_change_id).min().unwrap_or(max);
+        if min_cursor < lo {
+            let mut older: Vec<Change> = changes::after(conn, min_cursor, i64::MAX)?
+                .into_iter()
+                .filter(|c| c.id <= lo)
+                .collect();
+            older.append(&mut log);
+            log = older;
+            lo = min_cursor;
+            src = None;
+        }
+        if src.is_none() {
+            src = Some(Sources::load(conn, &log)?);
+        }
+        let src_ref = src.as_ref().expect("loaded above");
+        let ids: Vec<i32> = page.iter().map(|s| s.id).collect();
+        let follows = subscribers::campaigns_of(conn, &ids)?;
+        let mut plan = Vec::with_capacity(page.len());
+        for s in &page {
+            let camps = follows.get(&s.id).cloned().unwrap_or_default();
+            let freq = s.frequency();
+            let key = (s.last_change_id, camps, freq.as_str());
+            if !cache.contains_key(&key) {
+                let start = log.partition_point(|c| c.id <= s.last_change_id);
+                let entries = &log[start..];
+                let secs = sections(settings, entries, &key.1, src_ref);
+                let value = if secs.is_empty() {
+                    None
+                } else {
+                    let first = entries.first().map(|c| c.id).unwrap_or(max);
+                    Some((render(settings, &secs, freq)?, first))
+                };
+                cache.insert(key.clone(), value);
+            }
+            plan.push((s, key));
+        }
+        composed += write_tx(conn, |conn| -> crate::db::Result<usize> {
+            let mut n = 0;
+            for (s, key) in &plan {
+                if !subscribers::advance(conn, s.id, s.last_change_id, max, now)? {
+                    continue; // another worker composed it
+                }
+                let Some((r, first)) = &cache[key] else {
+                    continue; // nothing they follow changed
+                };
+                let token = subscribers::new_manage_token(conn, s.id, now)?;
+                let (_, unsubscribe_url) = manage_links(settings, &token);
+                let dedupe_key = format!("digest:{}:{}", s.id, max);
+                let msg = NewMessage {
+                    message_id: message_id(settings, &dedupe_key),
+                    dedupe_key,
+                    subscriber_id: Some(s.id),
+                    kind: "digest".into(),
+                    first_change_id: Some(*first),
+                    last_change_id: Some(max),
+                    to_addr: s.email.clone(),
+                    subject: r.subject.clone(),
+                    body_text: r.text.replace(TOKEN_SLOT, &token),
+                    body_html: r.html.replace(TOKEN_SLOT, &token),
+                    headers: list_headers(settings, &unsubscribe_url),
+                };
+                outbox::enqueue(conn, &msg, now)?;
+                n += 1;
+            }
+            Ok(n)
+        })?;
+    }
+    Ok(composed)
+}

@@ -1,0 +1,132 @@
+//! Where email goes: one pooled SMTP transport (`SMTP_URL`, lettre's URL form), or, without
+//! one, a `.eml` file per message in `MAIL_DIR`. Builds the MIME message from an outbox row.
+
+use std::time::Duration;
+
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::PoolConfig;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use super::{Error, Result};
+use crate::config::Settings;
+use crate::db::outbox::Message as Outgoing;
+
+/// How a delivery failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendError {
+    /// Worth retrying: a 4xx answer, a refused or dropped connection, a timeout.
+    Transient(String),
+    /// The server refused for good (5xx), or the message cannot be built.
+    Permanent(String),
+}
+
+#[derive(Clone)]
+enum Inner {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    File(AsyncFileTransport<Tokio1Executor>),
+}
+
+/// The one transport of a process; cheap to clone (clones share the SMTP pool).
+#[derive(Clone)]
+pub struct Mailer {
+    inner: Inner,
+    from: Mailbox,
+    parallel: usize,
+}
+
+impl Mailer {
+    /// Builds the transport the settings name (creating `MAIL_DIR` when it is used).
+    pub fn from_settings(settings: &Settings) -> Result<Mailer> {
+        let parallel = settings.smtp_pool_size as usize;
+        let inner = match &settings.smtp_url {
+            Some(url) => {
+                let t = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| Error::Transport(format!("SMTP_URL: {e}")))?
+                    .pool_config(
+                        PoolConfig::new()
+                            .max_size(settings.smtp_pool_size)
+                            .idle_timeout(Duration::from_secs(30)),
+                    )
+                    .timeout(Some(Duration::from_secs(20)))
+                    .build();
+                Inner::Smtp(t)
+            }
+            None => {
+                std::fs::create_dir_all(&settings.mail_dir).map_err(|e| {
+                    Error::Transport(format!(
+                        "MAIL_DIR {} cannot be created: {e}",
+                        settings.mail_dir.display()
+                    ))
+                })?;
+                Inner::File(AsyncFileTransport::new(&settings.mail_dir))
+            }
+        };
+        Ok(Mailer {
+            inner,
+            from: settings.mail_from.clone(),
+            parallel,
+        })
+    }
+
+    /// How many messages to have in flight at once.
+    pub fn parallel(&self) -> usize {
+        match self.inner {
+            Inner::Smtp(_) => self.parallel,
+            Inner::File(_) => 4,
+        }
+    }
+
+    /// The sender address.
+    pub fn from(&self) -> &Mailbox {
+        &self.from
+    }
+
+    /// Sends a built message.
+    pub async fn send_message(&self, msg: Message) -> Result<(), SendError> {
+        match &self.inner {
+            Inner::Smtp(t) => t.send(msg).await.map(|_| ()).map_err(|e| {
+                let text = format!("{e}");
+                if e.is_permanent() {
+                    SendError::Permanent(text)
+                } else {
+                    SendError::Transient(text)
+                }
+            }),
+            Inner::File(t) => t
+                .send(msg)
+                .await
+                .map(|_| ())
+                .map_err(|e| SendError::Transient(e.to_string())),
+        }
+    }
+
+    /// Sends an outbox row.
+    pub async fn send(&self, m: &Outgoing) -> Result<(), SendError> {
+        let msg = build(&self.from, m).map_err(SendError::Permanent)?;
+        self.send_message(msg).await
+    }
+}
+
+/// The MIME message for an outbox row: multipart/alternative (text, then HTML), its
+/// stable Message-ID, and its extra headers (List-Unsubscribe and friends).
+pub fn build(from: &Mailbox, m: &Outgoing) -> Result<Message, String> {
+    let to: Mailbox = m
+        .to_addr
+        .parse()
+        .map_err(|e| format!("recipient {:?}: {e}", m.to_addr))?;
+    let mut b = Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(m.subject.clone())
+        .message_id(Some(m.message_id.clone()));
+    for (k, v) in m.extra_headers() {
+        let name = HeaderName::new_from_ascii(k.clone()).map_err(|e| format!("header {k}: {e}"))?;
+        b = b.raw_header(HeaderValue::new(name, v));
+    }
+    b.multipart(MultiPart::alternative_plain_html(
+        m.body_text.clone(),
+        m.body_html.clone(),
+    ))
+    .map_err(|e| e.to_string())
+}

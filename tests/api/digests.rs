@@ -1,0 +1,647 @@
+//! Subscriptions and digests end to end, against a real SMTP server (MailDev) and the real
+//! `actiondesk digest run` binary: double opt-in, one digest naming every change, one-click
+//! unsubscribe, no enumeration, faults (SMTP down, SIGKILL mid-run, two workers at once).
+
+use std::collections::HashMap;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use actiondesk::db::actions::{self, ActionInput, TargetInput};
+use actiondesk::db::campaigns::{self, CampaignInput};
+use actiondesk::db::contacts::{self, ContactInput, PhoneInput};
+use actiondesk::db::updates::{self, UpdateInput};
+use actiondesk::db::{self, subscribers, write_tx, Actor, DbConn};
+use actiondesk::domain::{
+    ActionKind, ContactKind, EmailAddress, Frequency, PhoneKind, PhoneNumber, Slug, TargetKind,
+    Transition,
+};
+
+use crate::helpers::{spawn_with, Spawn, TestApp};
+use crate::mailbox::{Mail, MailDev};
+
+fn organizer() -> Actor {
+    Actor {
+        organizer_id: None,
+        name: "organizer@example.org".into(),
+        at: db::now(),
+    }
+}
+
+fn campaign(conn: &mut DbConn, slug: &str, title: &str) -> db::Result<i32> {
+    let input = CampaignInput {
+        slug: Slug::parse(slug).unwrap(),
+        title: title.into(),
+        summary: String::new(),
+        body: String::new(),
+    };
+    Ok(campaigns::create(conn, &input, &organizer())?.id)
+}
+
+fn contact_input(number: &str) -> ContactInput {
+    ContactInput {
+        slug: Slug::parse("agency").unwrap(),
+        kind: ContactKind::Agency,
+        name: "The Agency".into(),
+        role: String::new(),
+        organisation: String::new(),
+        state: None,
+        district: None,
+        party: None,
+        email: None,
+        contact_form_url: None,
+        website_url: None,
+        address: String::new(),
+        bioguide_id: None,
+        phones: vec![PhoneInput {
+            number: PhoneNumber::parse(number).unwrap(),
+            kind: PhoneKind::Main,
+            note: String::new(),
+        }],
+    }
+}
+
+fn action(campaign_id: i32, title: &str, contact: Option<i32>) -> ActionInput {
+    ActionInput {
+        campaign_id,
+        kind: ActionKind::Call,
+        title: title.into(),
+        summary: "Call them".into(),
+        body: "Because it matters.".into(),
+        url: None,
+        developing: false,
+        starts_at: None,
+        ends_at: None,
+        location: String::new(),
+        expires_at: None,
+        scripts: vec![],
+        tags: vec![],
+        links: vec![],
+        targets: contact
+            .map(|id| {
+                vec![TargetInput {
+                    kind: TargetKind::Contact,
+                    contact_id: Some(id),
+                    note: String::new(),
+                }]
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// Ids the test changes later.
+#[derive(Clone, Copy)]
+struct Fixture {
+    alpha: i32,
+    draft: i32,
+    phoned: i32,
+    doomed: i32,
+}
+
+/// Campaign "alpha" with a draft, a published action calling a contact, and one to expire;
+/// campaign "beta" with one published action.
+fn fixture(conn: &mut DbConn) -> db::Result<Fixture> {
+    write_tx(conn, |conn| {
+        let t = organizer();
+        let alpha = campaign(conn, "alpha", "Alpha campaign")?;
+        let beta = campaign(conn, "beta", "Beta campaign")?;
+        let (contact, _) = contacts::upsert(conn, &contact_input("202-401-9246"), &t)?;
+        let draft = actions::create(
+            conn,
+            &action(alpha, "Sign the new petition", None),
+            None,
+            &t,
+        )?
+        .id;
+        let phoned = actions::create(
+            conn,
+            &action(alpha, "Call the agency", Some(contact.id)),
+            None,
+            &t,
+        )?
+        .id;
+        let doomed =
+            actions::create(conn, &action(alpha, "Attend the hearing", None), None, &t)?.id;
+        let other = actions::create(conn, &action(beta, "Beta action", None), None, &t)?.id;
+        for id in [phoned, doomed, other] {
+            actions::transition(conn, id, Transition::Publish, &t)?;
+        }
+        Ok(Fixture {
+            alpha,
+            draft,
+            phoned,
+            doomed,
+        })
+    })
+}
+
+/// The organizer's four changes: publish, a new phone number, expire, an update.
+fn organizer_changes(conn: &mut DbConn, f: &Fixture) -> db::Result<()> {
+    write_tx(conn, |conn| {
+        let t = organizer();
+        actions::transition(conn, f.draft, Transition::Publish, &t)?;
+        let (c, fields) = contacts::upsert(conn, &contact_input("(202) 555-0142"), &t)?;
+        actions::contact_changed(conn, c.id, &fields, &t)?;
+        actions::transition(conn, f.doomed, Transition::Expire, &t)?;
+        updates::post(
+            conn,
+            &UpdateInput {
+                campaign_id: f.alpha,
+                title: "5/29 Update".into(),
+                body: "What happened today.".into(),
+                published_at: db::now(),
+                actions: vec![],
+            },
+            &t,
+        )?;
+        // A draft edited and left a draft: never mailed.
+        actions::create(conn, &action(f.alpha, "Secret draft", None), None, &t)?;
+        Ok::<_, db::Error>(())
+    })?;
+    let _ = f.phoned;
+    Ok(())
+}
+
+fn env_for(app: &TestApp, smtp: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("DATABASE_URL", app.database_url.clone()),
+        ("BASE_URL", app.address.clone()),
+        ("SMTP_URL", smtp.to_string()),
+        ("MAIL_RETRY_SECS", "1".into()),
+        ("MAIL_CLAIM_LEASE_SECS", "2".into()),
+        (
+            "SECRET_KEY",
+            "test-secret-key-that-is-long-enough-0123456789".into(),
+        ),
+    ]
+}
+
+/// Runs `actiondesk digest run` to the end; returns its summary line.
+fn digest_run(env: &[(&'static str, String)]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_actiondesk"))
+        .args(["digest", "run"])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "digest run failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout.trim().to_string()
+}
+
+async fn app_with(smtp: &str) -> TestApp {
+    spawn_with(Spawn {
+        env: vec![
+            ("SMTP_URL", smtp.to_string()),
+            ("MAIL_RETRY_SECS", "1".into()),
+        ],
+        ..Spawn::default()
+    })
+    .await
+}
+
+async fn subscribe(app: &TestApp, body: &str) -> (u16, String) {
+    let r = app
+        .client
+        .post(format!("{}/subscribe", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// The first link in `text` to `path` (`/subscribe/confirm`, `/unsubscribe`, …), as a path.
+fn link(app: &TestApp, text: &str, path: &str) -> String {
+    let start = text
+        .find(&format!("{}{path}", app.address))
+        .unwrap_or_else(|| panic!("no {path} link in {text}"));
+    let url: String = text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '<' && *c != '>')
+        .collect();
+    url.trim_start_matches(&app.address).to_string()
+}
+
+fn to(mails: &[Mail], addr: &str) -> Vec<Mail> {
+    mails
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t == addr))
+        .cloned()
+        .collect()
+}
+
+fn digests_to(mails: &[Mail], addr: &str) -> Vec<Mail> {
+    to(mails, addr)
+        .into_iter()
+        .filter(|m| m.subject.contains(':'))
+        .collect()
+}
+
+#[tokio::test]
+async fn subscribe_confirm_digest_and_one_click_unsubscribe() {
+    let Some(mail) = MailDev::start().await else {
+        return;
+    };
+    let app = app_with(&mail.smtp_url()).await;
+    let f = app.with_db(fixture).await;
+    let env = env_for(&app, &mail.smtp_url());
+
+    // The form is on the home page and at /subscribe.
+    let (_, home) = app.get("/").await;
+    assert!(home.contains(r#"action="/subscribe""#), "{home}");
+    let (status, form) = app.get("/subscribe").await;
+    assert_eq!(status, 200);
+    assert!(form.contains(r#"value="alpha""#) && form.contains(r#"value="beta""#));
+
+    // Bad input keeps what was typed and names the field.
+    let (status, page) = subscribe(&app, "email=not-an-address&campaign=alpha").await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("not-an-address") && page.contains("email-error"),
+        "{page}"
+    );
+    let (status, page) = subscribe(&app, "email=x%40example.org&campaign=nope").await;
+    assert_eq!(status, 422);
+    assert!(page.contains("no campaign is called"), "{page}");
+
+    let (status, new_page) = subscribe(
+        &app,
+        "email=alice%40example.org&campaign=alpha&frequency=immediate",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(new_page.contains("Check your inbox"));
+    let (status, _) = subscribe(&app, "email=bob%40example.org&campaign=beta").await;
+    assert_eq!(status, 200);
+    let all = mail
+        .wait_for("two confirmation emails", |m| m.len() >= 2)
+        .await;
+    for who in ["alice@example.org", "bob@example.org"] {
+        let c = to(&all, who);
+        assert_eq!(c.len(), 1, "{who}: {c:?}");
+        assert!(c[0].subject.contains("Confirm"), "{}", c[0].subject);
+        assert!(!c[0].html.is_empty(), "HTML part");
+        let confirm = link(&app, &c[0].text, "/subscribe/confirm");
+        let (status, page) = app.get(&confirm).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("You are subscribed"), "{page}");
+        let (status, _) = app.get(&confirm).await;
+        assert_eq!(status, 200, "confirming twice is fine");
+    }
+    let (status, _) = app.get("/subscribe/confirm?token=deadbeef").await;
+    assert_eq!(status, 404);
+
+    // No enumeration: a known (active) address and an unknown one get the same answer.
+    let (s1, known) = subscribe(&app, "email=alice%40example.org&campaign=alpha").await;
+    let (s2, unknown) = subscribe(&app, "email=carol%40example.org&campaign=alpha").await;
+    assert_eq!((s1, &known), (s2, &unknown));
+    let all = mail
+        .wait_for("the already-subscribed note", |m| {
+            to(m, "alice@example.org").len() >= 2 && !to(m, "carol@example.org").is_empty()
+        })
+        .await;
+    assert!(to(&all, "alice@example.org").iter().any(
+        |m| m.subject.contains("already subscribed") && m.text.contains("/preferences?token=")
+    ));
+
+    // Nothing changed since confirming: nothing to send.
+    assert_eq!(
+        digest_run(&env),
+        "digests: composed 0, sent 0, failed 0, pending 0"
+    );
+
+    app.with_db(move |c| organizer_changes(c, &f)).await;
+    assert_eq!(
+        digest_run(&env),
+        "digests: composed 1, sent 1, failed 0, pending 0"
+    );
+    let all = mail
+        .wait_for("alice's digest", |m| {
+            digests_to(m, "alice@example.org").len() == 1
+        })
+        .await;
+    let d = &digests_to(&all, "alice@example.org")[0];
+    assert_eq!(
+        d.subject,
+        "Alpha campaign: 1 new action, 1 changed, 1 ended, 1 update"
+    );
+    for part in [&d.text, &d.html] {
+        for want in [
+            "Sign the new petition",
+            "Call the agency",
+            "new phone number",
+            "Attend the hearing",
+            "5/29 Update",
+        ] {
+            assert!(part.contains(want), "{want} missing from {part}");
+        }
+        assert!(!part.contains("Secret draft") && !part.contains("Beta action"));
+    }
+    let src = mail.source(&d.id).await;
+    let unsub_url = link(&app, &d.text, "/unsubscribe");
+    assert!(
+        src.contains(&format!("List-Unsubscribe: <{}{unsub_url}>", app.address)),
+        "{src}"
+    );
+    assert!(src.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+    assert!(src.contains("List-Id: "));
+    assert!(src.contains("multipart/alternative"));
+    assert!(d.message_id.starts_with("<digest."), "{}", d.message_id);
+    // Links work.
+    for path in [
+        "/actions/",
+        "/campaigns/alpha",
+        "/preferences",
+        "/unsubscribe",
+    ] {
+        let l = link(&app, &d.text, path);
+        let (status, _) = app.get(&l).await;
+        assert_eq!(status, 200, "{l}");
+    }
+    // Bob follows only beta, where nothing changed; carol never confirmed.
+    assert!(digests_to(&all, "bob@example.org").is_empty());
+    assert!(digests_to(&all, "carol@example.org").is_empty());
+
+    // RFC 8058 one-click unsubscribe stops the next digest; repeating it is harmless.
+    for _ in 0..2 {
+        let r = app
+            .client
+            .post(format!("{}{unsub_url}", app.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+    }
+    app.with_db(move |c| {
+        write_tx(c, |c| {
+            let a = actions::create(c, &action(f.alpha, "One more", None), None, &organizer())?;
+            actions::transition(c, a.id, Transition::Publish, &organizer())?;
+            Ok(())
+        })
+    })
+    .await;
+    assert_eq!(
+        digest_run(&env),
+        "digests: composed 0, sent 0, failed 0, pending 0"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        digests_to(&mail.emails().await, "alice@example.org").len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn preferences_change_campaigns_and_frequency() {
+    let Some(mail) = MailDev::start().await else {
+        return;
+    };
+    let app = app_with(&mail.smtp_url()).await;
+    app.with_db(fixture).await;
+    subscribe(&app, "email=dana%40example.org").await;
+    let all = mail.wait_for("confirmation", |m| !m.is_empty()).await;
+    let (_, page) = app
+        .get(&link(&app, &all[0].text, "/subscribe/confirm"))
+        .await;
+    let start = page
+        .find("/preferences?token=")
+        .expect("a preferences link");
+    let prefs: String = page[start..].chars().take_while(|c| *c != '"').collect();
+    let (status, page) = app.get(&prefs).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("dana@example.org"));
+    let r = app
+        .client
+        .post(format!("{}{prefs}", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("campaign=beta&frequency=weekly")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("no-store"));
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Saved"));
+    let s = app
+        .with_db(|c| Ok(subscribers::find(c, "dana@example.org")?.unwrap()))
+        .await;
+    assert_eq!(s.frequency, "weekly");
+    let follows = app
+        .with_db(move |c| subscribers::campaigns_of(c, &[s.id]))
+        .await;
+    assert_eq!(follows[&s.id].len(), 1);
+    let (status, _) = app.get("/preferences?token=0000").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn subscribing_is_rate_limited_per_address() {
+    let app = spawn_with(Spawn::default()).await;
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(subscribe(&app, "email=eve%40example.org").await.0);
+    }
+    assert_eq!(&statuses[..3], &[200, 200, 200]);
+    assert_eq!(statuses[4], 429, "{statuses:?}");
+}
+
+#[tokio::test]
+async fn without_smtp_every_email_is_an_eml_file() {
+    let app = spawn_with(Spawn::default()).await;
+    subscribe(&app, "email=frank%40example.org").await;
+    let dir = app.dir.path().join("mail");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        if let Some(f) = files
+            .iter()
+            .find(|p| p.extension().is_some_and(|e| e == "eml"))
+        {
+            let text = std::fs::read_to_string(f).unwrap();
+            assert!(
+                text.contains("Subject: Confirm your subscription"),
+                "{text}"
+            );
+            assert!(text.contains("To: frank@example.org"));
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no .eml file in {}",
+            dir.display()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// `n` confirmed subscribers to every campaign, straight through the database.
+fn confirmed_subscribers(conn: &mut DbConn, n: usize) -> db::Result<()> {
+    write_tx(conn, |conn| {
+        for i in 0..n {
+            let email = EmailAddress::parse(&format!("s{i}@example.org")).unwrap();
+            let subscribers::Subscribed::Confirm { token, .. } =
+                subscribers::subscribe(conn, &email, &[], Frequency::Immediate, db::now())?
+            else {
+                panic!("a new address");
+            };
+            subscribers::confirm(conn, &token, db::now())?.expect("confirms");
+        }
+        Ok(())
+    })
+}
+
+fn publish_one(conn: &mut DbConn, title: &str) -> db::Result<()> {
+    write_tx(conn, |conn| {
+        let c = match campaigns::find(conn, "alpha")? {
+            Some(c) => c.id,
+            None => campaign(conn, "alpha", "Alpha campaign")?,
+        };
+        let a = actions::create(conn, &action(c, title, None), None, &organizer())?;
+        actions::transition(conn, a.id, Transition::Publish, &organizer())?;
+        Ok(())
+    })
+}
+
+/// Per address: how many emails, and how many distinct Message-IDs.
+fn per_address(mails: &[Mail]) -> HashMap<String, (usize, std::collections::HashSet<String>)> {
+    let mut m: HashMap<String, (usize, std::collections::HashSet<String>)> = HashMap::new();
+    for mail in mails {
+        for t in &mail.to {
+            let e = m.entry(t.clone()).or_default();
+            e.0 += 1;
+            e.1.insert(mail.message_id.clone());
+        }
+    }
+    m
+}
+
+#[tokio::test]
+async fn smtp_down_loses_nothing_and_delivers_once_back() {
+    let Some(mut mail) = MailDev::start().await else {
+        return;
+    };
+    let app = app_with(&mail.smtp_url()).await;
+    app.with_db(|c| confirmed_subscribers(c, 20)).await;
+    app.with_db(|c| publish_one(c, "While the server is down"))
+        .await;
+    let env = env_for(&app, &mail.smtp_url());
+    mail.stop();
+    let line = digest_run(&env);
+    assert_eq!(line, "digests: composed 20, sent 0, failed 20, pending 20");
+    mail.resume().await;
+    // Retries wait (1 s, then 2 s, …): run until nothing is pending.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let line = digest_run(&env);
+        assert!(line.starts_with("digests: composed 0,"), "{line}");
+        if line.ends_with("pending 0") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still pending: {line}");
+    }
+    let got = per_address(&mail.emails().await);
+    assert_eq!(got.len(), 20);
+    assert!(got.values().all(|(n, _)| *n == 1), "{got:?}");
+}
+
+#[tokio::test]
+async fn sigkill_mid_run_then_the_next_run_delivers_the_rest_once() {
+    let Some(mail) = MailDev::start().await else {
+        return;
+    };
+    let app = app_with(&mail.smtp_url()).await;
+    const N: usize = 1000;
+    app.with_db(|c| confirmed_subscribers(c, N)).await;
+    app.with_db(|c| publish_one(c, "A thousand digests")).await;
+    let mut env = env_for(&app, &mail.smtp_url());
+    env.push(("SMTP_POOL_SIZE", "4".into()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_actiondesk"))
+        .args(["digest", "run"])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut at_kill = 0;
+    while Instant::now() < deadline {
+        at_kill = mail.count().await;
+        if at_kill >= N / 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().expect("SIGKILL"); // std's kill is SIGKILL on Unix
+    child.wait().unwrap();
+    let after_kill = mail.count().await;
+    tokio::time::sleep(Duration::from_millis(2500)).await; // the claim lease
+    let line = digest_run(&env);
+    assert!(line.starts_with("digests: composed 0,"), "{line}");
+    assert!(line.ends_with("failed 0, pending 0"), "{line}");
+    let mails = mail
+        .wait_for("every digest", |m| per_address(m).len() >= N)
+        .await;
+    let got = per_address(&mails);
+    assert_eq!(got.len(), N, "every address got its digest");
+    let resends: usize = got.values().map(|(n, ids)| n - ids.len()).sum();
+    assert!(
+        got.values().all(|(_, ids)| ids.len() == 1),
+        "an address got two different digests"
+    );
+    eprintln!(
+        "SIGKILL test: killed with {at_kill}..{after_kill} of {N} delivered; same-Message-ID re-sends: {resends}"
+    );
+    assert!(
+        resends <= 8,
+        "re-sends limited to in-flight messages: {resends}"
+    );
+}
+
+#[tokio::test]
+async fn two_workers_at_once_send_each_digest_once() {
+    let Some(mail) = MailDev::start().await else {
+        return;
+    };
+    let app = app_with(&mail.smtp_url()).await;
+    const N: usize = 300;
+    app.with_db(|c| confirmed_subscribers(c, N)).await;
+    app.with_db(|c| publish_one(c, "Raced")).await;
+    let env = env_for(&app, &mail.smtp_url());
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_actiondesk"))
+            .args(["digest", "run"])
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .stderr(Stdio::null())
+            .output()
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(spawn);
+        let b = s.spawn(spawn);
+        (a.join().unwrap().unwrap(), b.join().unwrap().unwrap())
+    });
+    assert!(a.status.success() && b.status.success());
+    let mails = mail
+        .wait_for("every digest", |m| per_address(m).len() >= N)
+        .await;
+    let got = per_address(&mails);
+    assert_eq!(got.len(), N);
+    assert!(
+        got.values().all(|(n, _)| *n == 1),
+        "someone got two: {:?} / {:?}",
+        String::from_utf8_lossy(&a.stdout),
+        String::from_utf8_lossy(&b.stdout)
+    );
+}
