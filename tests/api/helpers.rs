@@ -111,6 +111,10 @@ pub async fn spawn_with(opts: Spawn) -> TestApp {
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .cookie_store(true)
+            // The server closes a kept-alive connection after 5 s idle (actix's default);
+            // dropping idle connections sooner means a request never lands on one the
+            // server is closing at that moment (hyper's `IncompleteMessage`).
+            .pool_idle_timeout(std::time::Duration::from_secs(1))
             .build()
             .unwrap(),
         database_url,

@@ -36,7 +36,10 @@ impl MailDev {
             smtp_port: tools::free_port(),
             web_port: tools::free_port(),
             dir: tempfile::tempdir().unwrap(),
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder()
+                .pool_idle_timeout(std::time::Duration::from_secs(1))
+                .build()
+                .unwrap(),
         };
         m.resume().await;
         Some(m)
