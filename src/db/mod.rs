@@ -207,7 +207,10 @@ impl Db {
         drop(first);
         let pool = r2d2::Pool::builder()
             .max_size(max_size)
-            .min_idle(Some(1))
+            // No idle minimum: r2d2 would open replacement connections on background
+            // threads, and a one-shot CLI command exiting while libpq is mid-connect
+            // crashes (seen: `actiondesk demo` segfaulting at exit on PostgreSQL).
+            .min_idle(Some(0))
             .connection_timeout(Duration::from_secs(15))
             .build(manager)
             .map_err(|e| Error::Connect {
