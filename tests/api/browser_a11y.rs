@@ -2,7 +2,8 @@
 //! axe-core violations of WCAG 2.0/2.1 A and AA.
 
 use crate::browser::Browser;
-use crate::helpers::spawn_demo;
+use crate::helpers::{spawn_demo, TestApp};
+use crate::reps::{fixture, import_files};
 use crate::tools;
 
 /// The public pages every visitor may land on.
@@ -27,9 +28,62 @@ async fn public_pages_fit_a_phone_and_pass_axe() {
     };
     let axe = std::fs::read_to_string(axe_path).expect("axe-core readable");
     let app = spawn_demo().await;
+    let failures = check_pages(&browser, &app, &axe, PAGES).await;
+    browser.close().await;
+    assert!(
+        failures.is_empty(),
+        "accessibility / layout problems:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// The pages a visitor sees once they give a ZIP: a split ZIP (two districts), a whole
+/// one, and one that is not known.
+const ZIP_PAGES: &[&str] = &[
+    "/actions/call-your-senators-and-representative?zip=98101",
+    "/actions/call-your-senators-and-representative?zip=98104",
+    "/reps?zip=98101",
+    "/reps?zip=99501",
+    "/reps?zip=00000",
+];
+
+#[tokio::test]
+async fn pages_with_a_zip_fit_a_phone_and_pass_axe() {
+    let Some(axe_path) = tools::axe_js() else {
+        return;
+    };
+    let Some(browser) = Browser::start(360, 740).await else {
+        return;
+    };
+    let axe = std::fs::read_to_string(axe_path).expect("axe-core readable");
+    let app = spawn_demo().await;
+    import_files(
+        &app,
+        fixture("legislators.yaml"),
+        Some(fixture("offices.yaml")),
+        fixture("zips.csv"),
+    )
+    .await;
+    let (_, page) = app.get(ZIP_PAGES[0]).await;
+    assert!(
+        page.contains("tel:+1"),
+        "the ZIP resolved to people to call: {page}"
+    );
+    let failures = check_pages(&browser, &app, &axe, ZIP_PAGES).await;
+    browser.close().await;
+    assert!(
+        failures.is_empty(),
+        "accessibility / layout problems:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// Loads each page at the browser's size; returns sideways scrolling and axe-core
+/// violations (WCAG 2.0/2.1 A and AA), one line each.
+async fn check_pages(browser: &Browser, app: &TestApp, axe: &str, pages: &[&str]) -> Vec<String> {
     let c = &browser.client;
     let mut failures = Vec::new();
-    for path in PAGES {
+    for path in pages {
         c.goto(&format!("{}{path}", app.address)).await.unwrap();
         let width = c
             .execute(
@@ -73,12 +127,7 @@ async fn public_pages_fit_a_phone_and_pass_axe() {
             failures.push(format!("{path}: {v}"));
         }
     }
-    browser.close().await;
-    assert!(
-        failures.is_empty(),
-        "accessibility / layout problems:\n{}",
-        failures.join("\n")
-    );
+    failures
 }
 
 #[tokio::test]
