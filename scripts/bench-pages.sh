@@ -34,6 +34,8 @@ cargo build --release --quiet
 BIN=target/release/actiondesk
 
 WORK=$(mktemp -d)
+# nginx workers run as an unprivileged user when started as root: let them read the page.
+chmod 755 "$WORK"
 APP_PID=""
 NGINX_PID=""
 cleanup() {

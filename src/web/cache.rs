@@ -1,9 +1,12 @@
 //! The hot path: rendered public pages kept in memory, keyed by path and query under the
 //! content version that every write bumps, each with an ETag (`If-None-Match` → 304).
 //!
-//! Only anonymous GETs of public pages are cached: nothing under `/admin` or `/api`, no
-//! request carrying a cookie or a `zip` (personalised pages), no response that sets a
-//! cookie or says `Cache-Control: private`/`no-store`, nothing but 200s.
+//! Anonymous GETs of public pages are cached and shared: nothing under `/admin` or `/api`,
+//! no request carrying a cookie or a `zip`, no response that sets a cookie or says
+//! `Cache-Control: private`/`no-store`, nothing but 200s. Visitor pages personalised only
+//! by a ZIP code (`?zip=` or the `zip` cookie) are kept apart, keyed by path, query and
+//! remembered ZIP, and replayed with the headers they were answered with (their
+//! `Set-Cookie`, `private, no-store`), without an ETag.
 //!
 //! The content version lives in the database (other processes — the CLI, a second
 //! server — write there too). Reading it on every request would cost a query, so it is
@@ -40,6 +43,9 @@ struct Entry {
     body: Bytes,
     etag: HeaderValue,
     content_type: HeaderValue,
+    /// For a personalised page: the headers it was answered with (its `Set-Cookie`,
+    /// `Cache-Control: private, no-store`, `Vary`), replayed as they were.
+    personal: Option<Vec<(header::HeaderName, HeaderValue)>>,
 }
 
 struct Pages {
@@ -114,7 +120,24 @@ impl PageCache {
         pages
             .map
             .get(key)
+            .filter(|e| e.personal.is_none())
             .map(|e| (e.body.clone(), e.etag.clone(), e.content_type.clone()))
+    }
+
+    fn get_personal(&self, key: &str, version: i64) -> Option<HttpResponse> {
+        let pages = self.pages.read().ok()?;
+        if pages.version != version {
+            return None;
+        }
+        let e = pages.map.get(key)?;
+        let mut res = HttpResponse::Ok();
+        for (name, value) in e.personal.as_ref()? {
+            res.append_header((name.clone(), value.clone()));
+        }
+        Some(
+            res.insert_header((header::CONTENT_TYPE, e.content_type.clone()))
+                .body(e.body.clone()),
+        )
     }
 
     fn put(&self, key: String, version: i64, entry: Entry) {
@@ -195,6 +218,91 @@ fn respond(
     req.into_response(res)
 }
 
+/// The cache key of a page personalised only by a ZIP code (from `?zip=` or the `zip`
+/// cookie): its path and query plus the remembered ZIP. `None` for any other request —
+/// another cookie, a token, a method other than GET, a page that is not a visitor page.
+fn personal_key(req: &ServiceRequest) -> Option<String> {
+    let path = req.path();
+    if req.method() != Method::GET
+        || !(path.starts_with("/actions/") || path == "/reps")
+        || req.headers().contains_key(header::AUTHORIZATION)
+    {
+        return None;
+    }
+    let mut remembered = String::new();
+    for value in req.headers().get_all(header::COOKIE) {
+        for pair in value.to_str().ok()?.split(';') {
+            match pair.trim().split_once('=') {
+                Some((super::visitor::ZIP_COOKIE, zip)) => remembered = zip.to_string(),
+                _ => return None,
+            }
+        }
+    }
+    let query = req.query_string();
+    let zip_in_query = query.split('&').any(|kv| kv.starts_with("zip="));
+    (zip_in_query || !remembered.is_empty()).then(|| format!("{path}?{query}|zip={remembered}"))
+}
+
+/// Personalised visitor pages: the same ZIP (and query) gives the same bytes until the
+/// next change, so they are kept too, with the headers they were answered with.
+async fn personal(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    cache: web::Data<PageCache>,
+    key: String,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Ok(version) = cache.version().await else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    if let Some(res) = cache.get_personal(&key, version) {
+        cache.hits.fetch_add(1, Ordering::Relaxed);
+        return Ok(req.into_response(res));
+    }
+    cache.misses.fetch_add(1, Ordering::Relaxed);
+    let res = next.call(req).await?;
+    if res.status() != StatusCode::OK {
+        return Ok(res.map_into_boxed_body());
+    }
+    let kept: Vec<_> = [header::SET_COOKIE, header::CACHE_CONTROL, header::VARY]
+        .iter()
+        .flat_map(|name| {
+            res.headers()
+                .get_all(name)
+                .map(|v| (name.clone(), v.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let content_type = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from_static("text/html; charset=utf-8"));
+    let (req, res) = res.into_parts();
+    let bytes = match body::to_bytes_limited(res.into_body(), MAX_BODY).await {
+        Ok(Ok(b)) => b,
+        _ => {
+            return Ok(ServiceResponse::new(
+                req,
+                HttpResponse::InternalServerError().finish(),
+            ))
+        }
+    };
+    cache.put(
+        key.clone(),
+        version,
+        Entry {
+            body: bytes,
+            etag: HeaderValue::from_static("\"personal\""),
+            content_type,
+            personal: Some(kept),
+        },
+    );
+    let res = cache
+        .get_personal(&key, version)
+        .unwrap_or_else(|| HttpResponse::InternalServerError().finish());
+    Ok(ServiceResponse::new(req, res))
+}
+
 /// The middleware: answers from memory when it can, else renders, keeps and answers.
 pub async fn middleware(
     req: ServiceRequest,
@@ -202,6 +310,13 @@ pub async fn middleware(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let cache = match req.app_data::<web::Data<PageCache>>() {
         Some(c) if cacheable(&req) => c.clone(),
+        Some(c) => match personal_key(&req) {
+            Some(key) => {
+                let c = c.clone();
+                return personal(req, next, c, key).await;
+            }
+            None => return Ok(next.call(req).await?.map_into_boxed_body()),
+        },
         _ => return Ok(next.call(req).await?.map_into_boxed_body()),
     };
     let Ok(version) = cache.version().await else {
@@ -250,6 +365,7 @@ pub async fn middleware(
             body: bytes.clone(),
             etag: etag.clone(),
             content_type: content_type.clone(),
+            personal: None,
         },
     );
     Ok(respond(

@@ -135,3 +135,65 @@ async fn personalised_and_cookie_requests_bypass_the_cache() {
     );
     assert!(text.contains("actiondesk_db_pool_connections "));
 }
+
+#[tokio::test]
+async fn pages_for_a_zip_are_kept_with_their_cookie_and_an_edit_shows_at_once() {
+    let app = spawn_demo().await;
+    crate::reps::import_files(
+        &app,
+        crate::reps::fixture("legislators.yaml"),
+        Some(crate::reps::fixture("offices.yaml")),
+        crate::reps::fixture("zips.csv"),
+    )
+    .await;
+    // A visitor without cookies, arriving from a shared link with ?zip=.
+    let client = reqwest::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let url = format!(
+        "{}/actions/call-your-senators-and-representative?zip=98104",
+        app.address
+    );
+    let get = || async {
+        let r = client.get(&url).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let cookie = r
+            .headers()
+            .get("set-cookie")
+            .map(|v| v.to_str().unwrap().to_string())
+            .expect("the ZIP is remembered on every answer");
+        let cc = r.headers().get("cache-control").cloned();
+        (cookie, cc, r.text().await.unwrap())
+    };
+    let (cookie1, cc1, body1) = get().await;
+    assert!(cookie1.starts_with("zip=98104"), "{cookie1}");
+    assert!(body1.contains("tel:+1"), "people to call: {body1}");
+    let hits = metric(&app, "actiondesk_page_cache_hits_total").await;
+    let (cookie2, cc2, body2) = get().await;
+    assert_eq!(body2, body1, "the same bytes from memory");
+    assert_eq!(cookie2, cookie1);
+    assert_eq!(cc2, cc1, "still private to this visitor");
+    assert!(metric(&app, "actiondesk_page_cache_hits_total").await > hits);
+    // A remembered ZIP (cookie only) is kept under its own key: another visitor's ZIP
+    // never shows.
+    let plain = "/actions/call-your-senators-and-representative";
+    let (_, _) = app.get(&format!("{plain}?zip=98101")).await; // remembers 98101
+    let (_, remembered) = app.get(plain).await;
+    assert!(remembered.contains("98101"), "{remembered}");
+    assert!(!remembered.contains("98104"), "{remembered}");
+    let (_, again) = app.get(plain).await;
+    assert_eq!(again, remembered);
+    app.with_db(|conn| {
+        db::write_tx(conn, |conn| {
+            let a = actions::by_slug(conn, "call-your-senators-and-representative")?;
+            actions::transition(conn, a.id, Transition::Expire, &Actor::system())
+        })
+    })
+    .await;
+    let (_, _, after) = get().await;
+    assert!(
+        after.contains("This action is over"),
+        "an edit shows at once on ZIP pages too"
+    );
+}
