@@ -24,7 +24,7 @@ use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
-use actix_web::HttpResponse;
+use actix_web::{HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 
 use crate::db::{settings, Db};
@@ -218,6 +218,26 @@ fn respond(
     req.into_response(res)
 }
 
+/// A rendered answer's request, body bytes (at most [`MAX_BODY`]) and content type — or,
+/// when the body cannot be read, a 500 to send instead.
+async fn collect(
+    res: ServiceResponse<impl MessageBody + 'static>,
+) -> Result<(HttpRequest, Bytes, HeaderValue), ServiceResponse<BoxBody>> {
+    let content_type = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from_static("text/html; charset=utf-8"));
+    let (req, res) = res.into_parts();
+    match body::to_bytes_limited(res.into_body(), MAX_BODY).await {
+        Ok(Ok(bytes)) => Ok((req, bytes, content_type)),
+        _ => Err(ServiceResponse::new(
+            req,
+            HttpResponse::InternalServerError().finish(),
+        )),
+    }
+}
+
 /// The cache key of a page personalised only by a ZIP code (from `?zip=` or the `zip`
 /// cookie): its path and query plus the remembered ZIP. `None` for any other request —
 /// another cookie, a token, a method other than GET, a page that is not a visitor page.
@@ -272,20 +292,9 @@ async fn personal(
                 .collect::<Vec<_>>()
         })
         .collect();
-    let content_type = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .cloned()
-        .unwrap_or_else(|| HeaderValue::from_static("text/html; charset=utf-8"));
-    let (req, res) = res.into_parts();
-    let bytes = match body::to_bytes_limited(res.into_body(), MAX_BODY).await {
-        Ok(Ok(b)) => b,
-        _ => {
-            return Ok(ServiceResponse::new(
-                req,
-                HttpResponse::InternalServerError().finish(),
-            ))
-        }
+    let (req, bytes, content_type) = match collect(res).await {
+        Ok(parts) => parts,
+        Err(failed) => return Ok(failed),
     };
     cache.put(
         key.clone(),
@@ -342,20 +351,9 @@ pub async fn middleware(
     if !keep {
         return Ok(res.map_into_boxed_body());
     }
-    let content_type = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .cloned()
-        .unwrap_or_else(|| HeaderValue::from_static("text/html; charset=utf-8"));
-    let (req, res) = res.into_parts();
-    let bytes = match body::to_bytes_limited(res.into_body(), MAX_BODY).await {
-        Ok(Ok(b)) => b,
-        _ => {
-            return Ok(ServiceResponse::new(
-                req,
-                HttpResponse::InternalServerError().finish(),
-            ))
-        }
+    let (req, bytes, content_type) = match collect(res).await {
+        Ok(parts) => parts,
+        Err(failed) => return Ok(failed),
     };
     let etag = etag_of(&bytes);
     cache.put(
