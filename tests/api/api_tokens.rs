@@ -1,38 +1,10 @@
 //! API tokens: `actiondesk token create/list/revoke` and what a token proves.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
 use actiondesk::db::{self, people, tokens, write_tx, Actor};
 use actiondesk::domain::EmailAddress;
 
+use crate::cli::{actiondesk, text};
 use crate::helpers::{fresh_database_url, spawn_app};
-
-fn actiondesk(args: &[&str], database_url: &str, stdin: Option<&str>) -> Output {
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_actiondesk"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .env("MAIL_DIR", dir.path().join("mail"))
-        .env("RUST_LOG", "warn")
-        .current_dir(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    {
-        let mut input = child.stdin.take().unwrap();
-        if let Some(s) = stdin {
-            input.write_all(s.as_bytes()).unwrap();
-        }
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 #[test]
 fn token_create_prints_one_token_and_names_an_unknown_email() {

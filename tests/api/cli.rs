@@ -5,7 +5,8 @@ use std::process::{Command, Output, Stdio};
 
 use crate::helpers::fresh_database_url;
 
-fn actiondesk(args: &[&str], database_url: &str, stdin: Option<&str>) -> Output {
+/// Runs the real binary on `database_url`, feeding `stdin` when given.
+pub fn actiondesk(args: &[&str], database_url: &str, stdin: Option<&str>) -> Output {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_actiondesk"))
         .args(args)
@@ -27,7 +28,8 @@ fn actiondesk(args: &[&str], database_url: &str, stdin: Option<&str>) -> Output 
     child.wait_with_output().unwrap()
 }
 
-fn text(b: &[u8]) -> String {
+/// Output bytes as text.
+pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
