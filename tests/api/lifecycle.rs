@@ -1,57 +1,22 @@
 //! The data model's write paths against a real database: lifecycle, the change log,
 //! revisions, expiry, idempotent demo loading and concurrent writers.
 
-use actiondesk::db::actions::{self, ActionInput, ScriptInput, TargetInput};
-use actiondesk::db::campaigns::{self, CampaignInput};
-use actiondesk::db::contacts::{self, ContactInput, PhoneInput};
-use actiondesk::db::{self, changes, write_tx, Actor, DbConn};
-use actiondesk::domain::{
-    ActionKind, ContactKind, PhoneKind, PhoneNumber, Slug, TargetKind, Transition,
-};
+use actiondesk::db::actions::{self, ActionInput};
+use actiondesk::db::contacts;
+use actiondesk::db::{self, campaigns, changes, write_tx, DbConn};
+use actiondesk::domain::{PhoneNumber, Slug, Transition};
 use actiondesk::{demo, worker};
 use chrono::Duration;
 
+use crate::fixtures::{self, organizer};
 use crate::helpers::{spawn_app, spawn_demo, TestApp};
 
-fn organizer() -> Actor {
-    Actor {
-        organizer_id: None,
-        name: "tester@example.org".into(),
-        at: db::now(),
-    }
-}
-
 fn campaign(conn: &mut DbConn) -> db::Result<i32> {
-    let input = CampaignInput {
-        slug: Slug::parse("test-campaign").unwrap(),
-        title: "Test campaign".into(),
-        summary: "A campaign for tests".into(),
-        body: String::new(),
-    };
-    Ok(campaigns::create(conn, &input, &organizer())?.id)
+    fixtures::campaign(conn, "test-campaign", "Test campaign")
 }
 
 fn input(campaign_id: i32, title: &str) -> ActionInput {
-    ActionInput {
-        campaign_id,
-        kind: ActionKind::Call,
-        title: title.into(),
-        summary: "Call them".into(),
-        body: "Because it matters.".into(),
-        url: None,
-        developing: false,
-        starts_at: None,
-        ends_at: None,
-        location: String::new(),
-        expires_at: None,
-        scripts: vec![ScriptInput {
-            lang: "en".into(),
-            body: "Hello [REP NAME]".into(),
-        }],
-        tags: vec!["phone".into()],
-        links: vec![],
-        targets: vec![],
-    }
+    fixtures::action(campaign_id, title)
 }
 
 async fn change_kinds(app: &TestApp) -> Vec<String> {
@@ -256,35 +221,9 @@ async fn a_new_phone_number_on_a_target_is_logged_for_its_published_actions() {
         .with_db(|c| {
             write_tx(c, |c| {
                 let cid = campaign(c)?;
-                let mut ci = ContactInput {
-                    slug: Slug::parse("orr").unwrap(),
-                    kind: ContactKind::Agency,
-                    name: "ORR".into(),
-                    role: String::new(),
-                    organisation: String::new(),
-                    state: None,
-                    district: None,
-                    party: None,
-                    email: None,
-                    contact_form_url: None,
-                    website_url: None,
-                    address: String::new(),
-                    bioguide_id: None,
-                    phones: vec![PhoneInput {
-                        number: PhoneNumber::parse("202-401-9246").unwrap(),
-                        kind: PhoneKind::Main,
-                        note: String::new(),
-                    }],
-                };
+                let mut ci = fixtures::contact("orr", "ORR", "202-401-9246");
                 let (contact, _) = contacts::upsert(c, &ci, &organizer())?;
-                let mut ai = input(cid, "Call ORR");
-                ai.targets = vec![TargetInput {
-                    kind: TargetKind::Contact,
-                    contact_id: Some(contact.id),
-                    note: String::new(),
-                }];
-                let a = actions::create(c, &ai, None, &organizer())?;
-                actions::transition(c, a.id, Transition::Publish, &organizer())?;
+                fixtures::published(c, &fixtures::calling(cid, "Call ORR", contact.id))?;
                 ci.phones[0].number = PhoneNumber::parse("202-401-9200").unwrap();
                 let (_, fields) = contacts::upsert(c, &ci, &organizer())?;
                 actions::contact_changed(c, contact.id, &fields, &organizer())?;
@@ -311,12 +250,10 @@ async fn actions_past_their_expiry_time_expire_by_themselves_like_a_manual_expir
                 let cid = campaign(c)?;
                 let mut i = input(cid, "Short-lived");
                 i.expires_at = Some(db::now() - Duration::minutes(1));
-                let a = actions::create(c, &i, None, &organizer())?;
-                actions::transition(c, a.id, Transition::Publish, &organizer())?;
+                let a = fixtures::published(c, &i)?;
                 let mut later = input(cid, "Long-lived");
                 later.expires_at = Some(db::now() + Duration::days(30));
-                let b = actions::create(c, &later, None, &organizer())?;
-                actions::transition(c, b.id, Transition::Publish, &organizer())?;
+                fixtures::published(c, &later)?;
                 Ok(a.id)
             })
         })
@@ -349,13 +286,7 @@ async fn concurrent_writers_never_fail_with_database_is_locked() {
             for n in 0..15 {
                 db.run(move |c| {
                     write_tx(c, |c| {
-                        let a = actions::create(
-                            c,
-                            &input(cid, &format!("Writer {w} action {n}")),
-                            None,
-                            &organizer(),
-                        )?;
-                        actions::transition(c, a.id, Transition::Publish, &organizer())?;
+                        fixtures::published(c, &input(cid, &format!("Writer {w} action {n}")))?;
                         Ok(())
                     })
                 })

@@ -19,6 +19,7 @@ mod cache;
 mod cli;
 mod digests;
 mod feeds;
+mod fixtures;
 mod helpers;
 mod lifecycle;
 mod mailbox;
