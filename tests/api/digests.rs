@@ -2,163 +2,114 @@
 //! `actiondesk digest run` binary: double opt-in, one digest naming every change, one-click
 //! unsubscribe, no enumeration, faults (SMTP down, SIGKILL mid-run, two workers at once).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use actiondesk::db::actions::{self, ActionInput, TargetInput};
-use actiondesk::db::campaigns::{self, CampaignInput};
-use actiondesk::db::contacts::{self, ContactInput, PhoneInput};
-use actiondesk::db::updates::{self, UpdateInput};
-use actiondesk::db::{self, subscribers, write_tx, Actor, DbConn};
-use actiondesk::domain::{
-    ActionKind, ContactKind, EmailAddress, Frequency, PhoneKind, PhoneNumber, Slug, TargetKind,
-    Transition,
-};
+use actiondesk::db::{self, actions, campaigns, contacts, subscribers, write_tx, DbConn};
+use actiondesk::domain::{EmailAddress, Frequency};
+use serde_json::json;
 
+use crate::admin_support::{self, post_form, sign_in};
+use crate::api_support::{with_token, Api};
+use crate::fixtures::{self, action, calling, published};
 use crate::helpers::{spawn_with, Spawn, TestApp};
 use crate::mailbox::{Mail, MailDev};
 
-fn organizer() -> Actor {
-    Actor {
-        organizer_id: None,
-        name: "organizer@example.org".into(),
-        at: db::now(),
-    }
-}
-
-fn campaign(conn: &mut DbConn, slug: &str, title: &str) -> db::Result<i32> {
-    let input = CampaignInput {
-        slug: Slug::parse(slug).unwrap(),
-        title: title.into(),
-        summary: String::new(),
-        body: String::new(),
-    };
-    Ok(campaigns::create(conn, &input, &organizer())?.id)
-}
-
-fn contact_input(number: &str) -> ContactInput {
-    ContactInput {
-        slug: Slug::parse("agency").unwrap(),
-        kind: ContactKind::Agency,
-        name: "The Agency".into(),
-        role: String::new(),
-        organisation: String::new(),
-        state: None,
-        district: None,
-        party: None,
-        email: None,
-        contact_form_url: None,
-        website_url: None,
-        address: String::new(),
-        bioguide_id: None,
-        phones: vec![PhoneInput {
-            number: PhoneNumber::parse(number).unwrap(),
-            kind: PhoneKind::Main,
-            note: String::new(),
-        }],
-    }
-}
-
-fn action(campaign_id: i32, title: &str, contact: Option<i32>) -> ActionInput {
-    ActionInput {
-        campaign_id,
-        kind: ActionKind::Call,
-        title: title.into(),
-        summary: "Call them".into(),
-        body: "Because it matters.".into(),
-        url: None,
-        developing: false,
-        starts_at: None,
-        ends_at: None,
-        location: String::new(),
-        expires_at: None,
-        scripts: vec![],
-        tags: vec![],
-        links: vec![],
-        targets: contact
-            .map(|id| {
-                vec![TargetInput {
-                    kind: TargetKind::Contact,
-                    contact_id: Some(id),
-                    note: String::new(),
-                }]
-            })
-            .unwrap_or_default(),
-    }
-}
-
-/// Ids the test changes later.
-#[derive(Clone, Copy)]
-struct Fixture {
-    alpha: i32,
-    draft: i32,
-    phoned: i32,
-    doomed: i32,
-}
-
-/// Campaign "alpha" with a draft, a published action calling a contact, and one to expire;
-/// campaign "beta" with one published action.
-fn fixture(conn: &mut DbConn) -> db::Result<Fixture> {
+/// Campaign "alpha" with a draft ("Sign the new petition"), a published action calling
+/// "The Agency" ("Call the agency") and one to expire ("Attend the hearing"); campaign
+/// "beta" with one published action.
+fn fixture(conn: &mut DbConn) -> db::Result<()> {
     write_tx(conn, |conn| {
-        let t = organizer();
-        let alpha = campaign(conn, "alpha", "Alpha campaign")?;
-        let beta = campaign(conn, "beta", "Beta campaign")?;
-        let (contact, _) = contacts::upsert(conn, &contact_input("202-401-9246"), &t)?;
-        let draft = actions::create(
+        let t = fixtures::organizer();
+        let alpha = fixtures::campaign(conn, "alpha", "Alpha campaign")?;
+        let beta = fixtures::campaign(conn, "beta", "Beta campaign")?;
+        let (agency, _) = contacts::upsert(
             conn,
-            &action(alpha, "Sign the new petition", None),
-            None,
+            &fixtures::contact("agency", "The Agency", "202-401-9246"),
             &t,
-        )?
-        .id;
-        let phoned = actions::create(
-            conn,
-            &action(alpha, "Call the agency", Some(contact.id)),
-            None,
-            &t,
-        )?
-        .id;
-        let doomed =
-            actions::create(conn, &action(alpha, "Attend the hearing", None), None, &t)?.id;
-        let other = actions::create(conn, &action(beta, "Beta action", None), None, &t)?.id;
-        for id in [phoned, doomed, other] {
-            actions::transition(conn, id, Transition::Publish, &t)?;
-        }
-        Ok(Fixture {
-            alpha,
-            draft,
-            phoned,
-            doomed,
-        })
+        )?;
+        actions::create(conn, &action(alpha, "Sign the new petition"), None, &t)?;
+        published(conn, &calling(alpha, "Call the agency", agency.id))?;
+        published(conn, &action(alpha, "Attend the hearing"))?;
+        published(conn, &action(beta, "Beta action"))?;
+        Ok(())
     })
 }
 
-/// The organizer's four changes: publish, a new phone number, expire, an update.
-fn organizer_changes(conn: &mut DbConn, f: &Fixture) -> db::Result<()> {
-    write_tx(conn, |conn| {
-        let t = organizer();
-        actions::transition(conn, f.draft, Transition::Publish, &t)?;
-        let (c, fields) = contacts::upsert(conn, &contact_input("(202) 555-0142"), &t)?;
-        actions::contact_changed(conn, c.id, &fields, &t)?;
-        actions::transition(conn, f.doomed, Transition::Expire, &t)?;
-        updates::post(
-            conn,
-            &UpdateInput {
-                campaign_id: f.alpha,
-                title: "5/29 Update".into(),
-                body: "What happened today.".into(),
-                published_at: db::now(),
-                actions: vec![],
-            },
-            &t,
-        )?;
-        // A draft edited and left a draft: never mailed.
-        actions::create(conn, &action(f.alpha, "Secret draft", None), None, &t)?;
-        Ok::<_, db::Error>(())
-    })?;
-    let _ = f.phoned;
-    Ok(())
+/// The organizer's four changes, made as organizers make them: publish the draft, expire
+/// an action and post an update through the JSON API (with a bearer token); give the
+/// agency a new number through the contact form in /admin (the JSON API has no way to edit
+/// a contact). Also a draft created and edited through the API, which is never mailed.
+async fn organizer_changes(api: &Api) {
+    let a = api
+        .call(
+            "POST",
+            "/api/v1/actions/sign-the-new-petition/publish",
+            None,
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.json);
+    assert_eq!(a.json["status"], "published");
+
+    admin_support::organizer(&api.app, "ana@example.org", false).await;
+    let csrf = sign_in(&api.app, "ana@example.org").await;
+    let (status, location, body) = post_form(
+        &api.app,
+        "/admin/contacts/agency",
+        &[
+            ("csrf_token", &csrf),
+            ("kind", "agency"),
+            ("name", "The Agency"),
+            ("phone_number", "(202) 555-0142"),
+            ("phone_kind", "main"),
+            ("phone_note", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(location.as_deref(), Some("/admin/contacts/agency?done=1"));
+    let a = api
+        .send("GET", "/api/v1/actions/call-the-agency", None, None)
+        .await;
+    assert_eq!(
+        a.json["targets"][0]["phones"][0]["e164"], "+12025550142",
+        "the published action calls the new number: {}",
+        a.json
+    );
+
+    let a = api
+        .call("POST", "/api/v1/actions/attend-the-hearing/expire", None)
+        .await;
+    assert_eq!(a.status, 200, "{}", a.json);
+    assert_eq!(a.json["status"], "expired");
+
+    let u = api
+        .call(
+            "POST",
+            "/api/v1/campaigns/alpha/updates",
+            Some(json!({"title": "5/29 Update", "body": "What happened today."})),
+        )
+        .await;
+    assert_eq!(u.status, 201, "{}", u.json);
+
+    // A draft created and edited, and left a draft: never mailed.
+    let d = api
+        .call(
+            "POST",
+            "/api/v1/actions",
+            Some(json!({"campaign": "alpha", "kind": "call", "title": "Secret draft"})),
+        )
+        .await;
+    assert_eq!(d.status, 201, "{}", d.json);
+    let d = api
+        .call(
+            "PATCH",
+            "/api/v1/actions/secret-draft",
+            Some(json!({"summary": "Still secret"})),
+        )
+        .await;
+    assert_eq!(d.status, 200, "{}", d.json);
 }
 
 fn env_for(app: &TestApp, smtp: &str) -> Vec<(&'static str, String)> {
@@ -247,9 +198,10 @@ async fn subscribe_confirm_digest_and_one_click_unsubscribe() {
     let Some(mail) = MailDev::start().await else {
         return;
     };
-    let app = app_with(&mail.smtp_url()).await;
-    let f = app.with_db(fixture).await;
-    let env = env_for(&app, &mail.smtp_url());
+    let api = with_token(app_with(&mail.smtp_url()).await).await;
+    let app = &api.app;
+    app.with_db(fixture).await;
+    let env = env_for(app, &mail.smtp_url());
 
     // The form is on the home page and at /subscribe.
     let (_, home) = app.get("/").await;
@@ -259,34 +211,37 @@ async fn subscribe_confirm_digest_and_one_click_unsubscribe() {
     assert!(form.contains(r#"value="alpha""#) && form.contains(r#"value="beta""#));
 
     // Bad input keeps what was typed and names the field.
-    let (status, page) = subscribe(&app, "email=not-an-address&campaign=alpha").await;
+    let (status, page) = subscribe(app, "email=not-an-address&campaign=alpha").await;
     assert_eq!(status, 422);
     assert!(
         page.contains("not-an-address") && page.contains("email-error"),
         "{page}"
     );
-    let (status, page) = subscribe(&app, "email=x%40example.org&campaign=nope").await;
+    let (status, page) = subscribe(app, "email=x%40example.org&campaign=nope").await;
     assert_eq!(status, 422);
     assert!(page.contains("no campaign is called"), "{page}");
 
     let (status, new_page) = subscribe(
-        &app,
+        app,
         "email=alice%40example.org&campaign=alpha&frequency=immediate",
     )
     .await;
     assert_eq!(status, 200);
     assert!(new_page.contains("Check your inbox"));
-    let (status, _) = subscribe(&app, "email=bob%40example.org&campaign=beta").await;
+    let (status, _) = subscribe(app, "email=bob%40example.org&campaign=beta").await;
+    assert_eq!(status, 200);
+    // Dave follows alpha too, and stays: the control for alice's unsubscribing.
+    let (status, _) = subscribe(app, "email=dave%40example.org&campaign=alpha").await;
     assert_eq!(status, 200);
     let all = mail
-        .wait_for("two confirmation emails", |m| m.len() >= 2)
+        .wait_for("three confirmation emails", |m| m.len() >= 3)
         .await;
-    for who in ["alice@example.org", "bob@example.org"] {
+    for who in ["alice@example.org", "bob@example.org", "dave@example.org"] {
         let c = to(&all, who);
         assert_eq!(c.len(), 1, "{who}: {c:?}");
         assert!(c[0].subject.contains("Confirm"), "{}", c[0].subject);
         assert!(!c[0].html.is_empty(), "HTML part");
-        let confirm = link(&app, &c[0].text, "/subscribe/confirm");
+        let confirm = link(app, &c[0].text, "/subscribe/confirm");
         let (status, page) = app.get(&confirm).await;
         assert_eq!(status, 200, "{page}");
         assert!(page.contains("You are subscribed"), "{page}");
@@ -297,8 +252,8 @@ async fn subscribe_confirm_digest_and_one_click_unsubscribe() {
     assert_eq!(status, 404);
 
     // No enumeration: a known (active) address and an unknown one get the same answer.
-    let (s1, known) = subscribe(&app, "email=alice%40example.org&campaign=alpha").await;
-    let (s2, unknown) = subscribe(&app, "email=carol%40example.org&campaign=alpha").await;
+    let (s1, known) = subscribe(app, "email=alice%40example.org&campaign=alpha").await;
+    let (s2, unknown) = subscribe(app, "email=carol%40example.org&campaign=alpha").await;
     assert_eq!((s1, &known), (s2, &unknown));
     let all = mail
         .wait_for("the already-subscribed note", |m| {
@@ -315,17 +270,19 @@ async fn subscribe_confirm_digest_and_one_click_unsubscribe() {
         "digests: composed 0, sent 0, failed 0, pending 0"
     );
 
-    app.with_db(move |c| organizer_changes(c, &f)).await;
+    organizer_changes(&api).await;
     assert_eq!(
         digest_run(&env),
-        "digests: composed 1, sent 1, failed 0, pending 0"
+        "digests: composed 2, sent 2, failed 0, pending 0"
     );
     let all = mail
-        .wait_for("alice's digest", |m| {
+        .wait_for("alice's and dave's digests", |m| {
             digests_to(m, "alice@example.org").len() == 1
+                && digests_to(m, "dave@example.org").len() == 1
         })
         .await;
     let d = &digests_to(&all, "alice@example.org")[0];
+    assert_eq!(digests_to(&all, "dave@example.org")[0].subject, d.subject);
     assert_eq!(
         d.subject,
         "Alpha campaign: 1 new action, 1 changed, 1 ended, 1 update"
@@ -342,8 +299,13 @@ async fn subscribe_confirm_digest_and_one_click_unsubscribe() {
         }
         assert!(!part.contains("Secret draft") && !part.contains("Beta action"));
     }
+    assert!(
+        d.text.contains("- Call the agency: new phone number"),
+        "the change is said: {}",
+        d.text
+    );
     let src = mail.source(&d.id).await;
-    let unsub_url = link(&app, &d.text, "/unsubscribe");
+    let unsub_url = link(app, &d.text, "/unsubscribe");
     assert!(
         src.contains(&format!("List-Unsubscribe: <{}{unsub_url}>", app.address)),
         "{src}"
@@ -359,7 +321,7 @@ async fn subscribe_confirm_digest_and_one_click_unsubscribe() {
         "/preferences",
         "/unsubscribe",
     ] {
-        let l = link(&app, &d.text, path);
+        let l = link(app, &d.text, path);
         let (status, _) = app.get(&l).await;
         assert_eq!(status, 200, "{l}");
     }
@@ -379,23 +341,47 @@ async fn subscribe_confirm_digest_and_one_click_unsubscribe() {
             .unwrap();
         assert_eq!(r.status().as_u16(), 200);
     }
-    app.with_db(move |c| {
-        write_tx(c, |c| {
-            let a = actions::create(c, &action(f.alpha, "One more", None), None, &organizer())?;
-            actions::transition(c, a.id, Transition::Publish, &organizer())?;
-            Ok(())
-        })
-    })
-    .await;
+    let a = api
+        .call(
+            "POST",
+            "/api/v1/actions",
+            Some(json!({"campaign": "alpha", "kind": "call", "title": "One more"})),
+        )
+        .await;
+    assert_eq!(a.status, 201, "{}", a.json);
+    let a = api
+        .call("POST", "/api/v1/actions/one-more/publish", None)
+        .await;
+    assert_eq!(a.status, 200, "{}", a.json);
     assert_eq!(
         digest_run(&env),
-        "digests: composed 0, sent 0, failed 0, pending 0"
+        "digests: composed 1, sent 1, failed 0, pending 0",
+        "dave's digest only"
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(
-        digests_to(&mail.emails().await, "alice@example.org").len(),
-        1
-    );
+    let all = mail
+        .wait_for("dave's second digest", |m| {
+            digests_to(m, "dave@example.org").len() == 2
+        })
+        .await;
+    assert_eq!(digests_to(&all, "alice@example.org").len(), 1);
+    // Dave's second digest has the new change and none he was already sent.
+    let second = digests_to(&all, "dave@example.org")
+        .into_iter()
+        .find(|m| m.text.contains("One more"))
+        .expect("a second digest naming the new action");
+    assert_eq!(second.subject, "Alpha campaign: 1 new action");
+    for old in [
+        "Sign the new petition",
+        "Call the agency",
+        "Attend the hearing",
+        "5/29 Update",
+    ] {
+        assert!(
+            !second.text.contains(old),
+            "{old} sent twice: {}",
+            second.text
+        );
+    }
 }
 
 #[tokio::test]
@@ -502,21 +488,21 @@ fn confirmed_subscribers(conn: &mut DbConn, n: usize) -> db::Result<()> {
     })
 }
 
+/// Publishes an action in campaign "alpha" (creating the campaign if need be).
 fn publish_one(conn: &mut DbConn, title: &str) -> db::Result<()> {
     write_tx(conn, |conn| {
         let c = match campaigns::find(conn, "alpha")? {
             Some(c) => c.id,
-            None => campaign(conn, "alpha", "Alpha campaign")?,
+            None => fixtures::campaign(conn, "alpha", "Alpha campaign")?,
         };
-        let a = actions::create(conn, &action(c, title, None), None, &organizer())?;
-        actions::transition(conn, a.id, Transition::Publish, &organizer())?;
+        published(conn, &action(c, title))?;
         Ok(())
     })
 }
 
 /// Per address: how many emails, and how many distinct Message-IDs.
-fn per_address(mails: &[Mail]) -> HashMap<String, (usize, std::collections::HashSet<String>)> {
-    let mut m: HashMap<String, (usize, std::collections::HashSet<String>)> = HashMap::new();
+fn per_address(mails: &[Mail]) -> HashMap<String, (usize, HashSet<String>)> {
+    let mut m: HashMap<String, (usize, HashSet<String>)> = HashMap::new();
     for mail in mails {
         for t in &mail.to {
             let e = m.entry(t.clone()).or_default();
