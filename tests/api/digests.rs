@@ -1,6 +1,7 @@
 //! Subscriptions and digests end to end, against a real SMTP server (MailDev) and the real
 //! `actiondesk digest run` binary: double opt-in, one digest naming every change, one-click
-//! unsubscribe, no enumeration, faults (SMTP down, SIGKILL mid-run, two workers at once).
+//! unsubscribe, no enumeration, faults (SMTP down for a run, the SMTP server stopped in the
+//! middle of one, SIGKILL mid-run, two workers at once).
 
 use std::collections::{HashMap, HashSet};
 use std::process::{Command, Stdio};
@@ -14,7 +15,7 @@ use crate::admin_support::{self, post_form, sign_in};
 use crate::api_support::{with_token, Api};
 use crate::fixtures::{self, action, calling, published};
 use crate::helpers::{spawn_with, Spawn, TestApp};
-use crate::mailbox::{Mail, MailDev};
+use crate::mailbox::{Mail, MailDev, SmtpGate};
 
 /// Campaign "alpha" with a draft ("Sign the new petition"), a published action calling
 /// "The Agency" ("Call the agency") and one to expire ("Attend the hearing"); campaign
@@ -513,8 +514,39 @@ fn per_address(mails: &[Mail]) -> HashMap<String, (usize, HashSet<String>)> {
     m
 }
 
+/// The four counts of a summary line `digests: composed N, sent N, failed N, pending N`.
+fn counts(line: &str) -> [usize; 4] {
+    let nums: Vec<usize> = line
+        .trim_start_matches("digests:")
+        .split(',')
+        .map(|part| {
+            part.split_whitespace()
+                .nth(1)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("not a summary line: {line}"))
+        })
+        .collect();
+    nums.try_into()
+        .unwrap_or_else(|_| panic!("not a summary line: {line}"))
+}
+
+/// Runs `digest run` again until nothing is pending (retries wait 1 s, then 2 s, …);
+/// these runs compose nothing new.
+async fn run_until_nothing_pending(env: &[(&'static str, String)]) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let line = digest_run(env);
+        assert!(line.starts_with("digests: composed 0,"), "{line}");
+        if line.ends_with("pending 0") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "still pending: {line}");
+    }
+}
+
 #[tokio::test]
-async fn smtp_down_loses_nothing_and_delivers_once_back() {
+async fn smtp_down_for_a_whole_run_keeps_every_digest_pending_then_delivers_each_once() {
     let Some(mut mail) = MailDev::start().await else {
         return;
     };
@@ -527,20 +559,123 @@ async fn smtp_down_loses_nothing_and_delivers_once_back() {
     let line = digest_run(&env);
     assert_eq!(line, "digests: composed 20, sent 0, failed 20, pending 20");
     mail.resume().await;
-    // Retries wait (1 s, then 2 s, …): run until nothing is pending.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let line = digest_run(&env);
-        assert!(line.starts_with("digests: composed 0,"), "{line}");
-        if line.ends_with("pending 0") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "still pending: {line}");
-    }
+    run_until_nothing_pending(&env).await;
     let got = per_address(&mail.emails().await);
     assert_eq!(got.len(), 20);
     assert!(got.values().all(|(n, _)| *n == 1), "{got:?}");
+}
+
+/// The SMTP server goes away in the middle of a run of 600 digests — after the 150th
+/// message has reached it, cutting the connections in flight and refusing new ones — and
+/// comes back later. The run still ends, leaving the rest pending; once the server is back,
+/// later runs deliver every one of them.
+///
+/// Fails if delivery marks a message sent that the server never accepted (the server then
+/// has fewer than were marked, and some address never gets its digest), if a transient
+/// failure is dropped or given up instead of retried (an address gets nothing), if a
+/// message the server acknowledged is sent again, or if the run hangs on the dead server.
+/// The only re-sends allowed are of messages the server took in full but whose reply the
+/// cut connection never delivered: each under its original Message-ID, at most one per
+/// connection.
+#[tokio::test]
+async fn smtp_server_stopped_mid_run_loses_nothing_and_each_digest_arrives_once_back() {
+    let Some(mail) = MailDev::start().await else {
+        return;
+    };
+    const N: usize = 600;
+    const CUT_AFTER: usize = N / 4;
+    const POOL: usize = 4;
+    let mut gate = SmtpGate::open(mail.smtp_port);
+    let app = app_with(&gate.smtp_url()).await;
+    app.with_db(|c| confirmed_subscribers(c, N)).await;
+    app.with_db(|c| publish_one(c, "While the server goes away"))
+        .await;
+    let mut env = env_for(&app, &gate.smtp_url());
+    env.push(("SMTP_POOL_SIZE", POOL.to_string()));
+
+    gate.shut_after(CUT_AFTER);
+    let logs = tempfile::NamedTempFile::new().unwrap();
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_actiondesk"))
+        .args(["digest", "run"])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(logs.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    assert!(
+        gate.wait_shut(Duration::from_secs(60)),
+        "the run never got {CUT_AFTER} messages through ({} did)",
+        gate.messages()
+    );
+    let cut_at = started.elapsed();
+    // The run ends by itself: what the dead server did not take is left to retry.
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(90) {
+            child.kill().unwrap();
+            panic!("digest run still going 90 s after it started, the server gone");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let ran_for = started.elapsed();
+    let mut line = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut line).unwrap();
+    let line = line.trim().to_string();
+    assert!(
+        status.success(),
+        "digest run failed ({status}): {line}{}",
+        std::fs::read_to_string(logs.path()).unwrap_or_default()
+    );
+    let [composed, sent, failed, pending] = counts(&line);
+    assert_eq!(composed, N, "{line}");
+    assert!(
+        sent > 0 && pending > 0,
+        "some sent, the rest pending: {line}"
+    );
+    assert_eq!(sent + pending, N, "every digest is sent or pending: {line}");
+    assert!(failed >= pending, "{line}");
+
+    // What the server holds: every message marked sent, plus at most one per connection
+    // that it took in full while the cut kept its reply from the sender.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let received = mail.count().await;
+    assert!(
+        received >= sent,
+        "{sent} marked sent, but the server only has {received}"
+    );
+    let unacknowledged = received - sent;
+    assert!(
+        unacknowledged <= POOL,
+        "{unacknowledged} taken without a reply, more than the {POOL} connections"
+    );
+    assert!(received < N, "the server went away before it had them all");
+
+    // The server comes back; retries deliver the rest.
+    gate.reopen();
+    run_until_nothing_pending(&env).await;
+    let mails = mail
+        .wait_for("every digest", |m| per_address(m).len() >= N)
+        .await;
+    let got = per_address(&mails);
+    assert_eq!(got.len(), N, "every address got its digest");
+    assert!(
+        got.values().all(|(_, ids)| ids.len() == 1),
+        "an address got two different digests"
+    );
+    let resends: usize = got.values().map(|(n, ids)| n - ids.len()).sum();
+    assert_eq!(
+        resends, unacknowledged,
+        "re-sent: exactly the messages taken without a reply"
+    );
+    assert_eq!(mails.len(), N + unacknowledged);
+    eprintln!(
+        "SMTP stopped mid-run: cut after {CUT_AFTER} messages at {cut_at:?}; the run ended at \
+         {ran_for:?} with {line:?}; server had {received}; re-sent after the cut: {resends}"
+    );
 }
 
 #[tokio::test]
