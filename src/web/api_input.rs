@@ -13,8 +13,9 @@ use super::api_types::names::{
 };
 use super::error::WebError;
 use crate::db::actions::{ActionDetail, ActionInput, LinkInput, ScriptInput, TargetInput};
+use crate::db::campaigns::CampaignInput;
 use crate::db::contacts::{self, ContactInput, PhoneInput};
-use crate::db::updates::Relation;
+use crate::db::updates::{Relation, UpdateInput};
 use crate::db::{self, campaigns, Actor, DbConn, Error, FieldExt};
 use crate::domain::{ActionKind, ContactKind, PhoneKind, PhoneNumber, Slug, TargetKind};
 
@@ -696,8 +697,60 @@ fn new_contact(conn: &mut DbConn, field: &str, c: NewContactIn, actor: &Actor) -
     Ok(contact.id)
 }
 
+impl CampaignIn {
+    /// Checks a create request into a new campaign's input. Without a slug one is made
+    /// from the title (`-2`, `-3`, … while that is taken); a slug given must be free.
+    pub fn into_input(self, conn: &mut DbConn) -> db::Result<CampaignInput> {
+        let title = required_text("title", self.title.as_deref(), MAX_TITLE)?;
+        let slug = match self.slug.as_deref().map(str::trim) {
+            Some(s) if !s.is_empty() => Slug::parse(s).field("slug")?,
+            _ => {
+                let base = Slug::from_title(&title);
+                let mut slug = base.clone();
+                let mut n = 2;
+                while campaigns::find(conn, slug.as_str())?.is_some() {
+                    slug = base.with_suffix(n);
+                    n += 1;
+                }
+                slug
+            }
+        };
+        Ok(CampaignInput {
+            slug,
+            title,
+            summary: self.summary.unwrap_or_default().trim().to_string(),
+            body: self.body.unwrap_or_default().trim().to_string(),
+        })
+    }
+}
+
+impl UpdateIn {
+    /// Checks a dated update to a campaign into its input; without `published_at` it is
+    /// dated `now`.
+    pub fn into_input(
+        self,
+        conn: &mut DbConn,
+        campaign_id: i32,
+        now: NaiveDateTime,
+    ) -> db::Result<UpdateInput> {
+        let title = required_text("title", self.title.as_deref(), MAX_TITLE)?;
+        let published_at = match self.published_at.as_deref().map(str::trim) {
+            Some(t) if !t.is_empty() => parse_time("published_at", t)?,
+            _ => now,
+        };
+        let actions = update_actions(conn, campaign_id, self.actions.unwrap_or_default())?;
+        Ok(UpdateInput {
+            campaign_id,
+            title,
+            body: self.body.unwrap_or_default().trim().to_string(),
+            published_at,
+            actions,
+        })
+    }
+}
+
 /// An update's actions: their ids (they must belong to `campaign_id`) and relations.
-pub fn update_actions(
+fn update_actions(
     conn: &mut DbConn,
     campaign_id: i32,
     list: Vec<UpdateActionIn>,
