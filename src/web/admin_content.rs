@@ -13,7 +13,7 @@ use super::error::WebError;
 use super::session::CurrentOrganizer;
 use super::AppState;
 use crate::db::campaigns::{self, CampaignInput};
-use crate::db::contacts::{self, ContactInput, HotlineInput, PhoneInput};
+use crate::db::contacts::{self, ContactInput, HotlineInput, PhoneInput, PhoneView};
 use crate::db::updates::{self, Relation, UpdateInput};
 use crate::db::{self, actions, DbConn};
 use crate::domain::{ContactKind, EmailAddress, PhoneKind, PhoneNumber, Slug};
@@ -75,22 +75,65 @@ fn slug_of(e: &mut FormErrors, path_slug: Option<&str>, typed: &str, title: &str
     })
 }
 
-fn render(
+/// A list page: the layout's context and what `fill` adds.
+fn list_page(
     me: &CurrentOrganizer,
-    status: StatusCode,
     template: &str,
     fill: impl FnOnce(&mut Context),
 ) -> Result<HttpResponse, WebError> {
     let mut ctx = admin::context(me);
     fill(&mut ctx);
-    admin::page_with_status(status, template, &ctx)
+    admin::page_with_status(StatusCode::OK, template, &ctx)
 }
 
-fn status_of(e: &FormErrors) -> StatusCode {
-    if e.is_empty() {
+/// A form page: the form as typed (`f`) with each bad field's message beside it (422 when
+/// there are any), plus what `fill` adds (choices, the slug being edited, a flash).
+fn form_page(
+    me: &CurrentOrganizer,
+    template: &str,
+    f: &impl Serialize,
+    e: &FormErrors,
+    fill: impl FnOnce(&mut Context),
+) -> Result<HttpResponse, WebError> {
+    let mut ctx = admin::context(me);
+    ctx.insert("f", f);
+    e.insert_into(&mut ctx);
+    fill(&mut ctx);
+    let status = if e.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
+    };
+    admin::page_with_status(status, template, &ctx)
+}
+
+/// The flow every form post shares once its fields are checked into `e`: with no errors,
+/// `save` runs on the blocking pool and the answer is a 303 to the address it returns.
+/// `Err` hands back the errors to show the form again with: those found while checking,
+/// or a storage error that names a field (a bad value, a slug in use). Any other error
+/// is the request's.
+async fn save_checked<F>(
+    state: &AppState,
+    e: FormErrors,
+    save: F,
+) -> Result<Result<HttpResponse, FormErrors>, WebError>
+where
+    F: FnOnce(&mut DbConn) -> db::Result<String> + Send + 'static,
+{
+    if !e.is_empty() {
+        return Ok(Err(e));
+    }
+    match state.db.run(move |conn| Ok(save(conn))).await? {
+        Ok(to) => Ok(Ok(see_other(&to))),
+        Err(err) => Ok(Err(FormErrors::split(err)?)),
+    }
+}
+
+/// A slug another stored thing of this kind already has.
+fn slug_taken(what: &str, slug: &str) -> db::Error {
+    db::Error::Conflict {
+        field: "slug".into(),
+        message: format!("a {what} called “{slug}” already exists"),
     }
 }
 
@@ -121,7 +164,7 @@ pub async fn campaign_list(
     me: CurrentOrganizer,
 ) -> Result<HttpResponse, WebError> {
     let list = state.db.run(campaigns::list_all).await?;
-    render(&me, StatusCode::OK, "admin/campaigns.html", |c| {
+    list_page(&me, "admin/campaigns.html", |c| {
         c.insert("campaigns", &list)
     })
 }
@@ -133,11 +176,9 @@ fn campaign_page(
     e: &FormErrors,
     flash: Option<&str>,
 ) -> Result<HttpResponse, WebError> {
-    render(me, status_of(e), "admin/campaign_form.html", |c| {
+    form_page(me, "admin/campaign_form.html", f, e, |c| {
         c.insert("slug", &slug);
-        c.insert("f", f);
         c.insert("flash", &flash);
-        e.insert_into(c);
     })
 }
 
@@ -189,27 +230,20 @@ pub async fn campaign_save(
         summary: text(&mut e, "summary", &f.summary, false, 1_000),
         body: text(&mut e, "body", &f.body, false, 100_000),
     };
-    if e.is_empty() {
-        let actor = me.actor();
-        let editing = path_slug.clone();
-        let saved = state
-            .db
-            .run(move |conn| {
-                Ok(db::write_tx(conn, |conn| match &editing {
-                    Some(s) => {
-                        let c = campaigns::by_slug(conn, s)?;
-                        campaigns::update(conn, c.id, &input, &actor)
-                    }
-                    None => campaigns::create(conn, &input, &actor),
-                }))
-            })
-            .await?;
-        match saved {
-            Ok(c) => return Ok(see_other(&format!("/admin/campaigns/{}?done=1", c.slug))),
-            Err(err) => e = FormErrors::split(err)?,
-        }
-    }
-    campaign_page(&me, path_slug.as_deref(), &f, &e, None)
+    let actor = me.actor();
+    let editing = path_slug.clone();
+    let saved = save_checked(&state, e, move |conn| {
+        let c = db::write_tx(conn, |conn| match &editing {
+            Some(s) => {
+                let c = campaigns::by_slug(conn, s)?;
+                campaigns::update(conn, c.id, &input, &actor)
+            }
+            None => campaigns::create(conn, &input, &actor),
+        })?;
+        Ok(format!("/admin/campaigns/{}?done=1", c.slug))
+    })
+    .await?;
+    saved.or_else(|e| campaign_page(&me, path_slug.as_deref(), &f, &e, None))
 }
 
 // ---- Dated updates ------------------------------------------------------------------
@@ -260,7 +294,7 @@ pub async fn update_list(
     q: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, WebError> {
     let list = state.db.run(|conn| updates::list(conn, None)).await?;
-    render(&me, StatusCode::OK, "admin/updates.html", |c| {
+    list_page(&me, "admin/updates.html", |c| {
         c.insert("updates", &list);
         c.insert("flash", &flash(&q).map(|_| "Update posted."));
     })
@@ -273,10 +307,8 @@ async fn update_page(
     e: FormErrors,
 ) -> Result<HttpResponse, WebError> {
     let choices = state.db.run(update_choices).await?;
-    render(me, status_of(&e), "admin/update_form.html", |c| {
-        c.insert("f", &f);
-        c.insert("choices", &choices);
-        e.insert_into(c);
+    form_page(me, "admin/update_form.html", &f, &e, |c| {
+        c.insert("choices", &choices)
     })
 }
 
@@ -323,31 +355,25 @@ pub async fn update_post(
             }
         }
     }
-    if e.is_empty() {
-        let input = UpdateInput {
-            campaign_id,
-            title,
-            body,
-            published_at,
-            actions: related,
-        };
-        let actor = me.actor();
-        let saved = state
-            .db
-            .run(move |conn| {
-                campaigns::by_id(conn, campaign_id)
-                    .map_err(|_| db::Error::invalid("campaign", "no such campaign"))?;
-                Ok(db::write_tx(conn, |conn| {
-                    updates::post(conn, &input, &actor)
-                }))
-            })
-            .await;
-        match saved {
-            Ok(Ok(_)) => return Ok(see_other("/admin/updates?done=1")),
-            Ok(Err(err)) | Err(err) => e = FormErrors::split(err)?,
-        }
+    let input = UpdateInput {
+        campaign_id,
+        title,
+        body,
+        published_at,
+        actions: related,
+    };
+    let actor = me.actor();
+    let saved = save_checked(&state, e, move |conn| {
+        campaigns::by_id(conn, campaign_id)
+            .map_err(|_| db::Error::invalid("campaign", "no such campaign"))?;
+        db::write_tx(conn, |conn| updates::post(conn, &input, &actor))?;
+        Ok("/admin/updates?done=1".into())
+    })
+    .await?;
+    match saved {
+        Ok(done) => Ok(done),
+        Err(e) => update_page(&state, &me, f, e).await,
     }
-    update_page(&state, &me, f, e).await
 }
 
 // ---- Phones (contacts and hotlines) -------------------------------------------------
@@ -404,11 +430,29 @@ fn parse_phones(
     out
 }
 
-fn phone_kinds() -> Vec<(&'static str, &'static str)> {
-    PhoneKind::ALL
-        .iter()
-        .map(|k| (k.as_str(), k.label()))
-        .collect()
+/// Stored numbers as a form's three phone columns: the number as it was typed (its
+/// vanity form where there is one), its kind and its note.
+fn phone_columns(phones: &[PhoneView]) -> (Vec<String>, Vec<String>, Vec<String>) {
+    (
+        phones
+            .iter()
+            .map(|p| p.vanity.clone().unwrap_or_else(|| p.e164.clone()))
+            .collect(),
+        phones.iter().map(|p| p.kind.clone()).collect(),
+        phones.iter().map(|p| p.note.clone()).collect(),
+    )
+}
+
+/// A form's phone rows as typed (and two blank ones), and the kinds to pick from.
+fn insert_phones(c: &mut Context, number: &[String], kind: &[String], note: &[String]) {
+    c.insert("phones", &phone_rows(number, kind, note));
+    c.insert(
+        "phone_kinds",
+        &PhoneKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect::<Vec<_>>(),
+    );
 }
 
 // ---- Contacts -----------------------------------------------------------------------
@@ -437,9 +481,7 @@ pub async fn contact_list(
     me: CurrentOrganizer,
 ) -> Result<HttpResponse, WebError> {
     let list = state.db.run(contacts::list_directory).await?;
-    render(&me, StatusCode::OK, "admin/contacts.html", |c| {
-        c.insert("contacts", &list)
-    })
+    list_page(&me, "admin/contacts.html", |c| c.insert("contacts", &list))
 }
 
 fn contact_page(
@@ -449,14 +491,9 @@ fn contact_page(
     e: &FormErrors,
     flash: Option<&str>,
 ) -> Result<HttpResponse, WebError> {
-    render(me, status_of(e), "admin/contact_form.html", |c| {
+    form_page(me, "admin/contact_form.html", f, e, |c| {
         c.insert("slug", &slug);
-        c.insert("f", f);
-        c.insert(
-            "phones",
-            &phone_rows(&f.phone_number, &f.phone_kind, &f.phone_note),
-        );
-        c.insert("phone_kinds", &phone_kinds());
+        insert_phones(c, &f.phone_number, &f.phone_kind, &f.phone_note);
         c.insert(
             "contact_kinds",
             &ContactKind::ALL
@@ -465,7 +502,6 @@ fn contact_page(
                 .collect::<Vec<_>>(),
         );
         c.insert("flash", &flash);
-        e.insert_into(c);
     })
 }
 
@@ -496,6 +532,8 @@ pub async fn contact_edit(
             Ok((c, p))
         })
         .await?;
+    let phones: Vec<PhoneView> = phones.iter().map(contacts::Phone::view).collect();
+    let (phone_number, phone_kind, phone_note) = phone_columns(&phones);
     let f = ContactForm {
         slug: c.slug.clone(),
         kind: c.kind,
@@ -506,12 +544,9 @@ pub async fn contact_edit(
         contact_form_url: c.contact_form_url.unwrap_or_default(),
         website_url: c.website_url.unwrap_or_default(),
         address: c.address,
-        phone_number: phones
-            .iter()
-            .map(|p| p.vanity.clone().unwrap_or_else(|| p.e164.clone()))
-            .collect(),
-        phone_kind: phones.iter().map(|p| p.kind.clone()).collect(),
-        phone_note: phones.iter().map(|p| p.note.clone()).collect(),
+        phone_number,
+        phone_kind,
+        phone_note,
     };
     contact_page(&me, Some(&c.slug), &f, &FormErrors::default(), flash(&q))
 }
@@ -546,52 +581,42 @@ pub async fn contact_save(
     let contact_form_url = opt_url(&mut e, "contact_form_url", &f.contact_form_url);
     let website_url = opt_url(&mut e, "website_url", &f.website_url);
     let phones = parse_phones(&mut e, &f.phone_number, &f.phone_kind, &f.phone_note);
-    if e.is_empty() {
-        let actor = me.actor();
-        let editing = path_slug.clone();
-        let saved = state
-            .db
-            .run(move |conn| {
-                if editing.is_none() && contacts::find(conn, slug.as_str())?.is_some() {
-                    return Ok(Err(db::Error::Conflict {
-                        field: "slug".into(),
-                        message: format!("a contact called “{slug}” already exists"),
-                    }));
-                }
-                // Legislators' imported details are kept as they are.
-                let old = match &editing {
-                    Some(s) => Some(contacts::by_slug(conn, s)?),
-                    None => None,
-                };
-                let input = ContactInput {
-                    slug,
-                    kind,
-                    name,
-                    role,
-                    organisation,
-                    state: old.as_ref().and_then(|o| o.state.clone()),
-                    district: old.as_ref().and_then(|o| o.district),
-                    party: old.as_ref().and_then(|o| o.party.clone()),
-                    email,
-                    contact_form_url,
-                    website_url,
-                    address,
-                    bioguide_id: old.as_ref().and_then(|o| o.bioguide_id.clone()),
-                    phones,
-                };
-                Ok(db::write_tx(conn, |conn| {
-                    let (c, fields) = contacts::upsert(conn, &input, &actor)?;
-                    actions::contact_changed(conn, c.id, &fields, &actor)?;
-                    Ok::<_, db::Error>(c)
-                }))
-            })
-            .await?;
-        match saved {
-            Ok(c) => return Ok(see_other(&format!("/admin/contacts/{}?done=1", c.slug))),
-            Err(err) => e = FormErrors::split(err)?,
+    let actor = me.actor();
+    let editing = path_slug.clone();
+    let saved = save_checked(&state, e, move |conn| {
+        if editing.is_none() && contacts::find(conn, slug.as_str())?.is_some() {
+            return Err(slug_taken("contact", slug.as_str()));
         }
-    }
-    contact_page(&me, path_slug.as_deref(), &f, &e, None)
+        // Legislators' imported details are kept as they are.
+        let old = match &editing {
+            Some(s) => Some(contacts::by_slug(conn, s)?),
+            None => None,
+        };
+        let input = ContactInput {
+            slug,
+            kind,
+            name,
+            role,
+            organisation,
+            state: old.as_ref().and_then(|o| o.state.clone()),
+            district: old.as_ref().and_then(|o| o.district),
+            party: old.as_ref().and_then(|o| o.party.clone()),
+            email,
+            contact_form_url,
+            website_url,
+            address,
+            bioguide_id: old.as_ref().and_then(|o| o.bioguide_id.clone()),
+            phones,
+        };
+        let c = db::write_tx(conn, |conn| {
+            let (c, fields) = contacts::upsert(conn, &input, &actor)?;
+            actions::contact_changed(conn, c.id, &fields, &actor)?;
+            Ok::<_, db::Error>(c)
+        })?;
+        Ok(format!("/admin/contacts/{}?done=1", c.slug))
+    })
+    .await?;
+    saved.or_else(|e| contact_page(&me, path_slug.as_deref(), &f, &e, None))
 }
 
 // ---- Hotlines -----------------------------------------------------------------------
@@ -618,9 +643,7 @@ pub async fn hotline_list(
     me: CurrentOrganizer,
 ) -> Result<HttpResponse, WebError> {
     let list = state.db.run(contacts::list_hotlines).await?;
-    render(&me, StatusCode::OK, "admin/hotlines.html", |c| {
-        c.insert("hotlines", &list)
-    })
+    list_page(&me, "admin/hotlines.html", |c| c.insert("hotlines", &list))
 }
 
 fn hotline_page(
@@ -630,16 +653,10 @@ fn hotline_page(
     e: &FormErrors,
     flash: Option<&str>,
 ) -> Result<HttpResponse, WebError> {
-    render(me, status_of(e), "admin/hotline_form.html", |c| {
+    form_page(me, "admin/hotline_form.html", f, e, |c| {
         c.insert("slug", &slug);
-        c.insert("f", f);
-        c.insert(
-            "phones",
-            &phone_rows(&f.phone_number, &f.phone_kind, &f.phone_note),
-        );
-        c.insert("phone_kinds", &phone_kinds());
+        insert_phones(c, &f.phone_number, &f.phone_kind, &f.phone_note);
         c.insert("flash", &flash);
-        e.insert_into(c);
     })
 }
 
@@ -671,6 +688,7 @@ pub async fn hotline_edit(
                 .ok_or(db::Error::NotFound("hotline"))
         })
         .await?;
+    let (phone_number, phone_kind, phone_note) = phone_columns(&h.phones);
     let f = HotlineForm {
         slug: h.slug.clone(),
         name: h.name,
@@ -679,13 +697,9 @@ pub async fn hotline_edit(
         languages: h.languages,
         audience: h.audience,
         url: h.url.unwrap_or_default(),
-        phone_number: h
-            .phones
-            .iter()
-            .map(|p| p.vanity.clone().unwrap_or_else(|| p.e164.clone()))
-            .collect(),
-        phone_kind: h.phones.iter().map(|p| p.kind.clone()).collect(),
-        phone_note: h.phones.iter().map(|p| p.note.clone()).collect(),
+        phone_number,
+        phone_kind,
+        phone_note,
     };
     hotline_page(&me, Some(&h.slug), &f, &FormErrors::default(), flash(&q))
 }
@@ -710,31 +724,19 @@ pub async fn hotline_save(
         url: opt_url(&mut e, "url", &f.url),
         phones: parse_phones(&mut e, &f.phone_number, &f.phone_kind, &f.phone_note),
     };
-    if e.is_empty() {
-        let actor = me.actor();
-        let creating = path_slug.is_none();
-        let saved = state
-            .db
-            .run(move |conn| {
-                if creating
-                    && contacts::list_hotlines(conn)?
-                        .iter()
-                        .any(|h| h.slug == input.slug.as_str())
-                {
-                    return Ok(Err(db::Error::Conflict {
-                        field: "slug".into(),
-                        message: format!("a hotline called “{}” already exists", input.slug),
-                    }));
-                }
-                Ok(db::write_tx(conn, |conn| {
-                    contacts::upsert_hotline(conn, &input, &actor)
-                }))
-            })
-            .await?;
-        match saved {
-            Ok(h) => return Ok(see_other(&format!("/admin/hotlines/{}?done=1", h.slug))),
-            Err(err) => e = FormErrors::split(err)?,
+    let actor = me.actor();
+    let creating = path_slug.is_none();
+    let saved = save_checked(&state, e, move |conn| {
+        if creating
+            && contacts::list_hotlines(conn)?
+                .iter()
+                .any(|h| h.slug == input.slug.as_str())
+        {
+            return Err(slug_taken("hotline", input.slug.as_str()));
         }
-    }
-    hotline_page(&me, path_slug.as_deref(), &f, &e, None)
+        let h = db::write_tx(conn, |conn| contacts::upsert_hotline(conn, &input, &actor))?;
+        Ok(format!("/admin/hotlines/{}?done=1", h.slug))
+    })
+    .await?;
+    saved.or_else(|e| hotline_page(&me, path_slug.as_deref(), &f, &e, None))
 }
