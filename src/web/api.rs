@@ -12,7 +12,6 @@ use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::api_types::names::{ActionKindName, StatusName};
 use super::api_types::{
     matches_words, ActionJson, ActionList, CampaignDetailJson, CampaignJson, CampaignList,
     ContactJson, ContactList, HotlineJson, HotlineList, UpdateJson,
@@ -23,6 +22,7 @@ use super::ratelimit::{client_key, Limiter};
 use super::AppState;
 use crate::db::people::Organizer;
 use crate::db::{actions, campaigns, contacts, tokens, updates};
+use crate::domain::names::{ActionKindName, StatusName};
 use crate::domain::{ActionKind, Status};
 
 /// The API's routes, and the JSON and query extractors' SPEC-shaped errors (app-wide).

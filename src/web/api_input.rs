@@ -8,15 +8,15 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::api_types::names::{
-    ActionKindName, ContactKindName, PhoneKindName, RelationName, TargetKindName,
-};
 use super::error::WebError;
 use crate::db::actions::{ActionDetail, ActionInput, LinkInput, ScriptInput, TargetInput};
 use crate::db::campaigns::CampaignInput;
 use crate::db::contacts::{self, ContactInput, PhoneInput};
 use crate::db::updates::{Relation, UpdateInput};
 use crate::db::{self, campaigns, Actor, DbConn, Error, FieldExt};
+use crate::domain::names::{
+    ActionKindName, ContactKindName, PhoneKindName, RelationName, TargetKindName,
+};
 use crate::domain::{ActionKind, ContactKind, PhoneKind, PhoneNumber, Slug, TargetKind};
 
 /// Reads a JSON object into `T`. A value of the wrong type, a missing or an unknown field
@@ -364,7 +364,7 @@ pub fn input_of(conn: &mut DbConn, d: &ActionDetail) -> db::Result<ActionInput> 
     let mut targets = Vec::new();
     for t in &d.targets {
         let contact_id = match &t.contact {
-            Some(c) => Some(contacts::by_slug(conn, &c.slug)?.id),
+            Some(c) => Some(contacts::by_slug(conn, &c.details.slug)?.id),
             None => None,
         };
         targets.push(TargetInput {
