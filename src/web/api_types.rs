@@ -357,27 +357,3 @@ pub struct HotlineList {
 pub struct ContactList {
     pub items: Vec<ContactJson>,
 }
-
-/// Whether an action matches every word of a search (case-insensitive, in its title,
-/// summary, body, scripts, tags, location and campaign).
-pub fn matches_words(d: &ActionDetail, q: &str) -> bool {
-    let words: Vec<String> = q.split_whitespace().map(str::to_lowercase).collect();
-    if words.is_empty() {
-        return true;
-    }
-    let a = &d.action;
-    let mut hay = format!(
-        "{} {} {} {} {} {}",
-        a.title, a.summary, a.body, a.location, d.campaign_title, d.campaign_slug
-    );
-    for s in &d.scripts {
-        hay.push(' ');
-        hay.push_str(&s.body);
-    }
-    for t in &d.tags {
-        hay.push(' ');
-        hay.push_str(t);
-    }
-    let hay = hay.to_lowercase();
-    words.iter().all(|w| hay.contains(w.as_str()))
-}
