@@ -548,7 +548,7 @@ pub fn snapshot(conn: &mut DbConn, id: i32) -> Result<Value> {
         "tags": d.tags,
         "links": d.links.iter().map(|l| json!({"kind": l.kind, "title": l.title, "url": l.url})).collect::<Vec<_>>(),
         "targets": d.targets.iter().map(|t| json!({"kind": t.kind, "note": t.note,
-            "contact": t.contact.as_ref().map(|c| c.slug.clone())})).collect::<Vec<_>>(),
+            "contact": t.contact.as_ref().map(|c| c.details.slug.clone())})).collect::<Vec<_>>(),
     }))
 }
 

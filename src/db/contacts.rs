@@ -10,6 +10,7 @@ use serde_json::json;
 use super::changes;
 use super::schema::{contact_offices, contacts, hotlines, phones};
 use super::{settings, Actor, DbConn, Error, Result};
+use crate::domain::names;
 use crate::domain::{ContactKind, PhoneKind, PhoneNumber, Slug};
 
 /// A contact row: a senator, representative, agency, international body or organisation.
@@ -129,10 +130,11 @@ pub struct ContactInput {
     pub phones: Vec<PhoneInput>,
 }
 
-/// A contact with its numbers, ready to show.
-#[derive(Debug, Clone, Serialize)]
-pub struct ContactView {
+/// A contact's own details as pages and the API show them (its numbers apart).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ContactDetails {
     pub slug: String,
+    #[schema(value_type = names::ContactKindName)]
     pub kind: String,
     pub name: String,
     pub role: String,
@@ -144,6 +146,32 @@ pub struct ContactView {
     pub contact_form_url: Option<String>,
     pub website_url: Option<String>,
     pub address: String,
+}
+
+impl From<&Contact> for ContactDetails {
+    fn from(c: &Contact) -> ContactDetails {
+        ContactDetails {
+            slug: c.slug.clone(),
+            kind: c.kind.clone(),
+            name: c.name.clone(),
+            role: c.role.clone(),
+            organisation: c.organisation.clone(),
+            state: c.state.clone(),
+            district: c.district,
+            party: c.party.clone(),
+            email: c.email.clone(),
+            contact_form_url: c.contact_form_url.clone(),
+            website_url: c.website_url.clone(),
+            address: c.address.clone(),
+        }
+    }
+}
+
+/// A contact with its numbers, ready to show.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContactView {
+    #[serde(flatten)]
+    pub details: ContactDetails,
     pub phones: Vec<PhoneView>,
     /// A number that is not toll-free, for callers abroad, where one is known.
     pub direct_phone: Option<PhoneView>,
@@ -160,18 +188,7 @@ impl ContactView {
             .find(|p| !p.toll_free && p.kind != "fax")
             .cloned();
         ContactView {
-            slug: c.slug.clone(),
-            kind: c.kind.clone(),
-            name: c.name.clone(),
-            role: c.role.clone(),
-            organisation: c.organisation.clone(),
-            state: c.state.clone(),
-            district: c.district,
-            party: c.party.clone(),
-            email: c.email.clone(),
-            contact_form_url: c.contact_form_url.clone(),
-            website_url: c.website_url.clone(),
-            address: c.address.clone(),
+            details: ContactDetails::from(c),
             phones,
             direct_phone,
             has_toll_free,

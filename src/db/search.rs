@@ -1,25 +1,15 @@
-//! Full-text-ish search over public actions: every word must appear (case-insensitively)
-//! in the title, summary, body, a tag or the name of a contact the action targets.
-//! Written once for both backends with `lower(..) LIKE lower(..) ESCAPE '\'`, so `%` and
-//! `_` typed by a visitor match themselves.
+//! Search over actions, one query for `/search` and the API's `?q=`: the actions a filter
+//! selects, kept when every word of the query appears (case-insensitively, Unicode-aware,
+//! the same on both backends) in the places the search's [`Scope`] names. Words are
+//! matched as plain text, so `%` and `_` typed by a visitor match themselves.
 
-use diesel::prelude::*;
-use diesel::sql_types::Text;
-
-use super::actions::Action;
-use super::schema::{action_tags, action_targets, actions, contacts};
+use super::actions::{self, ActionDetail, ActionFilter};
 use super::{DbConn, Result};
-use crate::domain::Status;
 
-diesel::define_sql_function!(
-    /// SQL `lower()`, on both backends.
-    fn lower(x: Text) -> Text
-);
-
-/// The most words a query may have; more are ignored.
+/// The most words a `/search` query may have; more are ignored.
 pub const MAX_WORDS: usize = 8;
 
-/// The words of a query, lower-cased, without duplicates, at most [`MAX_WORDS`].
+/// The words of a `/search` query, lower-cased, without duplicates, at most [`MAX_WORDS`].
 pub fn words(q: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for w in q.split_whitespace() {
@@ -34,55 +24,60 @@ pub fn words(q: &str) -> Vec<String> {
     out
 }
 
-/// `%word%` with LIKE's wildcards and the escape character escaped.
-pub fn like_pattern(word: &str) -> String {
-    let mut p = String::with_capacity(word.len() + 2);
-    p.push('%');
-    for c in word.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
+/// Every word of an API query, lower-cased.
+pub fn all_words(q: &str) -> Vec<String> {
+    q.split_whitespace().map(str::to_lowercase).collect()
 }
 
-/// Public (published or expired) actions matching every word, in campaign order.
-/// No words, no results.
-pub fn actions(conn: &mut DbConn, words: &[String]) -> Result<Vec<Action>> {
-    if words.is_empty() {
-        return Ok(Vec::new());
+/// Where a search looks for its words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// `/search`: title, summary, body, tags and the names of the contacts it targets.
+    Page,
+    /// The API's `q`: title, summary, body, location, the campaign's title and slug,
+    /// scripts and tags.
+    Api,
+}
+
+/// The actions `filter` selects (in campaign order, with their parts) that have every
+/// word, already lower-cased, in `scope`. No words: every action the filter selects.
+pub fn actions(
+    conn: &mut DbConn,
+    filter: &ActionFilter,
+    words: &[String],
+    scope: Scope,
+) -> Result<Vec<ActionDetail>> {
+    let list = actions::list(conn, filter)?;
+    Ok(actions::details(conn, list)?
+        .into_iter()
+        .filter(|d| has_every_word(&haystack(d, scope), words))
+        .collect())
+}
+
+/// The text of an action a search looks in: its places, apart by spaces, lower-cased.
+fn haystack(d: &ActionDetail, scope: Scope) -> String {
+    let a = &d.action;
+    let mut places: Vec<&str> = vec![&a.title, &a.summary, &a.body];
+    match scope {
+        Scope::Page => places.extend(
+            d.targets
+                .iter()
+                .filter_map(|t| t.contact.as_ref())
+                .map(|c| c.details.name.as_str()),
+        ),
+        Scope::Api => {
+            places.extend([&a.location, &d.campaign_title, &d.campaign_slug].map(String::as_str));
+            places.extend(d.scripts.iter().map(|s| s.body.as_str()));
+        }
     }
-    let mut q = actions::table
-        .filter(actions::status.eq_any([Status::Published.as_str(), Status::Expired.as_str()]))
-        .order((
-            actions::campaign_id.asc(),
-            actions::position.asc(),
-            actions::id.asc(),
-        ))
-        .select(Action::as_select())
-        .into_boxed();
-    for w in words {
-        let p = like_pattern(w);
-        let tagged = action_tags::table
-            .filter(lower(action_tags::tag).like(p.clone()).escape('\\'))
-            .select(action_tags::action_id);
-        let targets_named = action_targets::table
-            .inner_join(contacts::table)
-            .filter(lower(contacts::name).like(p.clone()).escape('\\'))
-            .select(action_targets::action_id);
-        q = q.filter(
-            lower(actions::title)
-                .like(p.clone())
-                .escape('\\')
-                .or(lower(actions::summary).like(p.clone()).escape('\\'))
-                .or(lower(actions::body).like(p.clone()).escape('\\'))
-                .or(actions::id.eq_any(tagged))
-                .or(actions::id.eq_any(targets_named)),
-        );
-    }
-    Ok(q.load(conn)?)
+    places.extend(d.tags.iter().map(String::as_str));
+    places.join(" ").to_lowercase()
+}
+
+/// Whether every word stands in `hay`. A word has no white space, so it cannot straddle
+/// two places.
+fn has_every_word(hay: &str, words: &[String]) -> bool {
+    words.iter().all(|w| hay.contains(w.as_str()))
 }
 
 #[cfg(test)]
@@ -97,7 +92,19 @@ mod tests {
     }
 
     #[test]
-    fn wildcards_are_escaped() {
-        assert_eq!(like_pattern("100%_a\\b"), "%100\\%\\_a\\\\b%");
+    fn wildcards_are_plain_characters() {
+        let w = |s: &str| vec![s.to_string()];
+        assert!(!has_every_word("100 percent sure", &w("%")));
+        assert!(!has_every_word("call ice", &w("_")));
+        assert!(has_every_word("100% sure", &w("0%")));
+        assert!(has_every_word("a_b c", &w("a_b")));
+    }
+
+    #[test]
+    fn every_word_must_stand() {
+        let both = vec!["call".to_string(), "orr".to_string()];
+        assert!(has_every_word("call the orr director", &both));
+        assert!(!has_every_word("call the ice director", &both));
+        assert!(has_every_word("anything", &[]));
     }
 }

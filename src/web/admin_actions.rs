@@ -128,7 +128,7 @@ impl ActionForm {
                 .targets
                 .iter()
                 .map(|t| match &t.contact {
-                    Some(c) => format!("contact:{}", c.slug),
+                    Some(c) => format!("contact:{}", c.details.slug),
                     None => t.kind.clone(),
                 })
                 .collect(),
@@ -317,7 +317,8 @@ struct Choices {
 fn choices(conn: &mut DbConn, form: &ActionForm) -> db::Result<Choices> {
     let mut contacts: Vec<(String, String)> = contacts::list_directory(conn)?
         .into_iter()
-        .map(|c| {
+        .map(|v| {
+            let c = &v.details;
             let label = if c.role.is_empty() {
                 c.name.clone()
             } else {

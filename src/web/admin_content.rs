@@ -1,8 +1,11 @@
 //! Organizer pages for campaigns, dated updates, contacts (with their phone numbers) and
 //! hotlines. Each form is shown again with what was typed and each bad field named.
+//! Campaigns, contacts and hotlines are each an [`EditForm`]: one set of handlers creates
+//! and edits all three.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
@@ -13,31 +16,22 @@ use super::error::WebError;
 use super::session::CurrentOrganizer;
 use super::AppState;
 use crate::db::campaigns::{self, CampaignInput};
-use crate::db::contacts::{self, ContactInput, HotlineInput, PhoneInput};
+use crate::db::contacts::{self, ContactInput, HotlineInput, PhoneInput, PhoneView};
 use crate::db::updates::{self, Relation, UpdateInput};
-use crate::db::{self, actions, DbConn};
+use crate::db::{self, actions, Actor, DbConn};
 use crate::domain::{ContactKind, EmailAddress, PhoneKind, PhoneNumber, Slug};
 
 /// The routes of campaigns, updates, contacts and hotlines.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/campaigns", web::get().to(campaign_list))
-        .route("/admin/campaigns/new", web::get().to(campaign_new))
-        .route("/admin/campaigns/new", web::post().to(campaign_save))
-        .route("/admin/campaigns/{slug}", web::get().to(campaign_edit))
-        .route("/admin/campaigns/{slug}", web::post().to(campaign_save))
+        .configure(edit_routes::<CampaignForm>)
         .route("/admin/updates", web::get().to(update_list))
         .route("/admin/updates/new", web::get().to(update_new))
         .route("/admin/updates/new", web::post().to(update_post))
         .route("/admin/contacts", web::get().to(contact_list))
-        .route("/admin/contacts/new", web::get().to(contact_new))
-        .route("/admin/contacts/new", web::post().to(contact_save))
-        .route("/admin/contacts/{slug}", web::get().to(contact_edit))
-        .route("/admin/contacts/{slug}", web::post().to(contact_save))
+        .configure(edit_routes::<ContactForm>)
         .route("/admin/hotlines", web::get().to(hotline_list))
-        .route("/admin/hotlines/new", web::get().to(hotline_new))
-        .route("/admin/hotlines/new", web::post().to(hotline_save))
-        .route("/admin/hotlines/{slug}", web::get().to(hotline_edit))
-        .route("/admin/hotlines/{slug}", web::post().to(hotline_save));
+        .configure(edit_routes::<HotlineForm>);
 }
 
 fn text(e: &mut FormErrors, field: &str, v: &str, required: bool, max: usize) -> String {
@@ -75,22 +69,65 @@ fn slug_of(e: &mut FormErrors, path_slug: Option<&str>, typed: &str, title: &str
     })
 }
 
-fn render(
+/// A list page: the layout's context and what `fill` adds.
+fn list_page(
     me: &CurrentOrganizer,
-    status: StatusCode,
     template: &str,
     fill: impl FnOnce(&mut Context),
 ) -> Result<HttpResponse, WebError> {
     let mut ctx = admin::context(me);
     fill(&mut ctx);
-    admin::page_with_status(status, template, &ctx)
+    admin::page_with_status(StatusCode::OK, template, &ctx)
 }
 
-fn status_of(e: &FormErrors) -> StatusCode {
-    if e.is_empty() {
+/// A form page: the form as typed (`f`) with each bad field's message beside it (422 when
+/// there are any), plus what `fill` adds (choices, the slug being edited, a flash).
+fn form_page(
+    me: &CurrentOrganizer,
+    template: &str,
+    f: &impl Serialize,
+    e: &FormErrors,
+    fill: impl FnOnce(&mut Context),
+) -> Result<HttpResponse, WebError> {
+    let mut ctx = admin::context(me);
+    ctx.insert("f", f);
+    e.insert_into(&mut ctx);
+    fill(&mut ctx);
+    let status = if e.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
+    };
+    admin::page_with_status(status, template, &ctx)
+}
+
+/// The flow every form post shares once its fields are checked into `e`: with no errors,
+/// `save` runs on the blocking pool and the answer is a 303 to the address it returns.
+/// `Err` hands back the errors to show the form again with: those found while checking,
+/// or a storage error that names a field (a bad value, a slug in use). Any other error
+/// is the request's.
+async fn save_checked<F>(
+    state: &AppState,
+    e: FormErrors,
+    save: F,
+) -> Result<Result<HttpResponse, FormErrors>, WebError>
+where
+    F: FnOnce(&mut DbConn) -> db::Result<String> + Send + 'static,
+{
+    if !e.is_empty() {
+        return Ok(Err(e));
+    }
+    match state.db.run(move |conn| Ok(save(conn))).await? {
+        Ok(to) => Ok(Ok(see_other(&to))),
+        Err(err) => Ok(Err(FormErrors::split(err)?)),
+    }
+}
+
+/// A slug another stored thing of this kind already has.
+fn slug_taken(what: &str, slug: &str) -> db::Error {
+    db::Error::Conflict {
+        field: "slug".into(),
+        message: format!("a {what} called “{slug}” already exists"),
     }
 }
 
@@ -101,6 +138,106 @@ pub struct DoneQuery {
 
 fn flash(q: &DoneQuery) -> Option<&'static str> {
     q.done.as_deref().map(|_| "Saved.")
+}
+
+// ---- Create-or-edit forms -----------------------------------------------------------
+
+/// A thing organizers create at `{BASE}/new` and edit at `{BASE}/{slug}` with one form:
+/// how the form is filled, checked, stored and shown.
+trait EditForm: Default + Serialize + DeserializeOwned + Send + 'static {
+    /// Where its pages are, e.g. `/admin/campaigns`.
+    const BASE: &'static str;
+    /// The form page's template.
+    const TEMPLATE: &'static str;
+    /// The checked form, ready to store.
+    type Input: Send + 'static;
+
+    /// The form of a new one.
+    fn blank() -> Self {
+        Self::default()
+    }
+
+    /// The stored one with this slug, as its form shows it.
+    fn load(conn: &mut DbConn, slug: &str) -> db::Result<Self>;
+
+    /// Checks every field, naming each bad one in `e`; `editing` is the stored slug when
+    /// editing.
+    fn check(&self, editing: Option<&str>, e: &mut FormErrors) -> Self::Input;
+
+    /// Stores it, new or over the one `editing` names; answers the slug it is stored under.
+    fn save(
+        conn: &mut DbConn,
+        input: Self::Input,
+        editing: Option<&str>,
+        actor: &Actor,
+    ) -> db::Result<String>;
+
+    /// What the page shows beside the form (choices to pick from).
+    fn fill(&self, _ctx: &mut Context) {}
+}
+
+/// The four routes of an [`EditForm`].
+fn edit_routes<F: EditForm>(cfg: &mut web::ServiceConfig) {
+    let (new, one) = (format!("{}/new", F::BASE), format!("{}/{{slug}}", F::BASE));
+    cfg.route(&new, web::get().to(new_form::<F>))
+        .route(&new, web::post().to(save_form::<F>))
+        .route(&one, web::get().to(edit_form::<F>))
+        .route(&one, web::post().to(save_form::<F>));
+}
+
+/// An [`EditForm`]'s page: `editing` is the stored slug (`None` for a new one), `flash`
+/// the note after a save.
+fn edit_page<F: EditForm>(
+    me: &CurrentOrganizer,
+    editing: Option<&str>,
+    f: &F,
+    e: &FormErrors,
+    flash: Option<&str>,
+) -> Result<HttpResponse, WebError> {
+    form_page(me, F::TEMPLATE, f, e, |c| {
+        c.insert("slug", &editing);
+        c.insert("flash", &flash);
+        f.fill(c);
+    })
+}
+
+/// `GET {BASE}/new`: the form of a new one.
+async fn new_form<F: EditForm>(me: CurrentOrganizer) -> Result<HttpResponse, WebError> {
+    edit_page(&me, None, &F::blank(), &FormErrors::default(), None)
+}
+
+/// `GET {BASE}/{slug}`: the form of the stored one ("Saved." after a save).
+async fn edit_form<F: EditForm>(
+    state: web::Data<AppState>,
+    me: CurrentOrganizer,
+    path: web::Path<String>,
+    q: web::Query<DoneQuery>,
+) -> Result<HttpResponse, WebError> {
+    let slug = path.into_inner();
+    let stored = slug.clone();
+    let f = state.db.run(move |conn| F::load(conn, &stored)).await?;
+    edit_page(&me, Some(&slug), &f, &FormErrors::default(), flash(&q))
+}
+
+/// `POST {BASE}/new` and `POST {BASE}/{slug}`: stores the form and goes to its page, or
+/// shows the form again with each bad field named.
+async fn save_form<F: EditForm>(
+    state: web::Data<AppState>,
+    path: Option<web::Path<String>>,
+    form: CsrfForm<F>,
+) -> Result<HttpResponse, WebError> {
+    let CsrfForm { me, data: f } = form;
+    let editing = path.map(|p| p.into_inner());
+    let mut e = FormErrors::default();
+    let input = f.check(editing.as_deref(), &mut e);
+    let actor = me.actor();
+    let stored = editing.clone();
+    let saved = save_checked(&state, e, move |conn| {
+        let slug = F::save(conn, input, stored.as_deref(), &actor)?;
+        Ok(format!("{}/{slug}?done=1", F::BASE))
+    })
+    .await?;
+    saved.or_else(|e| edit_page(&me, editing.as_deref(), &f, &e, None))
 }
 
 // ---- Campaigns ----------------------------------------------------------------------
@@ -121,95 +258,51 @@ pub async fn campaign_list(
     me: CurrentOrganizer,
 ) -> Result<HttpResponse, WebError> {
     let list = state.db.run(campaigns::list_all).await?;
-    render(&me, StatusCode::OK, "admin/campaigns.html", |c| {
+    list_page(&me, "admin/campaigns.html", |c| {
         c.insert("campaigns", &list)
     })
 }
 
-fn campaign_page(
-    me: &CurrentOrganizer,
-    slug: Option<&str>,
-    f: &CampaignForm,
-    e: &FormErrors,
-    flash: Option<&str>,
-) -> Result<HttpResponse, WebError> {
-    render(me, status_of(e), "admin/campaign_form.html", |c| {
-        c.insert("slug", &slug);
-        c.insert("f", f);
-        c.insert("flash", &flash);
-        e.insert_into(c);
-    })
-}
+impl EditForm for CampaignForm {
+    const BASE: &'static str = "/admin/campaigns";
+    const TEMPLATE: &'static str = "admin/campaign_form.html";
+    type Input = CampaignInput;
 
-/// `GET /admin/campaigns/new`.
-pub async fn campaign_new(me: CurrentOrganizer) -> Result<HttpResponse, WebError> {
-    campaign_page(
-        &me,
-        None,
-        &CampaignForm::default(),
-        &FormErrors::default(),
-        None,
-    )
-}
+    fn load(conn: &mut DbConn, slug: &str) -> db::Result<Self> {
+        let c = campaigns::by_slug(conn, slug)?;
+        Ok(CampaignForm {
+            slug: c.slug,
+            title: c.title,
+            summary: c.summary,
+            body: c.body,
+        })
+    }
 
-/// `GET /admin/campaigns/{slug}`.
-pub async fn campaign_edit(
-    state: web::Data<AppState>,
-    me: CurrentOrganizer,
-    path: web::Path<String>,
-    q: web::Query<DoneQuery>,
-) -> Result<HttpResponse, WebError> {
-    let slug = path.into_inner();
-    let c = state
-        .db
-        .run(move |conn| campaigns::by_slug(conn, &slug))
-        .await?;
-    let f = CampaignForm {
-        slug: c.slug.clone(),
-        title: c.title,
-        summary: c.summary,
-        body: c.body,
-    };
-    campaign_page(&me, Some(&c.slug), &f, &FormErrors::default(), flash(&q))
-}
-
-/// `POST /admin/campaigns/new` and `POST /admin/campaigns/{slug}`.
-pub async fn campaign_save(
-    state: web::Data<AppState>,
-    path: Option<web::Path<String>>,
-    form: CsrfForm<CampaignForm>,
-) -> Result<HttpResponse, WebError> {
-    let CsrfForm { me, data: f } = form;
-    let path_slug = path.map(|p| p.into_inner());
-    let mut e = FormErrors::default();
-    let title = text(&mut e, "title", &f.title, true, 200);
-    let input = CampaignInput {
-        slug: slug_of(&mut e, path_slug.as_deref(), &f.slug, &title),
-        title,
-        summary: text(&mut e, "summary", &f.summary, false, 1_000),
-        body: text(&mut e, "body", &f.body, false, 100_000),
-    };
-    if e.is_empty() {
-        let actor = me.actor();
-        let editing = path_slug.clone();
-        let saved = state
-            .db
-            .run(move |conn| {
-                Ok(db::write_tx(conn, |conn| match &editing {
-                    Some(s) => {
-                        let c = campaigns::by_slug(conn, s)?;
-                        campaigns::update(conn, c.id, &input, &actor)
-                    }
-                    None => campaigns::create(conn, &input, &actor),
-                }))
-            })
-            .await?;
-        match saved {
-            Ok(c) => return Ok(see_other(&format!("/admin/campaigns/{}?done=1", c.slug))),
-            Err(err) => e = FormErrors::split(err)?,
+    fn check(&self, editing: Option<&str>, e: &mut FormErrors) -> CampaignInput {
+        let title = text(e, "title", &self.title, true, 200);
+        CampaignInput {
+            slug: slug_of(e, editing, &self.slug, &title),
+            title,
+            summary: text(e, "summary", &self.summary, false, 1_000),
+            body: text(e, "body", &self.body, false, 100_000),
         }
     }
-    campaign_page(&me, path_slug.as_deref(), &f, &e, None)
+
+    fn save(
+        conn: &mut DbConn,
+        input: CampaignInput,
+        editing: Option<&str>,
+        actor: &Actor,
+    ) -> db::Result<String> {
+        let c = db::write_tx(conn, |conn| match editing {
+            Some(s) => {
+                let c = campaigns::by_slug(conn, s)?;
+                campaigns::update(conn, c.id, &input, actor)
+            }
+            None => campaigns::create(conn, &input, actor),
+        })?;
+        Ok(c.slug)
+    }
 }
 
 // ---- Dated updates ------------------------------------------------------------------
@@ -260,7 +353,7 @@ pub async fn update_list(
     q: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, WebError> {
     let list = state.db.run(|conn| updates::list(conn, None)).await?;
-    render(&me, StatusCode::OK, "admin/updates.html", |c| {
+    list_page(&me, "admin/updates.html", |c| {
         c.insert("updates", &list);
         c.insert("flash", &flash(&q).map(|_| "Update posted."));
     })
@@ -273,10 +366,8 @@ async fn update_page(
     e: FormErrors,
 ) -> Result<HttpResponse, WebError> {
     let choices = state.db.run(update_choices).await?;
-    render(me, status_of(&e), "admin/update_form.html", |c| {
-        c.insert("f", &f);
-        c.insert("choices", &choices);
-        e.insert_into(c);
+    form_page(me, "admin/update_form.html", &f, &e, |c| {
+        c.insert("choices", &choices)
     })
 }
 
@@ -323,31 +414,25 @@ pub async fn update_post(
             }
         }
     }
-    if e.is_empty() {
-        let input = UpdateInput {
-            campaign_id,
-            title,
-            body,
-            published_at,
-            actions: related,
-        };
-        let actor = me.actor();
-        let saved = state
-            .db
-            .run(move |conn| {
-                campaigns::by_id(conn, campaign_id)
-                    .map_err(|_| db::Error::invalid("campaign", "no such campaign"))?;
-                Ok(db::write_tx(conn, |conn| {
-                    updates::post(conn, &input, &actor)
-                }))
-            })
-            .await;
-        match saved {
-            Ok(Ok(_)) => return Ok(see_other("/admin/updates?done=1")),
-            Ok(Err(err)) | Err(err) => e = FormErrors::split(err)?,
-        }
+    let input = UpdateInput {
+        campaign_id,
+        title,
+        body,
+        published_at,
+        actions: related,
+    };
+    let actor = me.actor();
+    let saved = save_checked(&state, e, move |conn| {
+        campaigns::by_id(conn, campaign_id)
+            .map_err(|_| db::Error::invalid("campaign", "no such campaign"))?;
+        db::write_tx(conn, |conn| updates::post(conn, &input, &actor))?;
+        Ok("/admin/updates?done=1".into())
+    })
+    .await?;
+    match saved {
+        Ok(done) => Ok(done),
+        Err(e) => update_page(&state, &me, f, e).await,
     }
-    update_page(&state, &me, f, e).await
 }
 
 // ---- Phones (contacts and hotlines) -------------------------------------------------
@@ -404,11 +489,29 @@ fn parse_phones(
     out
 }
 
-fn phone_kinds() -> Vec<(&'static str, &'static str)> {
-    PhoneKind::ALL
-        .iter()
-        .map(|k| (k.as_str(), k.label()))
-        .collect()
+/// Stored numbers as a form's three phone columns: the number as it was typed (its
+/// vanity form where there is one), its kind and its note.
+fn phone_columns(phones: &[PhoneView]) -> (Vec<String>, Vec<String>, Vec<String>) {
+    (
+        phones
+            .iter()
+            .map(|p| p.vanity.clone().unwrap_or_else(|| p.e164.clone()))
+            .collect(),
+        phones.iter().map(|p| p.kind.clone()).collect(),
+        phones.iter().map(|p| p.note.clone()).collect(),
+    )
+}
+
+/// A form's phone rows as typed (and two blank ones), and the kinds to pick from.
+fn insert_phones(c: &mut Context, number: &[String], kind: &[String], note: &[String]) {
+    c.insert("phones", &phone_rows(number, kind, note));
+    c.insert(
+        "phone_kinds",
+        &PhoneKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect::<Vec<_>>(),
+    );
 }
 
 // ---- Contacts -----------------------------------------------------------------------
@@ -437,26 +540,111 @@ pub async fn contact_list(
     me: CurrentOrganizer,
 ) -> Result<HttpResponse, WebError> {
     let list = state.db.run(contacts::list_directory).await?;
-    render(&me, StatusCode::OK, "admin/contacts.html", |c| {
-        c.insert("contacts", &list)
-    })
+    list_page(&me, "admin/contacts.html", |c| c.insert("contacts", &list))
 }
 
-fn contact_page(
-    me: &CurrentOrganizer,
-    slug: Option<&str>,
-    f: &ContactForm,
-    e: &FormErrors,
-    flash: Option<&str>,
-) -> Result<HttpResponse, WebError> {
-    render(me, status_of(e), "admin/contact_form.html", |c| {
-        c.insert("slug", &slug);
-        c.insert("f", f);
-        c.insert(
-            "phones",
-            &phone_rows(&f.phone_number, &f.phone_kind, &f.phone_note),
-        );
-        c.insert("phone_kinds", &phone_kinds());
+/// A saved contact changes the change log of every published action that uses it.
+impl EditForm for ContactForm {
+    const BASE: &'static str = "/admin/contacts";
+    const TEMPLATE: &'static str = "admin/contact_form.html";
+    type Input = ContactInput;
+
+    fn blank() -> Self {
+        ContactForm {
+            kind: "agency".into(),
+            ..ContactForm::default()
+        }
+    }
+
+    fn load(conn: &mut DbConn, slug: &str) -> db::Result<Self> {
+        let c = contacts::by_slug(conn, slug)?;
+        let phones: Vec<PhoneView> = contacts::phones_of(conn, &[c.id])?
+            .remove(&c.id)
+            .unwrap_or_default()
+            .iter()
+            .map(contacts::Phone::view)
+            .collect();
+        let (phone_number, phone_kind, phone_note) = phone_columns(&phones);
+        Ok(ContactForm {
+            slug: c.slug,
+            kind: c.kind,
+            name: c.name,
+            role: c.role,
+            organisation: c.organisation,
+            email: c.email.unwrap_or_default(),
+            contact_form_url: c.contact_form_url.unwrap_or_default(),
+            website_url: c.website_url.unwrap_or_default(),
+            address: c.address,
+            phone_number,
+            phone_kind,
+            phone_note,
+        })
+    }
+
+    /// Legislators' imported details (state, district, party, bioguide id) are not on the
+    /// form: [`EditForm::save`] keeps the stored ones.
+    fn check(&self, editing: Option<&str>, e: &mut FormErrors) -> ContactInput {
+        let name = text(e, "name", &self.name, true, 200);
+        let slug = slug_of(e, editing, &self.slug, &name);
+        let kind = ContactKind::parse(&self.kind).unwrap_or_else(|err| {
+            e.add("kind", err.0);
+            ContactKind::Agency
+        });
+        let email = if self.email.trim().is_empty() {
+            None
+        } else {
+            EmailAddress::parse(&self.email)
+                .map(|m| m.as_str().to_string())
+                .map_err(|err| e.add("email", err.0))
+                .ok()
+        };
+        ContactInput {
+            slug,
+            kind,
+            name,
+            role: text(e, "role", &self.role, false, 200),
+            organisation: text(e, "organisation", &self.organisation, false, 200),
+            state: None,
+            district: None,
+            party: None,
+            email,
+            contact_form_url: opt_url(e, "contact_form_url", &self.contact_form_url),
+            website_url: opt_url(e, "website_url", &self.website_url),
+            address: text(e, "address", &self.address, false, 1_000),
+            bioguide_id: None,
+            phones: parse_phones(e, &self.phone_number, &self.phone_kind, &self.phone_note),
+        }
+    }
+
+    fn save(
+        conn: &mut DbConn,
+        mut input: ContactInput,
+        editing: Option<&str>,
+        actor: &Actor,
+    ) -> db::Result<String> {
+        match editing {
+            None if contacts::find(conn, input.slug.as_str())?.is_some() => {
+                return Err(slug_taken("contact", input.slug.as_str()));
+            }
+            None => {}
+            Some(s) => {
+                let old = contacts::by_slug(conn, s)?;
+                input.state = old.state;
+                input.district = old.district;
+                input.party = old.party;
+                input.bioguide_id = old.bioguide_id;
+            }
+        }
+        let c = db::write_tx(conn, |conn| {
+            let (c, fields) = contacts::upsert(conn, &input, actor)?;
+            actions::contact_changed(conn, c.id, &fields, actor)?;
+            Ok::<_, db::Error>(c)
+        })?;
+        Ok(c.slug)
+    }
+
+    fn fill(&self, c: &mut Context) {
+        insert_phones(c, &self.phone_number, &self.phone_kind, &self.phone_note);
         c.insert(
             "contact_kinds",
             &ContactKind::ALL
@@ -464,134 +652,7 @@ fn contact_page(
                 .map(|k| (k.as_str(), k.label()))
                 .collect::<Vec<_>>(),
         );
-        c.insert("flash", &flash);
-        e.insert_into(c);
-    })
-}
-
-/// `GET /admin/contacts/new`.
-pub async fn contact_new(me: CurrentOrganizer) -> Result<HttpResponse, WebError> {
-    let f = ContactForm {
-        kind: "agency".into(),
-        ..ContactForm::default()
-    };
-    contact_page(&me, None, &f, &FormErrors::default(), None)
-}
-
-/// `GET /admin/contacts/{slug}`.
-pub async fn contact_edit(
-    state: web::Data<AppState>,
-    me: CurrentOrganizer,
-    path: web::Path<String>,
-    q: web::Query<DoneQuery>,
-) -> Result<HttpResponse, WebError> {
-    let slug = path.into_inner();
-    let (c, phones) = state
-        .db
-        .run(move |conn| {
-            let c = contacts::by_slug(conn, &slug)?;
-            let p = contacts::phones_of(conn, &[c.id])?
-                .remove(&c.id)
-                .unwrap_or_default();
-            Ok((c, p))
-        })
-        .await?;
-    let f = ContactForm {
-        slug: c.slug.clone(),
-        kind: c.kind,
-        name: c.name,
-        role: c.role,
-        organisation: c.organisation,
-        email: c.email.unwrap_or_default(),
-        contact_form_url: c.contact_form_url.unwrap_or_default(),
-        website_url: c.website_url.unwrap_or_default(),
-        address: c.address,
-        phone_number: phones
-            .iter()
-            .map(|p| p.vanity.clone().unwrap_or_else(|| p.e164.clone()))
-            .collect(),
-        phone_kind: phones.iter().map(|p| p.kind.clone()).collect(),
-        phone_note: phones.iter().map(|p| p.note.clone()).collect(),
-    };
-    contact_page(&me, Some(&c.slug), &f, &FormErrors::default(), flash(&q))
-}
-
-/// `POST /admin/contacts/new` and `POST /admin/contacts/{slug}`: saves the contact and
-/// its numbers; a change reaches the change log of every published action that uses it.
-pub async fn contact_save(
-    state: web::Data<AppState>,
-    path: Option<web::Path<String>>,
-    form: CsrfForm<ContactForm>,
-) -> Result<HttpResponse, WebError> {
-    let CsrfForm { me, data: f } = form;
-    let path_slug = path.map(|p| p.into_inner());
-    let mut e = FormErrors::default();
-    let name = text(&mut e, "name", &f.name, true, 200);
-    let slug = slug_of(&mut e, path_slug.as_deref(), &f.slug, &name);
-    let kind = ContactKind::parse(&f.kind).unwrap_or_else(|err| {
-        e.add("kind", err.0);
-        ContactKind::Agency
-    });
-    let email = if f.email.trim().is_empty() {
-        None
-    } else {
-        EmailAddress::parse(&f.email)
-            .map(|m| m.as_str().to_string())
-            .map_err(|err| e.add("email", err.0))
-            .ok()
-    };
-    let role = text(&mut e, "role", &f.role, false, 200);
-    let organisation = text(&mut e, "organisation", &f.organisation, false, 200);
-    let address = text(&mut e, "address", &f.address, false, 1_000);
-    let contact_form_url = opt_url(&mut e, "contact_form_url", &f.contact_form_url);
-    let website_url = opt_url(&mut e, "website_url", &f.website_url);
-    let phones = parse_phones(&mut e, &f.phone_number, &f.phone_kind, &f.phone_note);
-    if e.is_empty() {
-        let actor = me.actor();
-        let editing = path_slug.clone();
-        let saved = state
-            .db
-            .run(move |conn| {
-                if editing.is_none() && contacts::find(conn, slug.as_str())?.is_some() {
-                    return Ok(Err(db::Error::Conflict {
-                        field: "slug".into(),
-                        message: format!("a contact called “{slug}” already exists"),
-                    }));
-                }
-                // Legislators' imported details are kept as they are.
-                let old = match &editing {
-                    Some(s) => Some(contacts::by_slug(conn, s)?),
-                    None => None,
-                };
-                let input = ContactInput {
-                    slug,
-                    kind,
-                    name,
-                    role,
-                    organisation,
-                    state: old.as_ref().and_then(|o| o.state.clone()),
-                    district: old.as_ref().and_then(|o| o.district),
-                    party: old.as_ref().and_then(|o| o.party.clone()),
-                    email,
-                    contact_form_url,
-                    website_url,
-                    address,
-                    bioguide_id: old.as_ref().and_then(|o| o.bioguide_id.clone()),
-                    phones,
-                };
-                Ok(db::write_tx(conn, |conn| {
-                    let (c, fields) = contacts::upsert(conn, &input, &actor)?;
-                    actions::contact_changed(conn, c.id, &fields, &actor)?;
-                    Ok::<_, db::Error>(c)
-                }))
-            })
-            .await?;
-        match saved {
-            Ok(c) => return Ok(see_other(&format!("/admin/contacts/{}?done=1", c.slug))),
-            Err(err) => e = FormErrors::split(err)?,
-        }
     }
-    contact_page(&me, path_slug.as_deref(), &f, &e, None)
 }
 
 // ---- Hotlines -----------------------------------------------------------------------
@@ -618,123 +679,66 @@ pub async fn hotline_list(
     me: CurrentOrganizer,
 ) -> Result<HttpResponse, WebError> {
     let list = state.db.run(contacts::list_hotlines).await?;
-    render(&me, StatusCode::OK, "admin/hotlines.html", |c| {
-        c.insert("hotlines", &list)
-    })
+    list_page(&me, "admin/hotlines.html", |c| c.insert("hotlines", &list))
 }
 
-fn hotline_page(
-    me: &CurrentOrganizer,
-    slug: Option<&str>,
-    f: &HotlineForm,
-    e: &FormErrors,
-    flash: Option<&str>,
-) -> Result<HttpResponse, WebError> {
-    render(me, status_of(e), "admin/hotline_form.html", |c| {
-        c.insert("slug", &slug);
-        c.insert("f", f);
-        c.insert(
-            "phones",
-            &phone_rows(&f.phone_number, &f.phone_kind, &f.phone_note),
-        );
-        c.insert("phone_kinds", &phone_kinds());
-        c.insert("flash", &flash);
-        e.insert_into(c);
-    })
-}
+impl EditForm for HotlineForm {
+    const BASE: &'static str = "/admin/hotlines";
+    const TEMPLATE: &'static str = "admin/hotline_form.html";
+    type Input = HotlineInput;
 
-/// `GET /admin/hotlines/new`.
-pub async fn hotline_new(me: CurrentOrganizer) -> Result<HttpResponse, WebError> {
-    hotline_page(
-        &me,
-        None,
-        &HotlineForm::default(),
-        &FormErrors::default(),
-        None,
-    )
-}
-
-/// `GET /admin/hotlines/{slug}`.
-pub async fn hotline_edit(
-    state: web::Data<AppState>,
-    me: CurrentOrganizer,
-    path: web::Path<String>,
-    q: web::Query<DoneQuery>,
-) -> Result<HttpResponse, WebError> {
-    let slug = path.into_inner();
-    let h = state
-        .db
-        .run(move |conn| {
-            contacts::list_hotlines(conn)?
-                .into_iter()
-                .find(|h| h.slug == slug)
-                .ok_or(db::Error::NotFound("hotline"))
+    fn load(conn: &mut DbConn, slug: &str) -> db::Result<Self> {
+        let h = contacts::list_hotlines(conn)?
+            .into_iter()
+            .find(|h| h.slug == slug)
+            .ok_or(db::Error::NotFound("hotline"))?;
+        let (phone_number, phone_kind, phone_note) = phone_columns(&h.phones);
+        Ok(HotlineForm {
+            slug: h.slug,
+            name: h.name,
+            description: h.description,
+            hours: h.hours,
+            languages: h.languages,
+            audience: h.audience,
+            url: h.url.unwrap_or_default(),
+            phone_number,
+            phone_kind,
+            phone_note,
         })
-        .await?;
-    let f = HotlineForm {
-        slug: h.slug.clone(),
-        name: h.name,
-        description: h.description,
-        hours: h.hours,
-        languages: h.languages,
-        audience: h.audience,
-        url: h.url.unwrap_or_default(),
-        phone_number: h
-            .phones
-            .iter()
-            .map(|p| p.vanity.clone().unwrap_or_else(|| p.e164.clone()))
-            .collect(),
-        phone_kind: h.phones.iter().map(|p| p.kind.clone()).collect(),
-        phone_note: h.phones.iter().map(|p| p.note.clone()).collect(),
-    };
-    hotline_page(&me, Some(&h.slug), &f, &FormErrors::default(), flash(&q))
-}
+    }
 
-/// `POST /admin/hotlines/new` and `POST /admin/hotlines/{slug}`.
-pub async fn hotline_save(
-    state: web::Data<AppState>,
-    path: Option<web::Path<String>>,
-    form: CsrfForm<HotlineForm>,
-) -> Result<HttpResponse, WebError> {
-    let CsrfForm { me, data: f } = form;
-    let path_slug = path.map(|p| p.into_inner());
-    let mut e = FormErrors::default();
-    let name = text(&mut e, "name", &f.name, true, 200);
-    let input = HotlineInput {
-        slug: slug_of(&mut e, path_slug.as_deref(), &f.slug, &name),
-        name,
-        description: text(&mut e, "description", &f.description, false, 2_000),
-        hours: text(&mut e, "hours", &f.hours, false, 200),
-        languages: text(&mut e, "languages", &f.languages, false, 200),
-        audience: text(&mut e, "audience", &f.audience, false, 500),
-        url: opt_url(&mut e, "url", &f.url),
-        phones: parse_phones(&mut e, &f.phone_number, &f.phone_kind, &f.phone_note),
-    };
-    if e.is_empty() {
-        let actor = me.actor();
-        let creating = path_slug.is_none();
-        let saved = state
-            .db
-            .run(move |conn| {
-                if creating
-                    && contacts::list_hotlines(conn)?
-                        .iter()
-                        .any(|h| h.slug == input.slug.as_str())
-                {
-                    return Ok(Err(db::Error::Conflict {
-                        field: "slug".into(),
-                        message: format!("a hotline called “{}” already exists", input.slug),
-                    }));
-                }
-                Ok(db::write_tx(conn, |conn| {
-                    contacts::upsert_hotline(conn, &input, &actor)
-                }))
-            })
-            .await?;
-        match saved {
-            Ok(h) => return Ok(see_other(&format!("/admin/hotlines/{}?done=1", h.slug))),
-            Err(err) => e = FormErrors::split(err)?,
+    fn check(&self, editing: Option<&str>, e: &mut FormErrors) -> HotlineInput {
+        let name = text(e, "name", &self.name, true, 200);
+        HotlineInput {
+            slug: slug_of(e, editing, &self.slug, &name),
+            name,
+            description: text(e, "description", &self.description, false, 2_000),
+            hours: text(e, "hours", &self.hours, false, 200),
+            languages: text(e, "languages", &self.languages, false, 200),
+            audience: text(e, "audience", &self.audience, false, 500),
+            url: opt_url(e, "url", &self.url),
+            phones: parse_phones(e, &self.phone_number, &self.phone_kind, &self.phone_note),
         }
     }
-    hotline_page(&me, path_slug.as_deref(), &f, &e, None)
+
+    fn save(
+        conn: &mut DbConn,
+        input: HotlineInput,
+        editing: Option<&str>,
+        actor: &Actor,
+    ) -> db::Result<String> {
+        if editing.is_none()
+            && contacts::list_hotlines(conn)?
+                .iter()
+                .any(|h| h.slug == input.slug.as_str())
+        {
+            return Err(slug_taken("hotline", input.slug.as_str()));
+        }
+        let h = db::write_tx(conn, |conn| contacts::upsert_hotline(conn, &input, actor))?;
+        Ok(h.slug)
+    }
+
+    fn fill(&self, c: &mut Context) {
+        insert_phones(c, &self.phone_number, &self.phone_kind, &self.phone_note);
+    }
 }

@@ -12,17 +12,18 @@ use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::api_types::names::{ActionKindName, StatusName};
 use super::api_types::{
-    matches_words, ActionJson, ActionList, CampaignDetailJson, CampaignJson, CampaignList,
-    ContactJson, ContactList, HotlineJson, HotlineList, UpdateJson,
+    ActionJson, ActionList, CampaignDetailJson, CampaignJson, CampaignList, ContactJson,
+    ContactList, HotlineJson, HotlineList, UpdateJson,
 };
 use super::api_writes;
 use super::error::{self, WebError};
 use super::ratelimit::{client_key, Limiter};
 use super::AppState;
 use crate::db::people::Organizer;
+use crate::db::search::{self, Scope};
 use crate::db::{actions, campaigns, contacts, tokens, updates};
+use crate::domain::names::{ActionKindName, StatusName};
 use crate::domain::{ActionKind, Status};
 
 /// The API's routes, and the JSON and query extractors' SPEC-shaped errors (app-wide).
@@ -328,7 +329,7 @@ pub async fn list_actions(
         })?),
     };
     let campaign = blank(&q.campaign);
-    let words = q.q.unwrap_or_default();
+    let words = search::all_words(&q.q.unwrap_or_default());
     let items = state
         .db
         .run(move |conn| {
@@ -345,17 +346,13 @@ pub async fn list_actions(
                         .id,
                 ),
             };
-            let list = actions::list(
-                conn,
-                &actions::ActionFilter {
-                    campaign_id,
-                    status: Some(status),
-                    kind,
-                },
-            )?;
-            Ok(actions::details(conn, list)?
+            let filter = actions::ActionFilter {
+                campaign_id,
+                status: Some(status),
+                kind,
+            };
+            Ok(search::actions(conn, &filter, &words, Scope::Api)?
                 .iter()
-                .filter(|d| matches_words(d, &words))
                 .map(ActionJson::from)
                 .collect())
         })

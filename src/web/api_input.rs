@@ -8,14 +8,15 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::api_types::names::{
-    ActionKindName, ContactKindName, PhoneKindName, RelationName, TargetKindName,
-};
 use super::error::WebError;
 use crate::db::actions::{ActionDetail, ActionInput, LinkInput, ScriptInput, TargetInput};
+use crate::db::campaigns::CampaignInput;
 use crate::db::contacts::{self, ContactInput, PhoneInput};
-use crate::db::updates::Relation;
+use crate::db::updates::{Relation, UpdateInput};
 use crate::db::{self, campaigns, Actor, DbConn, Error, FieldExt};
+use crate::domain::names::{
+    ActionKindName, ContactKindName, PhoneKindName, RelationName, TargetKindName,
+};
 use crate::domain::{ActionKind, ContactKind, PhoneKind, PhoneNumber, Slug, TargetKind};
 
 /// Reads a JSON object into `T`. A value of the wrong type, a missing or an unknown field
@@ -363,7 +364,7 @@ pub fn input_of(conn: &mut DbConn, d: &ActionDetail) -> db::Result<ActionInput> 
     let mut targets = Vec::new();
     for t in &d.targets {
         let contact_id = match &t.contact {
-            Some(c) => Some(contacts::by_slug(conn, &c.slug)?.id),
+            Some(c) => Some(contacts::by_slug(conn, &c.details.slug)?.id),
             None => None,
         };
         targets.push(TargetInput {
@@ -696,8 +697,60 @@ fn new_contact(conn: &mut DbConn, field: &str, c: NewContactIn, actor: &Actor) -
     Ok(contact.id)
 }
 
+impl CampaignIn {
+    /// Checks a create request into a new campaign's input. Without a slug one is made
+    /// from the title (`-2`, `-3`, … while that is taken); a slug given must be free.
+    pub fn into_input(self, conn: &mut DbConn) -> db::Result<CampaignInput> {
+        let title = required_text("title", self.title.as_deref(), MAX_TITLE)?;
+        let slug = match self.slug.as_deref().map(str::trim) {
+            Some(s) if !s.is_empty() => Slug::parse(s).field("slug")?,
+            _ => {
+                let base = Slug::from_title(&title);
+                let mut slug = base.clone();
+                let mut n = 2;
+                while campaigns::find(conn, slug.as_str())?.is_some() {
+                    slug = base.with_suffix(n);
+                    n += 1;
+                }
+                slug
+            }
+        };
+        Ok(CampaignInput {
+            slug,
+            title,
+            summary: self.summary.unwrap_or_default().trim().to_string(),
+            body: self.body.unwrap_or_default().trim().to_string(),
+        })
+    }
+}
+
+impl UpdateIn {
+    /// Checks a dated update to a campaign into its input; without `published_at` it is
+    /// dated `now`.
+    pub fn into_input(
+        self,
+        conn: &mut DbConn,
+        campaign_id: i32,
+        now: NaiveDateTime,
+    ) -> db::Result<UpdateInput> {
+        let title = required_text("title", self.title.as_deref(), MAX_TITLE)?;
+        let published_at = match self.published_at.as_deref().map(str::trim) {
+            Some(t) if !t.is_empty() => parse_time("published_at", t)?,
+            _ => now,
+        };
+        let actions = update_actions(conn, campaign_id, self.actions.unwrap_or_default())?;
+        Ok(UpdateInput {
+            campaign_id,
+            title,
+            body: self.body.unwrap_or_default().trim().to_string(),
+            published_at,
+            actions,
+        })
+    }
+}
+
 /// An update's actions: their ids (they must belong to `campaign_id`) and relations.
-pub fn update_actions(
+fn update_actions(
     conn: &mut DbConn,
     campaign_id: i32,
     list: Vec<UpdateActionIn>,

@@ -7,8 +7,9 @@ use utoipa::ToSchema;
 
 use crate::db::actions::ActionDetail;
 use crate::db::campaigns::Campaign;
-use crate::db::contacts::{ContactView, HotlineView, PhoneView};
+use crate::db::contacts::{ContactDetails, ContactView, HotlineView, PhoneView};
 use crate::db::updates::UpdateView;
+use crate::domain::names;
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
@@ -56,19 +57,9 @@ impl From<&PhoneView> for PhoneJson {
 /// A contact of the directory: an agency, organisation, person or legislator.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ContactJson {
-    pub slug: String,
-    #[schema(value_type = names::ContactKindName)]
-    pub kind: String,
-    pub name: String,
-    pub role: String,
-    pub organisation: String,
-    pub state: Option<String>,
-    pub district: Option<i32>,
-    pub party: Option<String>,
-    pub email: Option<String>,
-    pub contact_form_url: Option<String>,
-    pub website_url: Option<String>,
-    pub address: String,
+    // The details pages show (`ContactView`'s); only the numbers take their API form.
+    #[serde(flatten)]
+    pub details: ContactDetails,
     pub phones: Vec<PhoneJson>,
     /// A number that is not toll-free, for callers abroad, where one is known.
     pub direct_phone: Option<PhoneJson>,
@@ -77,18 +68,7 @@ pub struct ContactJson {
 impl From<&ContactView> for ContactJson {
     fn from(c: &ContactView) -> ContactJson {
         ContactJson {
-            slug: c.slug.clone(),
-            kind: c.kind.clone(),
-            name: c.name.clone(),
-            role: c.role.clone(),
-            organisation: c.organisation.clone(),
-            state: c.state.clone(),
-            district: c.district,
-            party: c.party.clone(),
-            email: c.email.clone(),
-            contact_form_url: c.contact_form_url.clone(),
-            website_url: c.website_url.clone(),
-            address: c.address.clone(),
+            details: c.details.clone(),
             phones: c.phones.iter().map(PhoneJson::from).collect(),
             direct_phone: c.direct_phone.as_ref().map(PhoneJson::from),
         }
@@ -208,7 +188,7 @@ impl From<&ActionDetail> for ActionJson {
                 .targets
                 .iter()
                 .map(|t| {
-                    let c = t.contact.as_ref();
+                    let c = t.contact.as_ref().map(|c| &c.details);
                     TargetJson {
                         kind: t.kind.clone(),
                         note: t.note.clone(),
@@ -219,7 +199,9 @@ impl From<&ActionDetail> for ActionJson {
                         email: c.and_then(|c| c.email.clone()),
                         contact_form_url: c.and_then(|c| c.contact_form_url.clone()),
                         website_url: c.and_then(|c| c.website_url.clone()),
-                        phones: c
+                        phones: t
+                            .contact
+                            .as_ref()
                             .map(|c| c.phones.iter().map(PhoneJson::from).collect())
                             .unwrap_or_default(),
                     }
@@ -374,98 +356,4 @@ pub struct HotlineList {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ContactList {
     pub items: Vec<ContactJson>,
-}
-
-/// Whether an action matches every word of a search (case-insensitive, in its title,
-/// summary, body, scripts, tags, location and campaign).
-pub fn matches_words(d: &ActionDetail, q: &str) -> bool {
-    let words: Vec<String> = q.split_whitespace().map(str::to_lowercase).collect();
-    if words.is_empty() {
-        return true;
-    }
-    let a = &d.action;
-    let mut hay = format!(
-        "{} {} {} {} {} {}",
-        a.title, a.summary, a.body, a.location, d.campaign_title, d.campaign_slug
-    );
-    for s in &d.scripts {
-        hay.push(' ');
-        hay.push_str(&s.body);
-    }
-    for t in &d.tags {
-        hay.push(' ');
-        hay.push_str(t);
-    }
-    let hay = hay.to_lowercase();
-    words.iter().all(|w| hay.contains(w.as_str()))
-}
-
-/// The names the API's enumerated fields take (documentation only: values are parsed by
-/// the domain types, which name the field when a value is unknown).
-pub mod names {
-    use serde::Serialize;
-    use utoipa::ToSchema;
-
-    /// What a call to action asks people to do.
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum ActionKindName {
-        Call,
-        Email,
-        Petition,
-        Letter,
-        Event,
-        Donate,
-        Read,
-        Other,
-    }
-
-    /// Where an action is in its lifecycle.
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum StatusName {
-        Draft,
-        Published,
-        Expired,
-    }
-
-    /// Whom an action is aimed at.
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum TargetKindName {
-        Contact,
-        VisitorSenators,
-        VisitorRepresentative,
-    }
-
-    /// What a phone line is for.
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum PhoneKindName {
-        Main,
-        TollFree,
-        DistrictOffice,
-        Fax,
-        Direct,
-    }
-
-    /// Who or what a contact is.
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum ContactKindName {
-        Senator,
-        Representative,
-        Agency,
-        International,
-        Organisation,
-        Person,
-    }
-
-    /// How an update relates to an action.
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum RelationName {
-        Added,
-        Changed,
-    }
 }

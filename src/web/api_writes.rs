@@ -4,21 +4,71 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
+use serde::Serialize;
 use serde_json::Value;
+use utoipa::IntoResponses;
 
 use super::api::ApiUser;
-use super::api_input::{
-    from_body, parse_time, required_text, update_actions, ActionFields, CampaignIn, NewAction,
-    UpdateIn,
-};
+use super::api_input::{from_body, input_of, ActionFields, CampaignIn, NewAction, UpdateIn};
 use super::api_types::{ActionJson, CampaignJson, UpdateJson};
 use super::error::WebError;
 use super::openapi::ErrorBody;
 use super::AppState;
-use crate::db::campaigns::CampaignInput;
-use crate::db::updates::UpdateInput;
-use crate::db::{self, actions, campaigns, tokens, updates, write_tx, FieldExt};
-use crate::domain::{Slug, Transition};
+use crate::db::actions::Action;
+use crate::db::{self, actions, campaigns, tokens, updates, write_tx, Actor, DbConn};
+use crate::domain::Transition;
+
+/// Runs `op` on the blocking pool in one write transaction, as the token's organizer (whom
+/// its change-log, revision and audit entries name); a storage error becomes the API's
+/// error answer (404, 409, 422, …).
+async fn write_as<T, F>(state: &AppState, user: &ApiUser, op: F) -> Result<T, WebError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn, &Actor) -> db::Result<T> + Send + 'static,
+{
+    let actor = tokens::actor_for(&user.0);
+    Ok(state
+        .db
+        .run(move |conn| write_tx(conn, |conn| op(conn, &actor)))
+        .await?)
+}
+
+/// [`write_as`] for a change to one action: answers the action as it is afterwards.
+async fn write_action<F>(state: &AppState, user: &ApiUser, op: F) -> Result<ActionJson, WebError>
+where
+    F: FnOnce(&mut DbConn, &Actor) -> db::Result<Action> + Send + 'static,
+{
+    let detail = write_as(state, user, move |conn, actor| {
+        let a = op(conn, actor)?;
+        actions::detail(conn, a)
+    })
+    .await?;
+    Ok(ActionJson::from(&detail))
+}
+
+/// 201 Created, with `Location` naming what was made.
+fn created(location: String, body: impl Serialize) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(body)
+}
+
+/// The refusals every write documents, before it looks at the request.
+#[derive(IntoResponses)]
+pub enum TokenRefusals {
+    #[response(status = 401, description = "No valid token")]
+    Unauthorized(ErrorBody),
+    #[response(
+        status = 429,
+        description = "Too many requests: wait `Retry-After` seconds"
+    )]
+    TooManyRequests(ErrorBody),
+}
+
+/// The refusal every write with a JSON body documents.
+#[derive(IntoResponses)]
+#[response(status = 400, description = "Malformed JSON")]
+pub struct MalformedJson(pub ErrorBody);
 
 /// Creates a draft action.
 #[utoipa::path(
@@ -30,9 +80,8 @@ use crate::domain::{Slug, Transition};
     responses(
         (status = 201, description = "The new draft; `Location` is its URL", body = ActionJson,
             headers(("Location" = String, description = "/api/v1/actions/{slug}"))),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 429, description = "Too many requests: wait `Retry-After` seconds", body = ErrorBody),
+        MalformedJson,
+        TokenRefusals,
         (status = 409, description = "The slug is taken", body = ErrorBody),
         (status = 422, description = "A bad or missing field, named in `field`", body = ErrorBody)
     )
@@ -43,23 +92,12 @@ pub async fn create_action(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, WebError> {
     let fields: ActionFields = from_body(body.into_inner())?;
-    let actor = tokens::actor_for(&user.0);
-    let detail = state
-        .db
-        .run(move |conn| {
-            write_tx(conn, |conn| {
-                let (input, slug) = fields.into_new(conn, &actor)?;
-                let a = actions::create(conn, &input, slug, &actor)?;
-                actions::detail(conn, a)
-            })
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/actions/{}", detail.action.slug),
-        ))
-        .json(ActionJson::from(&detail)))
+    let action = write_action(&state, &user, move |conn, actor| {
+        let (input, slug) = fields.into_new(conn, actor)?;
+        actions::create(conn, &input, slug, actor)
+    })
+    .await?;
+    Ok(created(format!("/api/v1/actions/{}", action.slug), action))
 }
 
 /// Changes the fields given; `null` clears optional ones. Editing a published action
@@ -74,9 +112,8 @@ pub async fn create_action(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The action as it is now", body = ActionJson),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 429, description = "Too many requests: wait `Retry-After` seconds", body = ErrorBody),
+        MalformedJson,
+        TokenRefusals,
         (status = 404, description = "No such action", body = ErrorBody),
         (status = 422, description = "A bad field, named in `field`", body = ErrorBody)
     )
@@ -94,42 +131,32 @@ pub async fn patch_action(
             "cannot be changed (links to the action would break)",
         ));
     }
-    let actor = tokens::actor_for(&user.0);
     let slug = slug.into_inner();
-    let detail = state
-        .db
-        .run(move |conn| {
-            write_tx(conn, |conn| {
-                let a = actions::by_slug(conn, &slug)?;
-                let current = actions::detail(conn, a)?;
-                let base = super::api_input::input_of(conn, &current)?;
-                let input = fields.apply(conn, base, &actor)?;
-                let a = actions::update(conn, current.action.id, &input, &actor)?;
-                actions::detail(conn, a)
-            })
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(ActionJson::from(&detail)))
+    let action = write_action(&state, &user, move |conn, actor| {
+        let a = actions::by_slug(conn, &slug)?;
+        let current = actions::detail(conn, a)?;
+        let base = input_of(conn, &current)?;
+        let input = fields.apply(conn, base, actor)?;
+        actions::update(conn, current.action.id, &input, actor)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(action))
 }
 
+/// Moves an action along its lifecycle; answers 200 and the action.
 async fn transition(
     user: ApiUser,
     state: web::Data<AppState>,
-    slug: String,
+    slug: web::Path<String>,
     t: Transition,
 ) -> Result<HttpResponse, WebError> {
-    let actor = tokens::actor_for(&user.0);
-    let detail = state
-        .db
-        .run(move |conn| {
-            write_tx(conn, |conn| {
-                let a = actions::by_slug(conn, &slug)?;
-                let a = actions::transition(conn, a.id, t, &actor)?;
-                actions::detail(conn, a)
-            })
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(ActionJson::from(&detail)))
+    let slug = slug.into_inner();
+    let action = write_action(&state, &user, move |conn, actor| {
+        let a = actions::by_slug(conn, &slug)?;
+        actions::transition(conn, a.id, t, actor)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(action))
 }
 
 /// Publishes a draft: it goes public and subscribers hear of it.
@@ -141,8 +168,7 @@ async fn transition(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The published action", body = ActionJson),
-        (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 429, description = "Too many requests: wait `Retry-After` seconds", body = ErrorBody),
+        TokenRefusals,
         (status = 404, description = "No such action", body = ErrorBody),
         (status = 409, description = "Not a draft (already published, or expired: reopen it)", body = ErrorBody)
     )
@@ -152,7 +178,7 @@ pub async fn publish_action(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    transition(user, state, slug.into_inner(), Transition::Publish).await
+    transition(user, state, slug, Transition::Publish).await
 }
 
 /// Expires a published action: it stays public, marked as over.
@@ -164,8 +190,7 @@ pub async fn publish_action(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The expired action", body = ActionJson),
-        (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 429, description = "Too many requests: wait `Retry-After` seconds", body = ErrorBody),
+        TokenRefusals,
         (status = 404, description = "No such action", body = ErrorBody),
         (status = 409, description = "Not published", body = ErrorBody)
     )
@@ -175,7 +200,7 @@ pub async fn expire_action(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    transition(user, state, slug.into_inner(), Transition::Expire).await
+    transition(user, state, slug, Transition::Expire).await
 }
 
 /// Reopens an expired action: it is published again.
@@ -187,8 +212,7 @@ pub async fn expire_action(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The reopened action", body = ActionJson),
-        (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 429, description = "Too many requests: wait `Retry-After` seconds", body = ErrorBody),
+        TokenRefusals,
         (status = 404, description = "No such action", body = ErrorBody),
         (status = 409, description = "Not expired", body = ErrorBody)
     )
@@ -198,7 +222,7 @@ pub async fn reopen_action(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    transition(user, state, slug.into_inner(), Transition::Reopen).await
+    transition(user, state, slug, Transition::Reopen).await
 }
 
 /// Creates an active campaign.
@@ -211,9 +235,8 @@ pub async fn reopen_action(
     responses(
         (status = 201, description = "The new campaign; `Location` is its URL", body = CampaignJson,
             headers(("Location" = String, description = "/api/v1/campaigns/{slug}"))),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 429, description = "Too many requests: wait `Retry-After` seconds", body = ErrorBody),
+        MalformedJson,
+        TokenRefusals,
         (status = 409, description = "The slug is taken", body = ErrorBody),
         (status = 422, description = "A bad or missing field, named in `field`", body = ErrorBody)
     )
@@ -224,41 +247,15 @@ pub async fn create_campaign(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, WebError> {
     let input: CampaignIn = from_body(body.into_inner())?;
-    let actor = tokens::actor_for(&user.0);
-    let campaign = state
-        .db
-        .run(move |conn| {
-            write_tx(conn, |conn| {
-                let title = required_text("title", input.title.as_deref(), 200)?;
-                let slug = match input.slug.as_deref().map(str::trim) {
-                    Some(s) if !s.is_empty() => Slug::parse(s).field("slug")?,
-                    _ => {
-                        let base = Slug::from_title(&title);
-                        let mut slug = base.clone();
-                        let mut n = 2;
-                        while campaigns::find(conn, slug.as_str())?.is_some() {
-                            slug = base.with_suffix(n);
-                            n += 1;
-                        }
-                        slug
-                    }
-                };
-                let input = CampaignInput {
-                    slug,
-                    title,
-                    summary: input.summary.unwrap_or_default().trim().to_string(),
-                    body: input.body.unwrap_or_default().trim().to_string(),
-                };
-                campaigns::create(conn, &input, &actor)
-            })
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/campaigns/{}", campaign.slug),
-        ))
-        .json(CampaignJson::from(&campaign)))
+    let campaign = write_as(&state, &user, move |conn, actor| {
+        let input = input.into_input(conn)?;
+        campaigns::create(conn, &input, actor)
+    })
+    .await?;
+    Ok(created(
+        format!("/api/v1/campaigns/{}", campaign.slug),
+        CampaignJson::from(&campaign),
+    ))
 }
 
 /// Posts a dated update to a campaign; subscribers hear of it.
@@ -271,9 +268,8 @@ pub async fn create_campaign(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The update as posted", body = UpdateJson),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 429, description = "Too many requests: wait `Retry-After` seconds", body = ErrorBody),
+        MalformedJson,
+        TokenRefusals,
         (status = 404, description = "No such campaign", body = ErrorBody),
         (status = 422, description = "A bad or missing field, named in `field`", body = ErrorBody)
     )
@@ -285,36 +281,16 @@ pub async fn post_update(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, WebError> {
     let input: UpdateIn = from_body(body.into_inner())?;
-    let actor = tokens::actor_for(&user.0);
     let slug = slug.into_inner();
-    let view = state
-        .db
-        .run(move |conn| {
-            write_tx(conn, |conn| {
-                let campaign = campaigns::by_slug(conn, &slug)?;
-                let title = required_text("title", input.title.as_deref(), 200)?;
-                let published_at = match input.published_at.as_deref().map(str::trim) {
-                    Some(t) if !t.is_empty() => parse_time("published_at", t)?,
-                    _ => actor.at,
-                };
-                let related = update_actions(conn, campaign.id, input.actions.unwrap_or_default())?;
-                let posted = updates::post(
-                    conn,
-                    &UpdateInput {
-                        campaign_id: campaign.id,
-                        title,
-                        body: input.body.unwrap_or_default().trim().to_string(),
-                        published_at,
-                        actions: related,
-                    },
-                    &actor,
-                )?;
-                updates::list(conn, Some(campaign.id))?
-                    .into_iter()
-                    .find(|v| v.update.id == posted.id)
-                    .ok_or(db::Error::NotFound("update"))
-            })
-        })
-        .await?;
+    let view = write_as(&state, &user, move |conn, actor| {
+        let campaign = campaigns::by_slug(conn, &slug)?;
+        let input = input.into_input(conn, campaign.id, actor.at)?;
+        let posted = updates::post(conn, &input, actor)?;
+        updates::list(conn, Some(campaign.id))?
+            .into_iter()
+            .find(|v| v.update.id == posted.id)
+            .ok_or(db::Error::NotFound("update"))
+    })
+    .await?;
     Ok(HttpResponse::Created().json(UpdateJson::from(&view)))
 }

@@ -9,7 +9,9 @@ use super::error::WebError;
 use super::public::cards;
 use super::render::page_with_status;
 use super::AppState;
-use crate::db::{self, search};
+use crate::db;
+use crate::db::actions::ActionFilter;
+use crate::db::search::{self, Scope};
 use crate::domain::Status;
 
 /// The longest query accepted, in characters.
@@ -47,11 +49,19 @@ pub async fn search_page(
         .db
         .run(move |conn| {
             let now = db::now();
-            let found = search::actions(conn, &words)?;
-            let (live, past): (Vec<_>, Vec<_>) = found
-                .into_iter()
-                .partition(|a| a.status == Status::Published.as_str());
-            Ok((cards(conn, live, now)?, cards(conn, past, now)?))
+            // Public actions only, live and past apart; no words, no results.
+            let mut found = |status| {
+                if words.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let filter = ActionFilter {
+                    status: Some(status),
+                    ..ActionFilter::default()
+                };
+                let hits = search::actions(conn, &filter, &words, Scope::Page)?;
+                cards(conn, hits.into_iter().map(|d| d.action).collect(), now)
+            };
+            Ok((found(Status::Published)?, found(Status::Expired)?))
         })
         .await?;
     ctx.insert("searched", &!q.trim().is_empty());
