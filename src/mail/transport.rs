@@ -1,6 +1,9 @@
 //! Where email goes: one pooled SMTP transport (`SMTP_URL`, lettre's URL form), or, without
 //! one, a `.eml` file per message in `MAIL_DIR`. Builds the MIME message from an outbox row.
+//! `smtp://` goes through [`SmtpPool`] (lettre's client on `TCP_NODELAY` sockets);
+//! `smtps://` through lettre's own pooled transport.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::message::header::{HeaderName, HeaderValue};
@@ -8,9 +11,15 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use super::smtp::{classify, SmtpPool};
 use super::{Error, Result};
 use crate::config::Settings;
 use crate::db::outbox::Message as Outgoing;
+
+/// How long one message may take, connecting included.
+const TIMEOUT: Duration = Duration::from_secs(20);
+/// How long an unused connection is kept open.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How a delivery failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +32,7 @@ pub enum SendError {
 
 #[derive(Clone)]
 enum Inner {
+    Pool(Arc<SmtpPool>),
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     File(AsyncFileTransport<Tokio1Executor>),
 }
@@ -41,16 +51,20 @@ impl Mailer {
         let parallel = settings.smtp_pool_size as usize;
         let inner = match &settings.smtp_url {
             Some(url) => {
+                // lettre reads the URL (and names what is wrong with it) for both paths.
                 let t = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| Error::Transport(format!("SMTP_URL: {e}")))?
                     .pool_config(
                         PoolConfig::new()
                             .max_size(settings.smtp_pool_size)
-                            .idle_timeout(Duration::from_secs(30)),
+                            .idle_timeout(IDLE_TIMEOUT),
                     )
-                    .timeout(Some(Duration::from_secs(20)))
+                    .timeout(Some(TIMEOUT))
                     .build();
-                Inner::Smtp(t)
+                match SmtpPool::for_url(url, settings.smtp_pool_size, TIMEOUT, IDLE_TIMEOUT) {
+                    Some(pool) => Inner::Pool(Arc::new(pool)),
+                    None => Inner::Smtp(t),
+                }
             }
             None => {
                 std::fs::create_dir_all(&settings.mail_dir).map_err(|e| {
@@ -72,7 +86,7 @@ impl Mailer {
     /// How many messages to have in flight at once.
     pub fn parallel(&self) -> usize {
         match self.inner {
-            Inner::Smtp(_) => self.parallel,
+            Inner::Pool(_) | Inner::Smtp(_) => self.parallel,
             Inner::File(_) => 4,
         }
     }
@@ -85,14 +99,8 @@ impl Mailer {
     /// Sends a built message.
     pub async fn send_message(&self, msg: Message) -> Result<(), SendError> {
         match &self.inner {
-            Inner::Smtp(t) => t.send(msg).await.map(|_| ()).map_err(|e| {
-                let text = format!("{e}");
-                if e.is_permanent() {
-                    SendError::Permanent(text)
-                } else {
-                    SendError::Transient(text)
-                }
-            }),
+            Inner::Pool(p) => p.send_raw(msg.envelope(), &msg.formatted()).await,
+            Inner::Smtp(t) => t.send(msg).await.map(|_| ()).map_err(|e| classify(&e)),
             Inner::File(t) => t
                 .send(msg)
                 .await
