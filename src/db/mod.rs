@@ -282,9 +282,14 @@ pub fn migrate(conn: &mut DbConn) -> Result<usize> {
     }
 }
 
+/// Writers of this process to SQLite take turns here first: a mutex hands the turn over at
+/// once, where SQLite's busy handler would sleep (1, 2, 5, 10 … ms) between tries.
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs `f` in a write transaction. On SQLite it begins `IMMEDIATE`, taking the write lock
-/// up front so that concurrent writers queue on the busy timeout instead of failing with
-/// "database is locked" when a read lock cannot be upgraded.
+/// up front so that concurrent writers queue (in this process on a mutex, across processes
+/// on the busy timeout) instead of failing with "database is locked" when a read lock
+/// cannot be upgraded. Never nest: `f` must not start another write transaction.
 pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> std::result::Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> std::result::Result<T, E>,
@@ -293,6 +298,7 @@ where
     if matches!(conn, DbConn::Pg(_)) {
         return conn.transaction(f);
     }
+    let _turn = SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
     if let DbConn::Sqlite(c) = conn {
         AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
     }

@@ -189,14 +189,16 @@ pub fn claim(
 
 /// Marks messages accepted by the server.
 pub fn mark_sent(conn: &mut DbConn, ids: &[i32], at: NaiveDateTime) -> Result<()> {
-    diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
-        .set((
-            outbox::status.eq(status::SENT),
-            outbox::sent_at.eq(Some(at)),
-            outbox::last_error.eq(None::<String>),
-        ))
-        .execute(conn)?;
-    Ok(())
+    write_tx(conn, |conn| {
+        diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
+            .set((
+                outbox::status.eq(status::SENT),
+                outbox::sent_at.eq(Some(at)),
+                outbox::last_error.eq(None::<String>),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
 }
 
 /// Schedules another attempt after a transient failure, backing off exponentially from

@@ -23,7 +23,7 @@ use crate::domain::Frequency;
 /// Stands for a subscriber's own token in a digest rendered once for many subscribers.
 pub(crate) const TOKEN_SLOT: &str = "__MANAGE_TOKEN__";
 /// Subscribers composed per transaction.
-const PAGE: i64 = 500;
+const PAGE: i64 = 200;
 
 /// One line of a digest.
 #[derive(Debug, Clone, Serialize, PartialEq)]

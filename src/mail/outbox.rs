@@ -1,13 +1,15 @@
-//! The sender: claims outbox rows a batch at a time, sends them over the one transport with
-//! several messages in flight, and marks each sent right after the server accepted it.
+//! The sender: claims outbox rows a batch at a time (the next batch while this one is being
+//! sent), sends them over the one transport with one sender per connection, and marks each
+//! sent right after the server accepted it.
 //! Transient failures come back later with backoff; permanent ones count as bounces.
 //! [`run_once`] is one digest run: compose what is due, deliver, record the run.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use chrono::Duration;
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, Mutex};
 
 use super::transport::{Mailer, SendError};
 use super::{compose, Result};
@@ -59,8 +61,21 @@ pub async fn deliver(
     worker: &str,
     only: Option<i32>,
 ) -> Result<Delivered> {
+    deliver_while(db, settings, mailer, worker, only, None).await
+}
+
+/// [`deliver`], and while `composing` is set, waits for more rather than stopping when
+/// nothing is due: digests are sent while the rest are still being composed.
+async fn deliver_while(
+    db: &Db,
+    settings: &Settings,
+    mailer: &Mailer,
+    worker: &str,
+    only: Option<i32>,
+    composing: Option<Arc<AtomicBool>>,
+) -> Result<Delivered> {
     let parallel = mailer.parallel().max(1);
-    let batch = (parallel * 2) as i64;
+    let batch = (parallel * 4) as i64;
     let lease = Duration::from_std(settings.mail_claim_lease).unwrap_or(Duration::minutes(5));
     let retry = Duration::from_std(settings.mail_retry_base).unwrap_or(Duration::minutes(1));
     let (tx, mut rx) = mpsc::unbounded_channel::<Outcome>();
@@ -104,37 +119,57 @@ pub async fn deliver(
         done
     });
 
-    let limit = Arc::new(Semaphore::new(parallel));
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut claim_error = None;
-    loop {
-        let w = worker.to_string();
-        let claimed = blocking(db, move |conn| {
-            Ok(outbox::claim(
-                conn,
-                &w,
-                if only.is_some() { 1 } else { batch },
-                db::now(),
-                lease,
-                only,
-            )?)
-        })
-        .await;
-        let claimed = match claimed {
-            Ok(c) => c,
-            Err(e) => {
-                claim_error = Some(e);
-                break;
+    // The claimer keeps up to one batch queued ahead of the senders, so claiming the next
+    // batch overlaps with sending this one; what waits in the queue stays well within the
+    // claim lease.
+    let (work_tx, work_rx) = mpsc::channel::<outbox::Message>(batch as usize);
+    let claim_db = db.clone();
+    let w = worker.to_string();
+    let claimer = tokio::spawn(async move {
+        loop {
+            // Read before claiming: once composing has ended, one more claim sees it all.
+            let more = composing
+                .as_ref()
+                .is_some_and(|c| c.load(Ordering::Acquire));
+            let w = w.clone();
+            let claimed = blocking(&claim_db, move |conn| {
+                Ok(outbox::claim(
+                    conn,
+                    &w,
+                    if only.is_some() { 1 } else { batch },
+                    db::now(),
+                    lease,
+                    only,
+                )?)
+            })
+            .await?;
+            if claimed.is_empty() {
+                if more {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    continue;
+                }
+                return Ok(());
             }
-        };
-        if claimed.is_empty() {
-            break;
+            for m in claimed {
+                if work_tx.send(m).await.is_err() {
+                    return Ok(());
+                }
+            }
+            if only.is_some() {
+                return Ok(());
+            }
         }
-        for m in claimed {
-            let permit = limit.clone().acquire_owned().await.expect("never closed");
-            let mailer = mailer.clone();
-            let tx = tx.clone();
-            tasks.spawn(async move {
+    });
+
+    // One sender per connection: each takes the next claimed message, sends it, reports.
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    let mut senders = tokio::task::JoinSet::new();
+    for _ in 0..parallel {
+        let (work_rx, mailer, tx) = (work_rx.clone(), mailer.clone(), tx.clone());
+        senders.spawn(async move {
+            loop {
+                let next = work_rx.lock().await.recv().await;
+                let Some(m) = next else { break };
                 let outcome = match mailer.send(&m).await {
                     Ok(()) => Outcome::Sent(m.id),
                     Err(e) => {
@@ -143,21 +178,14 @@ pub async fn deliver(
                     }
                 };
                 let _ = tx.send(outcome);
-                drop(permit);
-            });
-            while tasks.try_join_next().is_some() {}
-        }
-        if only.is_some() {
-            break;
-        }
+            }
+        });
     }
-    while tasks.join_next().await.is_some() {}
+    let claimed: Result<()> = claimer.await.expect("claimer task");
+    while senders.join_next().await.is_some() {}
     drop(tx);
     let done = marker.await.expect("marker task");
-    match claim_error {
-        Some(e) => Err(e),
-        None => Ok(done),
-    }
+    claimed.map(|()| done)
 }
 
 /// What a digest run did: `digests: composed N, sent N, failed N, pending N`.
@@ -191,16 +219,36 @@ pub async fn run_once(
     let w = worker.to_string();
     let run_id = blocking(db, move |conn| Ok(outbox::start_run(conn, &w, db::now())?)).await?;
     let s = settings.clone();
-    let composed = blocking(db, move |conn| {
-        let now = db::now();
-        let lapsed = db::write_tx(conn, |conn| subscribers::lapse_unconfirmed(conn, now))?;
-        if lapsed > 0 {
-            tracing::info!(lapsed, "removed subscriptions never confirmed");
-        }
-        compose::compose_due(conn, &s, now)
-    })
-    .await?;
-    let delivered = deliver(db, settings, mailer, worker, None).await?;
+    let started = std::time::Instant::now();
+    // Composing and sending overlap: the sender takes digests as their pages commit.
+    let composing = Arc::new(AtomicBool::new(true));
+    let done = composing.clone();
+    let compose_db = db.clone();
+    let composer = tokio::spawn(async move {
+        let r = blocking(&compose_db, move |conn| {
+            let now = db::now();
+            let lapsed = db::write_tx(conn, |conn| subscribers::lapse_unconfirmed(conn, now))?;
+            if lapsed > 0 {
+                tracing::info!(lapsed, "removed subscriptions never confirmed");
+            }
+            compose::compose_due(conn, &s, now)
+        })
+        .await;
+        done.store(false, Ordering::Release);
+        (r, started.elapsed())
+    });
+    let delivered =
+        deliver_while(db, settings, mailer, worker, None, Some(composing.clone())).await;
+    let (composed, compose_time) = composer.await.expect("composer task");
+    let (composed, delivered) = (composed?, delivered?);
+    tracing::info!(
+        composed,
+        compose_ms = compose_time.as_millis() as u64,
+        sent = delivered.sent,
+        failed = delivered.failed,
+        total_ms = started.elapsed().as_millis() as u64,
+        "digest run"
+    );
     let pending = blocking(db, |conn| Ok(outbox::pending_count(conn)?)).await? as usize;
     let summary = RunSummary {
         composed,
