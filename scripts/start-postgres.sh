@@ -12,7 +12,9 @@ fi
 if ! pg_lsclusters -h 2>/dev/null | awk '$1=="15" && $2=="main"' | grep -q .; then
   pg_createcluster 15 main >&2
 fi
+started=""
 if ! pg_lsclusters -h | awk '$1=="15" && $2=="main" {print $4}' | grep -q online; then
+  started=1
   # A cluster that was not shut down cleanly replays its WAL first, which can take minutes
   # on a slow disk: wait up to 15 minutes rather than pg_ctl's default of one.
   pg_ctlcluster 15 main start -- -t 900 >&2 \
@@ -30,9 +32,11 @@ psql_admin "SELECT 1 FROM pg_roles WHERE rolname='actiondesk'" | grep -q 1 \
   || psql_admin "CREATE ROLE actiondesk LOGIN SUPERUSER PASSWORD 'actiondesk'" >&2
 psql_admin "SELECT 1 FROM pg_database WHERE datname='actiondesk'" | grep -q 1 \
   || su postgres -c "createdb -O actiondesk actiondesk" >&2
-# Each test makes a database of its own (actiondesk_test_*); drop those of earlier runs so
-# the cluster does not grow run after run.
-stale=$(psql_admin "SELECT datname FROM pg_database WHERE datname LIKE 'actiondesk\_test\_%'")
+# Each test makes a database of its own (actiondesk_test_*); when this script started the
+# cluster, no run can be using them, so drop those of earlier runs and the cluster does not
+# grow run after run. (A cluster that was already up may be serving another run's tests.)
+stale=""
+[ -n "$started" ] && stale=$(psql_admin "SELECT datname FROM pg_database WHERE datname LIKE 'actiondesk\_test\_%'")
 if [ -n "$stale" ]; then
   echo "dropping $(echo "$stale" | wc -l) test databases left by earlier runs" >&2
   for db in $stale; do psql_admin "DROP DATABASE IF EXISTS \\\"$db\\\" WITH (FORCE)" >&2; done
