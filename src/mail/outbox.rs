@@ -237,8 +237,7 @@ pub async fn run_once(
         done.store(false, Ordering::Release);
         (r, started.elapsed())
     });
-    let delivered =
-        deliver_while(db, settings, mailer, worker, None, Some(composing.clone())).await;
+    let delivered = deliver_while(db, settings, mailer, worker, None, Some(composing)).await;
     let (composed, compose_time) = composer.await.expect("composer task");
     let (composed, delivered) = (composed?, delivered?);
     tracing::info!(

@@ -79,11 +79,11 @@ impl std::fmt::Debug for SmtpPool {
     }
 }
 
+/// A URL's user or password, percent-decoded as lettre's `from_url` does.
 fn decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 impl SmtpPool {

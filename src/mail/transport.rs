@@ -51,19 +51,22 @@ impl Mailer {
         let parallel = settings.smtp_pool_size as usize;
         let inner = match &settings.smtp_url {
             Some(url) => {
-                // lettre reads the URL (and names what is wrong with it) for both paths.
-                let t = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .map_err(|e| Error::Transport(format!("SMTP_URL: {e}")))?
-                    .pool_config(
-                        PoolConfig::new()
-                            .max_size(settings.smtp_pool_size)
-                            .idle_timeout(IDLE_TIMEOUT),
-                    )
-                    .timeout(Some(TIMEOUT))
-                    .build();
+                // lettre reads the URL (and names what is wrong with it) for both paths;
+                // its own transport is built only where our pool does not serve.
+                let lettre = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| Error::Transport(format!("SMTP_URL: {e}")))?;
                 match SmtpPool::for_url(url, settings.smtp_pool_size, TIMEOUT, IDLE_TIMEOUT) {
                     Some(pool) => Inner::Pool(Arc::new(pool)),
-                    None => Inner::Smtp(t),
+                    None => Inner::Smtp(
+                        lettre
+                            .pool_config(
+                                PoolConfig::new()
+                                    .max_size(settings.smtp_pool_size)
+                                    .idle_timeout(IDLE_TIMEOUT),
+                            )
+                            .timeout(Some(TIMEOUT))
+                            .build(),
+                    ),
                 }
             }
             None => {
