@@ -10,6 +10,7 @@ pub mod digest_sources;
 pub mod districts;
 pub mod feeds;
 pub mod legislators;
+pub mod libpq;
 pub mod outbox;
 pub mod outcomes;
 pub mod people;
@@ -158,9 +159,12 @@ impl ManageConnection for Manager {
             cause,
         };
         match &self.url {
-            DatabaseUrl::Postgres(u) => PgConnection::establish(u)
-                .map(DbConn::Pg)
-                .map_err(|e| connect_err(e.to_string())),
+            DatabaseUrl::Postgres(u) => {
+                libpq::no_openssl_cleanup_at_exit();
+                PgConnection::establish(u)
+                    .map(DbConn::Pg)
+                    .map_err(|e| connect_err(e.to_string()))
+            }
             DatabaseUrl::Sqlite(path) => {
                 let mut c = SqliteConnection::establish(&path.to_string_lossy())
                     .map_err(|e| connect_err(e.to_string()))?;
@@ -208,8 +212,8 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(max_size)
             // No idle minimum: r2d2 would open replacement connections on background
-            // threads, and a one-shot CLI command exiting while libpq is mid-connect
-            // crashes (seen: `actiondesk demo` segfaulting at exit on PostgreSQL).
+            // threads that a one-shot CLI command does not need (and that, before
+            // `libpq::no_openssl_cleanup_at_exit`, crashed `actiondesk demo` at exit).
             .min_idle(Some(0))
             .connection_timeout(Duration::from_secs(15))
             .build(manager)

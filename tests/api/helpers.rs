@@ -31,6 +31,7 @@ pub fn fresh_database_url(dir: &std::path::Path) -> String {
                 "actiondesk_test_{}",
                 actiondesk::security::new_token()[..16].to_owned()
             );
+            actiondesk::db::libpq::no_openssl_cleanup_at_exit();
             let mut conn = PgConnection::establish(&admin)
                 .unwrap_or_else(|e| panic!("TEST_DATABASE_URL {admin} does not answer: {e}"));
             conn.batch_execute(&format!("CREATE DATABASE {name}"))
