@@ -446,11 +446,12 @@ fn main() {
 
         // One of this round's digests, rendered exactly as the run sent it.
         let mut conn = db.get().unwrap();
-        let m: db::outbox::Message = outbox::table
-            .order(outbox::id.asc())
-            .select(db::outbox::Message::as_select())
-            .first(&mut conn)
-            .unwrap();
+        let first: i32 = outbox::table
+            .select(diesel::dsl::min(outbox::id))
+            .first::<Option<i32>>(&mut conn)
+            .unwrap()
+            .expect("the run recorded digests");
+        let m = db::outbox::get(&mut conn, first).unwrap();
         drop(conn);
         let from = "actiondesk <noreply@localhost>".parse().unwrap();
         let raw = Arc::new(

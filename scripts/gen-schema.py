@@ -9,7 +9,29 @@ TYPES = {"__ID__": "Integer", "INTEGER": "Integer", "TEXT": "Text", "BOOLEAN": "
          "TIMESTAMP": "Timestamp", "DOUBLE": "Double"}
 out = ["// @generated from migrations/template by scripts/gen-schema.py; do not edit.\n"]
 names, fks = [], []
-for name, body in re.findall(r"CREATE TABLE (\w+) \((.*?)\n\);", sql, re.S):
+tables = {}  # name -> (primary key, [(column, diesel type)])
+
+
+def column(table, line):
+    """Reads one column definition of `table`; returns (name, type, is primary key)."""
+    col = line.split()[0]
+    rest = line[len(col):].strip()
+    typ = "DOUBLE" if rest.startswith("DOUBLE PRECISION") else rest.split()[0]
+    is_pk = "__ID__" in rest or "PRIMARY KEY" in rest
+    notnull = "NOT NULL" in rest or is_pk
+    m = re.search(r"REFERENCES (\w+)\(", rest)
+    if m:
+        fks.append((table, m.group(1), col))
+    return col, (TYPES[typ] if notnull else f"Nullable<{TYPES[typ]}>"), is_pk
+
+
+# Tables and the columns later migrations add, in the order the migrations run.
+for create, body, alter, added in re.findall(
+        r"CREATE TABLE (\w+) \((.*?)\n\);|ALTER TABLE (\w+) ADD COLUMN ([^;]*);", sql, re.S):
+    if alter:
+        col, typ, _ = column(alter, added.strip())
+        tables[alter][1].append((col, typ))
+        continue
     cols, pk = [], None
     for line in body.strip().split("\n"):
         line = line.strip().rstrip(",")
@@ -21,18 +43,14 @@ for name, body in re.findall(r"CREATE TABLE (\w+) \((.*?)\n\);", sql, re.S):
             continue
         if line.startswith(("UNIQUE", "CHECK")):
             continue
-        col = line.split()[0]
-        rest = line[len(col):].strip()
-        typ = "DOUBLE" if rest.startswith("DOUBLE PRECISION") else rest.split()[0]
-        is_pk = "__ID__" in rest or "PRIMARY KEY" in rest
+        col, typ, is_pk = column(create, line)
         if is_pk:
             pk = pk or [col]
-        notnull = "NOT NULL" in rest or is_pk
-        m = re.search(r"REFERENCES (\w+)\(", rest)
-        if m:
-            fks.append((name, m.group(1), col))
-        cols.append((col, TYPES[typ] if notnull else f"Nullable<{TYPES[typ]}>"))
-    names.append(name)
+        cols.append((col, typ))
+    names.append(create)
+    tables[create] = (pk, cols)
+for name in names:
+    pk, cols = tables[name]
     out.append("diesel::table! {\n    %s (%s) {\n" % (name, ", ".join(pk)))
     out += [f"        {c} -> {t},\n" for c, t in cols]
     out.append("    }\n}\n\n")

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text, Timestamp};
 use serde::Serialize;
 
-use super::schema::{digest_runs, outbox, subscribers};
+use super::schema::{digest_bodies, digest_runs, outbox, subscribers};
 use super::{subscribers as subs, write_tx, DbConn, Result};
 
 /// Row states.
@@ -23,6 +23,9 @@ pub mod status {
     /// Not sent because the subscriber left before it went out.
     pub const CANCELLED: &str = "cancelled";
 }
+
+/// Stands for the recipient's own token in a body or header shared by many recipients.
+pub const TOKEN_SLOT: &str = "__MANAGE_TOKEN__";
 
 /// Transient failures after which a message is given up.
 pub const MAX_ATTEMPTS: i32 = 12;
@@ -52,6 +55,10 @@ pub struct Message {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    /// The shared body this message is sent with (its own body fields are then empty).
+    pub body_id: Option<i32>,
+    /// The token that goes in the shared body's slots, until the message is done.
+    pub manage_token: Option<String>,
 }
 
 impl Message {
@@ -67,6 +74,16 @@ impl Message {
     }
 }
 
+/// What an email says.
+#[derive(Debug, Clone)]
+pub enum Content {
+    /// Text and HTML written for this recipient alone.
+    Own { text: String, html: String },
+    /// A body stored once with [`add_body`] for many recipients, and this recipient's
+    /// token, which replaces [`TOKEN_SLOT`] in it and in the headers when it is sent.
+    Shared { body_id: i32, token: String },
+}
+
 /// An email to record.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
@@ -77,10 +94,21 @@ pub struct NewMessage {
     pub last_change_id: Option<i32>,
     pub to_addr: String,
     pub subject: String,
-    pub body_text: String,
-    pub body_html: String,
+    pub content: Content,
     pub message_id: String,
     pub headers: Vec<(String, String)>,
+}
+
+/// Stores a body that many messages share (see [`Content::Shared`]); returns its id.
+pub fn add_body(conn: &mut DbConn, text: &str, html: &str, at: NaiveDateTime) -> Result<i32> {
+    Ok(diesel::insert_into(digest_bodies::table)
+        .values((
+            digest_bodies::body_text.eq(text),
+            digest_bodies::body_html.eq(html),
+            digest_bodies::created_at.eq(at),
+        ))
+        .returning(digest_bodies::id)
+        .get_result(conn)?)
 }
 
 /// Records an email to send; returns its id.
@@ -90,6 +118,10 @@ pub fn enqueue(conn: &mut DbConn, m: &NewMessage, at: NaiveDateTime) -> Result<i
         .iter()
         .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
         .collect();
+    let (text, html, body_id, token) = match &m.content {
+        Content::Own { text, html } => (text.as_str(), html.as_str(), None, None),
+        Content::Shared { body_id, token } => ("", "", Some(*body_id), Some(token.as_str())),
+    };
     Ok(diesel::insert_into(outbox::table)
         .values((
             outbox::dedupe_key.eq(&m.dedupe_key),
@@ -99,8 +131,10 @@ pub fn enqueue(conn: &mut DbConn, m: &NewMessage, at: NaiveDateTime) -> Result<i
             outbox::last_change_id.eq(m.last_change_id),
             outbox::to_addr.eq(&m.to_addr),
             outbox::subject.eq(&m.subject),
-            outbox::body_text.eq(&m.body_text),
-            outbox::body_html.eq(&m.body_html),
+            outbox::body_text.eq(text),
+            outbox::body_html.eq(html),
+            outbox::body_id.eq(body_id),
+            outbox::manage_token.eq(token),
             outbox::message_id.eq(&m.message_id),
             outbox::headers.eq(serde_json::Value::Object(headers).to_string()),
             outbox::status.eq(status::PENDING),
@@ -117,10 +151,12 @@ struct IdRow {
     id: i32,
 }
 
-/// Claims up to `limit` messages that are due (or whose earlier claim is older than
-/// `lease`, its sender presumably dead) for `worker`. On PostgreSQL concurrent senders skip
-/// each other's rows (`FOR UPDATE SKIP LOCKED`); on SQLite the claim runs in a write
-/// transaction only one writer holds at a time. `only` restricts the claim to one message.
+/// Claims up to `limit` messages for `worker`: first those whose earlier claim is older than
+/// `lease` (their sender presumably dead), then those due, oldest first. On PostgreSQL
+/// concurrent senders skip each other's rows (`FOR UPDATE SKIP LOCKED`); on SQLite the claim
+/// runs in a write transaction only one writer holds at a time. `only` restricts the claim
+/// to one message. Each part reads an index in order (`outbox_due`), so a claim costs the
+/// same with 10 or 100,000 messages waiting.
 pub fn claim(
     conn: &mut DbConn,
     worker: &str,
@@ -132,39 +168,65 @@ pub fn claim(
     let stale = now - lease;
     let ids: Vec<i32> = match conn {
         DbConn::Pg(c) => {
-            let rows: Vec<IdRow> = diesel::sql_query(
-                "UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_at = $2, \
-                 attempts = attempts + 1 WHERE id IN (SELECT id FROM outbox WHERE \
-                 ((status = 'pending' AND next_attempt_at <= $2) OR \
-                  (status = 'sending' AND claimed_at < $3)) AND ($5 = 0 OR id = $5) \
-                 ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id",
-            )
-            .bind::<Text, _>(worker)
-            .bind::<Timestamp, _>(now)
-            .bind::<Timestamp, _>(stale)
-            .bind::<diesel::sql_types::BigInt, _>(limit)
-            .bind::<Integer, _>(only.unwrap_or(0))
-            .load(c)?;
-            rows.into_iter().map(|r| r.id).collect()
+            let mut ids = Vec::new();
+            for due in [
+                "status = 'sending' AND claimed_at < $3 ORDER BY id",
+                "status = 'pending' AND next_attempt_at <= $2 ORDER BY next_attempt_at, id",
+            ] {
+                let left = limit - ids.len() as i64;
+                if left <= 0 {
+                    break;
+                }
+                let rows: Vec<IdRow> = diesel::sql_query(format!(
+                    "UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_at = $2, \
+                     attempts = attempts + 1 WHERE id IN (SELECT id FROM outbox WHERE \
+                     ($5 = 0 OR id = $5) AND {due} LIMIT $4 FOR UPDATE SKIP LOCKED) \
+                     RETURNING id"
+                ))
+                .bind::<Text, _>(worker)
+                .bind::<Timestamp, _>(now)
+                .bind::<Timestamp, _>(stale)
+                .bind::<diesel::sql_types::BigInt, _>(left)
+                .bind::<Integer, _>(only.unwrap_or(0))
+                .load(c)?;
+                ids.extend(rows.into_iter().map(|r| r.id));
+            }
+            ids
         }
         DbConn::Sqlite(_) => write_tx(conn, |conn| {
-            let mut q = outbox::table
-                .filter(
-                    outbox::status
-                        .eq(status::PENDING)
-                        .and(outbox::next_attempt_at.le(now))
-                        .or(outbox::status
-                            .eq(status::SENDING)
-                            .and(outbox::claimed_at.lt(stale))),
-                )
-                .order(outbox::id.asc())
-                .limit(limit)
-                .select(outbox::id)
-                .into_boxed();
-            if let Some(id) = only {
-                q = q.filter(outbox::id.eq(id));
+            let only_this =
+                |q: outbox::BoxedQuery<'static, diesel::sqlite::Sqlite, Integer>| match only {
+                    Some(id) => q.filter(outbox::id.eq(id)),
+                    None => q,
+                };
+            let DbConn::Sqlite(c) = conn else {
+                unreachable!("matched above")
+            };
+            let mut ids: Vec<i32> = only_this(
+                outbox::table
+                    .filter(outbox::status.eq(status::SENDING))
+                    .filter(outbox::claimed_at.lt(stale))
+                    .order(outbox::id.asc())
+                    .limit(limit)
+                    .select(outbox::id)
+                    .into_boxed(),
+            )
+            .load(c)?;
+            let left = limit - ids.len() as i64;
+            if left > 0 {
+                ids.extend(
+                    only_this(
+                        outbox::table
+                            .filter(outbox::status.eq(status::PENDING))
+                            .filter(outbox::next_attempt_at.le(now))
+                            .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
+                            .limit(left)
+                            .select(outbox::id)
+                            .into_boxed(),
+                    )
+                    .load::<i32>(c)?,
+                );
             }
-            let ids: Vec<i32> = q.load(conn)?;
             diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
                 .set((
                     outbox::status.eq(status::SENDING),
@@ -184,7 +246,51 @@ pub fn claim(
         .select(Message::as_select())
         .load(conn)?;
     rows.sort_by_key(|m| m.id);
+    fill_shared(conn, &mut rows)?;
     Ok(rows)
+}
+
+/// One message as it will be sent (a shared body filled in with its token).
+pub fn get(conn: &mut DbConn, id: i32) -> Result<Message> {
+    let mut rows = vec![outbox::table
+        .find(id)
+        .select(Message::as_select())
+        .first(conn)?];
+    fill_shared(conn, &mut rows)?;
+    Ok(rows.remove(0))
+}
+
+/// Puts each message's shared body, with its own token in the slots, into its body fields
+/// and headers; each body is read once however many of `rows` share it.
+fn fill_shared(conn: &mut DbConn, rows: &mut [Message]) -> Result<()> {
+    let mut ids: Vec<i32> = rows.iter().filter_map(|m| m.body_id).collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let bodies: std::collections::HashMap<i32, (String, String)> = digest_bodies::table
+        .filter(digest_bodies::id.eq_any(&ids))
+        .select((
+            digest_bodies::id,
+            digest_bodies::body_text,
+            digest_bodies::body_html,
+        ))
+        .load::<(i32, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, text, html)| (id, (text, html)))
+        .collect();
+    for m in rows {
+        let (Some(id), Some(token)) = (m.body_id, m.manage_token.as_deref()) else {
+            continue;
+        };
+        if let Some((text, html)) = bodies.get(&id) {
+            m.body_text = text.replace(TOKEN_SLOT, token);
+            m.body_html = html.replace(TOKEN_SLOT, token);
+            m.headers = m.headers.replace(TOKEN_SLOT, token);
+        }
+    }
+    Ok(())
 }
 
 /// Marks messages accepted by the server.
@@ -195,8 +301,30 @@ pub fn mark_sent(conn: &mut DbConn, ids: &[i32], at: NaiveDateTime) -> Result<()
                 outbox::status.eq(status::SENT),
                 outbox::sent_at.eq(Some(at)),
                 outbox::last_error.eq(None::<String>),
+                outbox::manage_token.eq(None::<String>),
             ))
             .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// Hands back a message `worker` claimed at `claimed_at` without trying to send it, unless
+/// its claim has been taken over since; the next claim takes it as if new.
+pub fn release(conn: &mut DbConn, id: i32, worker: &str, claimed_at: NaiveDateTime) -> Result<()> {
+    write_tx(conn, |conn| {
+        diesel::update(
+            outbox::table
+                .find(id)
+                .filter(outbox::status.eq(status::SENDING))
+                .filter(outbox::claimed_by.eq(worker))
+                .filter(outbox::claimed_at.eq(claimed_at)),
+        )
+        .set((
+            outbox::status.eq(status::PENDING),
+            outbox::claimed_by.eq(None::<String>),
+            outbox::attempts.eq(outbox::attempts - 1),
+        ))
+        .execute(conn)?;
         Ok(())
     })
 }
@@ -239,6 +367,7 @@ pub fn mark_failed(conn: &mut DbConn, id: i32, error: &str, permanent: bool) -> 
                 outbox::status.eq(status::FAILED),
                 outbox::claimed_by.eq(None::<String>),
                 outbox::last_error.eq(Some(error)),
+                outbox::manage_token.eq(None::<String>),
             ))
             .execute(conn)?;
         if permanent {

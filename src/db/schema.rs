@@ -284,6 +284,8 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        body_id -> Nullable<Integer>,
+        manage_token -> Nullable<Text>,
     }
 }
 
@@ -336,6 +338,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    digest_bodies (id) {
+        id -> Integer,
+        body_text -> Text,
+        body_html -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(organizer_sessions -> organizers (organizer_id));
 diesel::joinable!(api_tokens -> organizers (organizer_id));
 diesel::joinable!(contact_offices -> contacts (contact_id));
@@ -363,6 +374,7 @@ diesel::joinable!(outbox -> subscribers (subscriber_id));
 diesel::joinable!(outcomes -> actions (action_id));
 diesel::joinable!(outcomes -> contacts (contact_id));
 diesel::joinable!(subscriber_tokens -> subscribers (subscriber_id));
+diesel::joinable!(outbox -> digest_bodies (body_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     action_links,
@@ -375,6 +387,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     changes,
     contact_offices,
     contacts,
+    digest_bodies,
     digest_runs,
     hotlines,
     organizer_sessions,

@@ -7,6 +7,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use super::outbox::status as outbox_status;
 use super::schema::{outbox, subscriber_campaigns, subscriber_tokens, subscribers};
 use super::{changes, DbConn, Result};
 use crate::domain::{EmailAddress, Frequency};
@@ -302,9 +303,12 @@ fn cancel_pending_digests(conn: &mut DbConn, id: i32) -> Result<usize> {
         outbox::table
             .filter(outbox::subscriber_id.eq(id))
             .filter(outbox::kind.eq("digest"))
-            .filter(outbox::status.eq("pending")),
+            .filter(outbox::status.eq(outbox_status::PENDING)),
     )
-    .set(outbox::status.eq("cancelled"))
+    .set((
+        outbox::status.eq(outbox_status::CANCELLED),
+        outbox::manage_token.eq(None::<String>),
+    ))
     .execute(conn)?)
 }
 

@@ -15,13 +15,11 @@ use super::Result;
 use crate::config::Settings;
 use crate::db::changes::{self, Change, FieldChange};
 use crate::db::digest_sources::{self, ActionRef, CampaignRef, UpdateRef};
-use crate::db::outbox::{self, NewMessage};
+use crate::db::outbox::{self, Content, NewMessage, TOKEN_SLOT};
 use crate::db::{actions, subscribers, write_tx, DbConn};
 use crate::domain::schedule::last_slot;
 use crate::domain::Frequency;
 
-/// Stands for a subscriber's own token in a digest rendered once for many subscribers.
-pub(crate) const TOKEN_SLOT: &str = "__MANAGE_TOKEN__";
 /// Subscribers composed per transaction.
 const PAGE: i64 = 200;
 
@@ -287,6 +285,14 @@ pub fn list_headers(settings: &Settings, unsubscribe_url: &str) -> Vec<(String, 
 /// Subscribers with the same cursor, campaigns and frequency get the same digest.
 type GroupKey = (i32, Vec<i32>, &'static str);
 
+/// A group's digest: rendered once, stored once (when its first recipient is recorded),
+/// and the first change-log entry it includes.
+struct Shared {
+    rendered: Rendered,
+    first_change_id: i32,
+    body_id: Option<i32>,
+}
+
 /// Composes every digest that is due at `now`; returns how many were recorded.
 pub fn compose_due(conn: &mut DbConn, settings: &Settings, now: NaiveDateTime) -> Result<usize> {
     let max = changes::max_id(conn)?;
@@ -299,7 +305,7 @@ pub fn compose_due(conn: &mut DbConn, settings: &Settings, now: NaiveDateTime) -
     let mut log: Vec<Change> = Vec::new();
     let mut lo = max;
     let mut src: Option<Sources> = None;
-    let mut cache: HashMap<GroupKey, Option<(Rendered, i32)>> = HashMap::new();
+    let mut cache: HashMap<GroupKey, Option<Shared>> = HashMap::new();
     let mut composed = 0;
     let mut after = 0;
     loop {
@@ -335,8 +341,11 @@ pub fn compose_due(conn: &mut DbConn, settings: &Settings, now: NaiveDateTime) -
                 let value = if secs.is_empty() {
                     None
                 } else {
-                    let first = entries.first().map(|c| c.id).unwrap_or(max);
-                    Some((render(settings, &secs, freq)?, first))
+                    Some(Shared {
+                        rendered: render(settings, &secs, freq)?,
+                        first_change_id: entries.first().map(|c| c.id).unwrap_or(max),
+                        body_id: None,
+                    })
                 };
                 cache.insert(key.clone(), value);
             }
@@ -348,23 +357,29 @@ pub fn compose_due(conn: &mut DbConn, settings: &Settings, now: NaiveDateTime) -
                 if !subscribers::advance(conn, s.id, s.last_change_id, max, now)? {
                     continue; // another worker composed it
                 }
-                let Some((r, first)) = &cache[key] else {
+                let Some(shared) = cache.get_mut(key).and_then(Option::as_mut) else {
                     continue; // nothing they follow changed
                 };
+                let r = &shared.rendered;
+                let body_id = match shared.body_id {
+                    Some(id) => id,
+                    None => *shared
+                        .body_id
+                        .insert(outbox::add_body(conn, &r.text, &r.html, now)?),
+                };
                 let token = subscribers::new_manage_token(conn, s.id, now)?;
-                let (_, unsubscribe_url) = manage_links(settings, &token);
+                let (_, unsubscribe_url) = manage_links(settings, TOKEN_SLOT);
                 let dedupe_key = format!("digest:{}:{}", s.id, max);
                 let msg = NewMessage {
                     message_id: message_id(settings, &dedupe_key),
                     dedupe_key,
                     subscriber_id: Some(s.id),
                     kind: "digest".into(),
-                    first_change_id: Some(*first),
+                    first_change_id: Some(shared.first_change_id),
                     last_change_id: Some(max),
                     to_addr: s.email.clone(),
                     subject: r.subject.clone(),
-                    body_text: r.text.replace(TOKEN_SLOT, &token),
-                    body_html: r.html.replace(TOKEN_SLOT, &token),
+                    content: Content::Shared { body_id, token },
                     headers: list_headers(settings, &unsubscribe_url),
                 };
                 outbox::enqueue(conn, &msg, now)?;

@@ -51,6 +51,8 @@ pub struct Delivered {
 enum Outcome {
     Sent(i32),
     Failed(i32, SendError),
+    /// Not sent: its claim had grown too old to trust (another worker may take it over).
+    Released(i32, chrono::NaiveDateTime),
 }
 
 /// Sends every message that is due (or only message `only`), until none is left.
@@ -82,22 +84,29 @@ async fn deliver_while(
 
     // Marks outcomes as they arrive: every sent message accepted so far in one statement.
     let marker_db = db.clone();
+    let marker_worker = worker.to_string();
     let marker = tokio::spawn(async move {
         let mut done = Delivered::default();
         let mut buf = Vec::new();
         while rx.recv_many(&mut buf, 512).await > 0 {
             let mut sent = Vec::new();
             let mut failed = Vec::new();
+            let mut released = Vec::new();
             for o in buf.drain(..) {
                 match o {
                     Outcome::Sent(id) => sent.push(id),
                     Outcome::Failed(id, e) => failed.push((id, e)),
+                    Outcome::Released(id, claimed_at) => released.push((id, claimed_at)),
                 }
             }
             done.sent += sent.len();
             done.failed += failed.len();
+            let w = marker_worker.clone();
             let r = blocking(&marker_db, move |conn| {
                 let now = db::now();
+                for (id, claimed_at) in released {
+                    outbox::release(conn, id, &w, claimed_at)?;
+                }
                 if !sent.is_empty() {
                     outbox::mark_sent(conn, &sent, now)?;
                 }
@@ -170,6 +179,13 @@ async fn deliver_while(
             loop {
                 let next = work_rx.lock().await.recv().await;
                 let Some(m) = next else { break };
+                // A claim older than half the lease may soon be taken over by another
+                // worker: hand it back rather than risk both sending it.
+                let claimed_at = m.claimed_at.unwrap_or_else(db::now);
+                if db::now() - claimed_at > lease / 2 {
+                    let _ = tx.send(Outcome::Released(m.id, claimed_at));
+                    continue;
+                }
                 let outcome = match mailer.send(&m).await {
                     Ok(()) => Outcome::Sent(m.id),
                     Err(e) => {

@@ -4,11 +4,11 @@
 use chrono::NaiveDateTime;
 use tera::Context;
 
-use super::compose::{manage_links, message_id, TOKEN_SLOT};
+use super::compose::{manage_links, message_id};
 use super::templates::render_email;
 use super::Result;
 use crate::config::Settings;
-use crate::db::outbox::{self, NewMessage};
+use crate::db::outbox::{self, Content, NewMessage, TOKEN_SLOT};
 use crate::db::subscribers::{self, Subscribed, CONFIRM_TTL};
 use crate::db::{write_tx, DbConn};
 use crate::domain::{EmailAddress, Frequency};
@@ -56,8 +56,10 @@ pub fn request(
                 last_change_id: None,
                 to_addr: subscriber.email.clone(),
                 subject: r.subject.clone(),
-                body_text: r.text.replace(TOKEN_SLOT, &token),
-                body_html: r.html.replace(TOKEN_SLOT, &token),
+                content: Content::Own {
+                    text: r.text.replace(TOKEN_SLOT, &token),
+                    html: r.html.replace(TOKEN_SLOT, &token),
+                },
                 headers: vec![("Auto-Submitted".into(), "auto-generated".into())],
             },
             now,
