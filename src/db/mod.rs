@@ -43,6 +43,19 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
+/// Runs one diesel statement on whichever backend `conn` holds, for statements the
+/// multi-backend connection cannot express (inserting many rows in one statement):
+/// `on_backend!(conn, |c| insert_into(t).values(&rows).execute(c))`.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Pg($c) => $body,
+            $crate::db::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
 /// Where the data lives, parsed from `DATABASE_URL`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {

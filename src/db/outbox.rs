@@ -111,38 +111,80 @@ pub fn add_body(conn: &mut DbConn, text: &str, html: &str, at: NaiveDateTime) ->
         .get_result(conn)?)
 }
 
+/// An outbox row as inserted.
+#[derive(Insertable)]
+#[diesel(table_name = outbox)]
+struct Row<'a> {
+    dedupe_key: &'a str,
+    subscriber_id: Option<i32>,
+    kind: &'a str,
+    first_change_id: Option<i32>,
+    last_change_id: Option<i32>,
+    to_addr: &'a str,
+    subject: &'a str,
+    body_text: &'a str,
+    body_html: &'a str,
+    body_id: Option<i32>,
+    manage_token: Option<&'a str>,
+    message_id: &'a str,
+    headers: String,
+    status: &'a str,
+    next_attempt_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+}
+
+impl<'a> Row<'a> {
+    fn new(m: &'a NewMessage, at: NaiveDateTime) -> Row<'a> {
+        let headers: serde_json::Map<String, serde_json::Value> = m
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        let (body_text, body_html, body_id, manage_token) = match &m.content {
+            Content::Own { text, html } => (text.as_str(), html.as_str(), None, None),
+            Content::Shared { body_id, token } => ("", "", Some(*body_id), Some(token.as_str())),
+        };
+        Row {
+            dedupe_key: &m.dedupe_key,
+            subscriber_id: m.subscriber_id,
+            kind: &m.kind,
+            first_change_id: m.first_change_id,
+            last_change_id: m.last_change_id,
+            to_addr: &m.to_addr,
+            subject: &m.subject,
+            body_text,
+            body_html,
+            body_id,
+            manage_token,
+            message_id: &m.message_id,
+            headers: serde_json::Value::Object(headers).to_string(),
+            status: status::PENDING,
+            next_attempt_at: at,
+            created_at: at,
+        }
+    }
+}
+
 /// Records an email to send; returns its id.
 pub fn enqueue(conn: &mut DbConn, m: &NewMessage, at: NaiveDateTime) -> Result<i32> {
-    let headers: serde_json::Map<String, serde_json::Value> = m
-        .headers
-        .iter()
-        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-        .collect();
-    let (text, html, body_id, token) = match &m.content {
-        Content::Own { text, html } => (text.as_str(), html.as_str(), None, None),
-        Content::Shared { body_id, token } => ("", "", Some(*body_id), Some(token.as_str())),
-    };
     Ok(diesel::insert_into(outbox::table)
-        .values((
-            outbox::dedupe_key.eq(&m.dedupe_key),
-            outbox::subscriber_id.eq(m.subscriber_id),
-            outbox::kind.eq(&m.kind),
-            outbox::first_change_id.eq(m.first_change_id),
-            outbox::last_change_id.eq(m.last_change_id),
-            outbox::to_addr.eq(&m.to_addr),
-            outbox::subject.eq(&m.subject),
-            outbox::body_text.eq(text),
-            outbox::body_html.eq(html),
-            outbox::body_id.eq(body_id),
-            outbox::manage_token.eq(token),
-            outbox::message_id.eq(&m.message_id),
-            outbox::headers.eq(serde_json::Value::Object(headers).to_string()),
-            outbox::status.eq(status::PENDING),
-            outbox::next_attempt_at.eq(at),
-            outbox::created_at.eq(at),
-        ))
+        .values(Row::new(m, at))
         .returning(outbox::id)
         .get_result(conn)?)
+}
+
+/// Records many emails to send in one statement; returns how many.
+pub fn enqueue_many(
+    conn: &mut DbConn,
+    messages: &[NewMessage],
+    at: NaiveDateTime,
+) -> Result<usize> {
+    let rows: Vec<Row> = messages.iter().map(|m| Row::new(m, at)).collect();
+    Ok(super::on_backend!(conn, |c| diesel::insert_into(
+        outbox::table
+    )
+    .values(&rows)
+    .execute(c))?)
 }
 
 #[derive(QueryableByName)]

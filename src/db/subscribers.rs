@@ -94,16 +94,34 @@ fn add_token(
     purpose: &str,
     at: NaiveDateTime,
 ) -> Result<String> {
-    let token = new_token();
-    diesel::insert_into(subscriber_tokens::table)
-        .values((
-            subscriber_tokens::subscriber_id.eq(subscriber_id),
-            subscriber_tokens::token_hash.eq(token_hash(&token)),
-            subscriber_tokens::purpose.eq(purpose),
-            subscriber_tokens::created_at.eq(at),
-        ))
-        .execute(conn)?;
-    Ok(token)
+    Ok(add_tokens(conn, &[subscriber_id], purpose, at)?.remove(0))
+}
+
+/// New random tokens for `purpose`, one for each of these subscribers (in their order),
+/// stored hashed in one statement.
+fn add_tokens(
+    conn: &mut DbConn,
+    subscriber_ids: &[i32],
+    purpose: &str,
+    at: NaiveDateTime,
+) -> Result<Vec<String>> {
+    let tokens: Vec<String> = subscriber_ids.iter().map(|_| new_token()).collect();
+    let rows: Vec<_> = subscriber_ids
+        .iter()
+        .zip(&tokens)
+        .map(|(id, token)| {
+            (
+                subscriber_tokens::subscriber_id.eq(*id),
+                subscriber_tokens::token_hash.eq(token_hash(token)),
+                subscriber_tokens::purpose.eq(purpose),
+                subscriber_tokens::created_at.eq(at),
+            )
+        })
+        .collect();
+    super::on_backend!(conn, |c| diesel::insert_into(subscriber_tokens::table)
+        .values(&rows)
+        .execute(c))?;
+    Ok(tokens)
 }
 
 /// A new token for the preferences and unsubscribe links of one email.
@@ -113,6 +131,15 @@ pub fn new_manage_token(
     at: NaiveDateTime,
 ) -> Result<String> {
     add_token(conn, subscriber_id, "manage", at)
+}
+
+/// New tokens for the links of one email to each of these subscribers (in their order).
+pub fn new_manage_tokens(
+    conn: &mut DbConn,
+    subscriber_ids: &[i32],
+    at: NaiveDateTime,
+) -> Result<Vec<String>> {
+    add_tokens(conn, subscriber_ids, "manage", at)
 }
 
 fn set_campaigns(conn: &mut DbConn, subscriber_id: i32, campaign_ids: &[i32]) -> Result<()> {
@@ -386,20 +413,26 @@ pub fn due(
         .load(conn)?)
 }
 
-/// Moves a subscriber's cursor from `from` to `to` — only if it is still at `from`, so of
-/// two workers composing at once exactly one wins. Returns whether this call moved it.
-pub fn advance(conn: &mut DbConn, id: i32, from: i32, to: i32, at: NaiveDateTime) -> Result<bool> {
-    let n = diesel::update(
+/// Moves the cursors of these subscribers from `from` to `to` — only those still at `from`,
+/// so of two workers composing at once exactly one wins each. Returns the ids it moved.
+pub fn advance(
+    conn: &mut DbConn,
+    ids: &[i32],
+    from: i32,
+    to: i32,
+    at: NaiveDateTime,
+) -> Result<Vec<i32>> {
+    Ok(diesel::update(
         subscribers::table
-            .find(id)
+            .filter(subscribers::id.eq_any(ids))
             .filter(subscribers::last_change_id.eq(from)),
     )
     .set((
         subscribers::last_change_id.eq(to),
         subscribers::last_sent_at.eq(Some(at)),
     ))
-    .execute(conn)?;
-    Ok(n == 1)
+    .returning(subscribers::id)
+    .get_results(conn)?)
 }
 
 /// How many subscribers are in each state.

@@ -3,7 +3,7 @@
 //! grouped by campaign. Each digest is recorded in the outbox in the same transaction that
 //! advances the subscriber's cursor, so it is composed exactly once.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -16,7 +16,8 @@ use crate::config::Settings;
 use crate::db::changes::{self, Change, FieldChange};
 use crate::db::digest_sources::{self, ActionRef, CampaignRef, UpdateRef};
 use crate::db::outbox::{self, Content, NewMessage, TOKEN_SLOT};
-use crate::db::{actions, subscribers, write_tx, DbConn};
+use crate::db::subscribers::{self, Subscriber};
+use crate::db::{actions, write_tx, DbConn};
 use crate::domain::schedule::last_slot;
 use crate::domain::Frequency;
 
@@ -352,25 +353,48 @@ pub fn compose_due(conn: &mut DbConn, settings: &Settings, now: NaiveDateTime) -
             plan.push((s, key));
         }
         composed += write_tx(conn, |conn| -> crate::db::Result<usize> {
-            let mut n = 0;
-            for (s, key) in &plan {
-                if !subscribers::advance(conn, s.id, s.last_change_id, max, now)? {
-                    continue; // another worker composed it
-                }
-                let Some(shared) = cache.get_mut(key).and_then(Option::as_mut) else {
-                    continue; // nothing they follow changed
-                };
-                let r = &shared.rendered;
+            // Of this page, those whose cursor this worker moves (another may have moved
+            // some), and of those, whoever follows something that changed.
+            let mut won = HashSet::new();
+            let mut froms: Vec<i32> = plan.iter().map(|(s, _)| s.last_change_id).collect();
+            froms.sort_unstable();
+            froms.dedup();
+            for from in froms {
+                let ids: Vec<i32> = plan
+                    .iter()
+                    .filter(|(s, _)| s.last_change_id == from)
+                    .map(|(s, _)| s.id)
+                    .collect();
+                won.extend(subscribers::advance(conn, &ids, from, max, now)?);
+            }
+            let to_mail: Vec<&(&Subscriber, GroupKey)> = plan
+                .iter()
+                .filter(|(s, key)| won.contains(&s.id) && cache[key].is_some())
+                .collect();
+            if to_mail.is_empty() {
+                return Ok(0);
+            }
+            let ids: Vec<i32> = to_mail.iter().map(|(s, _)| s.id).collect();
+            let tokens = subscribers::new_manage_tokens(conn, &ids, now)?;
+            let (_, unsubscribe_url) = manage_links(settings, TOKEN_SLOT);
+            let headers = list_headers(settings, &unsubscribe_url);
+            let mut messages = Vec::with_capacity(to_mail.len());
+            for ((s, key), token) in to_mail.into_iter().zip(tokens) {
+                let shared = cache
+                    .get_mut(key)
+                    .and_then(Option::as_mut)
+                    .expect("only those with a digest");
                 let body_id = match shared.body_id {
                     Some(id) => id,
-                    None => *shared
-                        .body_id
-                        .insert(outbox::add_body(conn, &r.text, &r.html, now)?),
+                    None => {
+                        let r = &shared.rendered;
+                        *shared
+                            .body_id
+                            .insert(outbox::add_body(conn, &r.text, &r.html, now)?)
+                    }
                 };
-                let token = subscribers::new_manage_token(conn, s.id, now)?;
-                let (_, unsubscribe_url) = manage_links(settings, TOKEN_SLOT);
                 let dedupe_key = format!("digest:{}:{}", s.id, max);
-                let msg = NewMessage {
+                messages.push(NewMessage {
                     message_id: message_id(settings, &dedupe_key),
                     dedupe_key,
                     subscriber_id: Some(s.id),
@@ -378,14 +402,12 @@ pub fn compose_due(conn: &mut DbConn, settings: &Settings, now: NaiveDateTime) -
                     first_change_id: Some(shared.first_change_id),
                     last_change_id: Some(max),
                     to_addr: s.email.clone(),
-                    subject: r.subject.clone(),
+                    subject: shared.rendered.subject.clone(),
                     content: Content::Shared { body_id, token },
-                    headers: list_headers(settings, &unsubscribe_url),
-                };
-                outbox::enqueue(conn, &msg, now)?;
-                n += 1;
+                    headers: headers.clone(),
+                });
             }
-            Ok(n)
+            outbox::enqueue_many(conn, &messages, now)
         })?;
     }
     Ok(composed)
