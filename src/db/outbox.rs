@@ -2,6 +2,8 @@
 //! transaction that decided to send it) before anything is sent; senders claim rows, send,
 //! and mark them. Also the record of digest runs.
 
+use std::collections::HashMap;
+
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text, Timestamp};
@@ -187,6 +189,39 @@ pub fn enqueue_many(
     .execute(c))?)
 }
 
+/// Records many emails (created `at`) as claimed by `worker` at `claimed_at`, who sends
+/// them next; returns the rows as stored. Should the worker die first, they are taken over
+/// like any claim whose lease ran out.
+pub fn enqueue_claimed(
+    conn: &mut DbConn,
+    messages: &[NewMessage],
+    at: NaiveDateTime,
+    worker: &str,
+    claimed_at: NaiveDateTime,
+) -> Result<Vec<Message>> {
+    let rows: Vec<_> = messages
+        .iter()
+        .map(|m| {
+            (
+                Row {
+                    status: status::SENDING,
+                    ..Row::new(m, at)
+                },
+                outbox::claimed_by.eq(worker),
+                outbox::claimed_at.eq(claimed_at),
+                outbox::attempts.eq(1),
+            )
+        })
+        .collect();
+    let mut stored: Vec<Message> =
+        super::on_backend!(conn, |c| diesel::insert_into(outbox::table)
+            .values(&rows)
+            .returning(Message::as_returning())
+            .get_results(c))?;
+    stored.sort_by_key(|m| m.id);
+    Ok(stored)
+}
+
 #[derive(QueryableByName)]
 struct IdRow {
     #[diesel(sql_type = Integer)]
@@ -198,7 +233,8 @@ struct IdRow {
 /// concurrent senders skip each other's rows (`FOR UPDATE SKIP LOCKED`); on SQLite the claim
 /// runs in a write transaction only one writer holds at a time. `only` restricts the claim
 /// to one message. Each part reads an index in order (`outbox_due`), so a claim costs the
-/// same with 10 or 100,000 messages waiting.
+/// same with 10 or 100,000 messages waiting. A row with a shared body comes as stored
+/// (`body_id` and `manage_token`; see [`bodies`]).
 pub fn claim(
     conn: &mut DbConn,
     worker: &str,
@@ -288,7 +324,6 @@ pub fn claim(
         .select(Message::as_select())
         .load(conn)?;
     rows.sort_by_key(|m| m.id);
-    fill_shared(conn, &mut rows)?;
     Ok(rows)
 }
 
@@ -302,6 +337,21 @@ pub fn get(conn: &mut DbConn, id: i32) -> Result<Message> {
     Ok(rows.remove(0))
 }
 
+/// Shared bodies by id: (text, HTML), each with [`TOKEN_SLOT`] where the token goes.
+pub fn bodies(conn: &mut DbConn, ids: &[i32]) -> Result<HashMap<i32, (String, String)>> {
+    Ok(digest_bodies::table
+        .filter(digest_bodies::id.eq_any(ids))
+        .select((
+            digest_bodies::id,
+            digest_bodies::body_text,
+            digest_bodies::body_html,
+        ))
+        .load::<(i32, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, text, html)| (id, (text, html)))
+        .collect())
+}
+
 /// Puts each message's shared body, with its own token in the slots, into its body fields
 /// and headers; each body is read once however many of `rows` share it.
 fn fill_shared(conn: &mut DbConn, rows: &mut [Message]) -> Result<()> {
@@ -311,17 +361,7 @@ fn fill_shared(conn: &mut DbConn, rows: &mut [Message]) -> Result<()> {
     }
     ids.sort_unstable();
     ids.dedup();
-    let bodies: std::collections::HashMap<i32, (String, String)> = digest_bodies::table
-        .filter(digest_bodies::id.eq_any(&ids))
-        .select((
-            digest_bodies::id,
-            digest_bodies::body_text,
-            digest_bodies::body_html,
-        ))
-        .load::<(i32, String, String)>(conn)?
-        .into_iter()
-        .map(|(id, text, html)| (id, (text, html)))
-        .collect();
+    let bodies = bodies(conn, &ids)?;
     for m in rows {
         let (Some(id), Some(token)) = (m.body_id, m.manage_token.as_deref()) else {
             continue;
@@ -350,24 +390,26 @@ pub fn mark_sent(conn: &mut DbConn, ids: &[i32], at: NaiveDateTime) -> Result<()
     })
 }
 
-/// Hands back a message `worker` claimed at `claimed_at` without trying to send it, unless
-/// its claim has been taken over since; the next claim takes it as if new.
-pub fn release(conn: &mut DbConn, id: i32, worker: &str, claimed_at: NaiveDateTime) -> Result<()> {
+/// Renews from `now` the claim `worker` took at `claimed_at` on a message, unless another
+/// worker has taken it over since; returns whether the message is still `worker`'s to send.
+pub fn renew(
+    conn: &mut DbConn,
+    id: i32,
+    worker: &str,
+    claimed_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<bool> {
     write_tx(conn, |conn| {
-        diesel::update(
+        let n = diesel::update(
             outbox::table
                 .find(id)
                 .filter(outbox::status.eq(status::SENDING))
                 .filter(outbox::claimed_by.eq(worker))
                 .filter(outbox::claimed_at.eq(claimed_at)),
         )
-        .set((
-            outbox::status.eq(status::PENDING),
-            outbox::claimed_by.eq(None::<String>),
-            outbox::attempts.eq(outbox::attempts - 1),
-        ))
+        .set(outbox::claimed_at.eq(Some(now)))
         .execute(conn)?;
-        Ok(())
+        Ok(n == 1)
     })
 }
 

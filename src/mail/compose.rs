@@ -4,12 +4,16 @@
 //! advances the subscriber's cursor, so it is composed exactly once.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 use tera::Context;
+use tokio::sync::mpsc;
 
+use super::outbox::Work;
+use super::shared_body::SharedBody;
 use super::templates::{render_email, Rendered};
 use super::Result;
 use crate::config::Settings;
@@ -287,15 +291,30 @@ pub fn list_headers(settings: &Settings, unsubscribe_url: &str) -> Vec<(String, 
 type GroupKey = (i32, Vec<i32>, &'static str);
 
 /// A group's digest: rendered once, stored once (when its first recipient is recorded),
-/// and the first change-log entry it includes.
+/// encoded once for sending, and the first change-log entry it includes.
 struct Shared {
     rendered: Rendered,
     first_change_id: i32,
     body_id: Option<i32>,
+    encoded: Option<Arc<SharedBody>>,
 }
 
-/// Composes every digest that is due at `now`; returns how many were recorded.
-pub fn compose_due(conn: &mut DbConn, settings: &Settings, now: NaiveDateTime) -> Result<usize> {
+/// Where composed digests go when the composing worker sends them itself: they are stored
+/// as claimed by `worker` and handed to its senders as each page commits, without another
+/// trip through the database.
+pub struct HandOff {
+    pub worker: String,
+    pub to: mpsc::Sender<Work>,
+}
+
+/// Composes every digest that is due at `now`; returns how many were recorded. Without a
+/// hand-off they wait in the outbox for any sender to claim them.
+pub fn compose_due(
+    conn: &mut DbConn,
+    settings: &Settings,
+    now: NaiveDateTime,
+    hand_off: Option<&HandOff>,
+) -> Result<usize> {
     let max = changes::max_id(conn)?;
     let tz = settings.digest_timezone;
     let slots = subscribers::Slots {
@@ -346,13 +365,14 @@ pub fn compose_due(conn: &mut DbConn, settings: &Settings, now: NaiveDateTime) -
                         rendered: render(settings, &secs, freq)?,
                         first_change_id: entries.first().map(|c| c.id).unwrap_or(max),
                         body_id: None,
+                        encoded: None,
                     })
                 };
                 cache.insert(key.clone(), value);
             }
             plan.push((s, key));
         }
-        composed += write_tx(conn, |conn| -> crate::db::Result<usize> {
+        let (n, claimed) = write_tx(conn, |conn| -> crate::db::Result<(usize, Vec<Work>)> {
             // Of this page, those whose cursor this worker moves (another may have moved
             // some), and of those, whoever follows something that changed.
             let mut won = HashSet::new();
@@ -372,13 +392,14 @@ pub fn compose_due(conn: &mut DbConn, settings: &Settings, now: NaiveDateTime) -
                 .filter(|(s, key)| won.contains(&s.id) && cache[key].is_some())
                 .collect();
             if to_mail.is_empty() {
-                return Ok(0);
+                return Ok((0, Vec::new()));
             }
             let ids: Vec<i32> = to_mail.iter().map(|(s, _)| s.id).collect();
             let tokens = subscribers::new_manage_tokens(conn, &ids, now)?;
             let (_, unsubscribe_url) = manage_links(settings, TOKEN_SLOT);
             let headers = list_headers(settings, &unsubscribe_url);
             let mut messages = Vec::with_capacity(to_mail.len());
+            let mut bodies = HashMap::new();
             for ((s, key), token) in to_mail.into_iter().zip(tokens) {
                 let shared = cache
                     .get_mut(key)
@@ -393,6 +414,13 @@ pub fn compose_due(conn: &mut DbConn, settings: &Settings, now: NaiveDateTime) -
                             .insert(outbox::add_body(conn, &r.text, &r.html, now)?)
                     }
                 };
+                if hand_off.is_some() {
+                    let r = &shared.rendered;
+                    let encoded = shared
+                        .encoded
+                        .get_or_insert_with(|| Arc::new(SharedBody::prepare(&r.text, &r.html)));
+                    bodies.insert(body_id, encoded.clone());
+                }
                 let dedupe_key = format!("digest:{}:{}", s.id, max);
                 messages.push(NewMessage {
                     message_id: message_id(settings, &dedupe_key),
@@ -407,8 +435,34 @@ pub fn compose_due(conn: &mut DbConn, settings: &Settings, now: NaiveDateTime) -
                     headers: headers.clone(),
                 });
             }
-            outbox::enqueue_many(conn, &messages, now)
+            match hand_off {
+                None => Ok((outbox::enqueue_many(conn, &messages, now)?, Vec::new())),
+                Some(h) => {
+                    // Claimed now, not when the run began: the lease runs from here.
+                    let claimed_at = crate::db::now();
+                    let rows =
+                        outbox::enqueue_claimed(conn, &messages, now, &h.worker, claimed_at)?;
+                    let work = rows
+                        .into_iter()
+                        .map(|m| {
+                            let body = m.body_id.and_then(|id| bodies.get(&id).cloned());
+                            (m, body)
+                        })
+                        .collect::<Vec<Work>>();
+                    Ok((work.len(), work))
+                }
+            }
         })?;
+        composed += n;
+        if let Some(h) = hand_off {
+            for w in claimed {
+                // Senders gone: what is left stays claimed until its lease runs out.
+                if h.to.blocking_send(w).is_err() {
+                    tracing::warn!("no sender takes composed digests; they wait for their lease");
+                    break;
+                }
+            }
+        }
     }
     Ok(composed)
 }

@@ -3,6 +3,7 @@
 
 pub mod compose;
 pub mod outbox;
+pub mod shared_body;
 pub mod smtp;
 pub mod subscribe;
 pub mod templates;

@@ -1,16 +1,19 @@
 //! The sender: claims outbox rows a batch at a time (the next batch while this one is being
 //! sent), sends them over the one transport with one sender per connection, and marks each
-//! sent right after the server accepted it.
+//! sent right after the server accepted it. A claim that has grown older than half its
+//! lease is renewed before its message is sent.
 //! Transient failures come back later with backoff; permanent ones count as bounces.
-//! [`run_once`] is one digest run: compose what is due, deliver, record the run.
+//! [`run_once`] is one digest run: compose what is due (the composer claims what it
+//! composes and hands it straight to the senders), deliver, record the run.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use chrono::Duration;
 use tokio::sync::{mpsc, Mutex};
 
+use super::shared_body::SharedBody;
 use super::transport::{Mailer, SendError};
 use super::{compose, Result};
 use crate::config::Settings;
@@ -48,11 +51,12 @@ pub struct Delivered {
     pub failed: usize,
 }
 
+/// A claimed message and the shared body it names, for a sender.
+pub type Work = (outbox::Message, Option<Arc<SharedBody>>);
+
 enum Outcome {
     Sent(i32),
     Failed(i32, SendError),
-    /// Not sent: its claim had grown too old to trust (another worker may take it over).
-    Released(i32, chrono::NaiveDateTime),
 }
 
 /// Sends every message that is due (or only message `only`), until none is left.
@@ -63,50 +67,55 @@ pub async fn deliver(
     worker: &str,
     only: Option<i32>,
 ) -> Result<Delivered> {
-    deliver_while(db, settings, mailer, worker, only, None).await
+    let (feed, queue) = work_queue(mailer);
+    deliver_from(db, settings, mailer, worker, only, (feed, queue)).await
 }
 
-/// [`deliver`], and while `composing` is set, waits for more rather than stopping when
-/// nothing is due: digests are sent while the rest are still being composed.
-async fn deliver_while(
+/// How many messages one claim takes.
+fn claim_batch(mailer: &Mailer) -> usize {
+    mailer.parallel().max(1) * 16
+}
+
+/// The queue the senders take from: what the claimer claims and, during a run, what the
+/// composer composes (see [`compose::HandOff`]). Bounded, so neither runs far ahead.
+fn work_queue(mailer: &Mailer) -> (mpsc::Sender<Work>, mpsc::Receiver<Work>) {
+    mpsc::channel(2 * claim_batch(mailer))
+}
+
+/// [`deliver`], also sending whatever comes into the queue through clones of its sender:
+/// it ends once nothing is left to claim and every clone is gone.
+async fn deliver_from(
     db: &Db,
     settings: &Settings,
     mailer: &Mailer,
     worker: &str,
     only: Option<i32>,
-    composing: Option<Arc<AtomicBool>>,
+    (feed, queue): (mpsc::Sender<Work>, mpsc::Receiver<Work>),
 ) -> Result<Delivered> {
     let parallel = mailer.parallel().max(1);
-    let batch = (parallel * 4) as i64;
+    let batch = claim_batch(mailer) as i64;
     let lease = Duration::from_std(settings.mail_claim_lease).unwrap_or(Duration::minutes(5));
     let retry = Duration::from_std(settings.mail_retry_base).unwrap_or(Duration::minutes(1));
     let (tx, mut rx) = mpsc::unbounded_channel::<Outcome>();
 
     // Marks outcomes as they arrive: every sent message accepted so far in one statement.
     let marker_db = db.clone();
-    let marker_worker = worker.to_string();
     let marker = tokio::spawn(async move {
         let mut done = Delivered::default();
         let mut buf = Vec::new();
         while rx.recv_many(&mut buf, 512).await > 0 {
             let mut sent = Vec::new();
             let mut failed = Vec::new();
-            let mut released = Vec::new();
             for o in buf.drain(..) {
                 match o {
                     Outcome::Sent(id) => sent.push(id),
                     Outcome::Failed(id, e) => failed.push((id, e)),
-                    Outcome::Released(id, claimed_at) => released.push((id, claimed_at)),
                 }
             }
             done.sent += sent.len();
             done.failed += failed.len();
-            let w = marker_worker.clone();
             let r = blocking(&marker_db, move |conn| {
                 let now = db::now();
-                for (id, claimed_at) in released {
-                    outbox::release(conn, id, &w, claimed_at)?;
-                }
                 if !sent.is_empty() {
                     outbox::mark_sent(conn, &sent, now)?;
                 }
@@ -128,39 +137,51 @@ async fn deliver_while(
         done
     });
 
-    // The claimer keeps up to one batch queued ahead of the senders, so claiming the next
-    // batch overlaps with sending this one; what waits in the queue stays well within the
-    // claim lease.
-    let (work_tx, work_rx) = mpsc::channel::<outbox::Message>(batch as usize);
+    // The claimer keeps up to a batch or two queued ahead of the senders, so claiming the
+    // next batch overlaps with sending this one; what waits in the queue stays well within
+    // the claim lease. Each shared body is read and encoded once per delivery pass.
+    let work_tx = feed;
     let claim_db = db.clone();
     let w = worker.to_string();
     let claimer = tokio::spawn(async move {
+        let mut shared: HashMap<i32, Arc<SharedBody>> = HashMap::new();
         loop {
-            // Read before claiming: once composing has ended, one more claim sees it all.
-            let more = composing
-                .as_ref()
-                .is_some_and(|c| c.load(Ordering::Acquire));
             let w = w.clone();
-            let claimed = blocking(&claim_db, move |conn| {
-                Ok(outbox::claim(
+            let known: HashSet<i32> = shared.keys().copied().collect();
+            let (claimed, bodies) = blocking(&claim_db, move |conn| {
+                let rows = outbox::claim(
                     conn,
                     &w,
                     if only.is_some() { 1 } else { batch },
                     db::now(),
                     lease,
                     only,
-                )?)
+                )?;
+                let mut missing: Vec<i32> = rows
+                    .iter()
+                    .filter_map(|m| m.body_id)
+                    .filter(|id| !known.contains(id))
+                    .collect();
+                missing.sort_unstable();
+                missing.dedup();
+                let bodies: Vec<(i32, SharedBody)> = if missing.is_empty() {
+                    Vec::new()
+                } else {
+                    outbox::bodies(conn, &missing)?
+                        .into_iter()
+                        .map(|(id, (text, html))| (id, SharedBody::prepare(&text, &html)))
+                        .collect()
+                };
+                Ok((rows, bodies))
             })
             .await?;
+            shared.extend(bodies.into_iter().map(|(id, b)| (id, Arc::new(b))));
             if claimed.is_empty() {
-                if more {
-                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-                    continue;
-                }
                 return Ok(());
             }
             for m in claimed {
-                if work_tx.send(m).await.is_err() {
+                let body = m.body_id.and_then(|id| shared.get(&id).cloned());
+                if work_tx.send((m, body)).await.is_err() {
                     return Ok(());
                 }
             }
@@ -171,22 +192,35 @@ async fn deliver_while(
     });
 
     // One sender per connection: each takes the next claimed message, sends it, reports.
-    let work_rx = Arc::new(Mutex::new(work_rx));
+    let work_rx = Arc::new(Mutex::new(queue));
     let mut senders = tokio::task::JoinSet::new();
     for _ in 0..parallel {
         let (work_rx, mailer, tx) = (work_rx.clone(), mailer.clone(), tx.clone());
+        let (db, worker) = (db.clone(), worker.to_string());
         senders.spawn(async move {
             loop {
                 let next = work_rx.lock().await.recv().await;
-                let Some(m) = next else { break };
+                let Some((m, shared)) = next else { break };
                 // A claim older than half the lease may soon be taken over by another
-                // worker: hand it back rather than risk both sending it.
+                // worker: renew it first, and leave the message if another has it already.
                 let claimed_at = m.claimed_at.unwrap_or_else(db::now);
                 if db::now() - claimed_at > lease / 2 {
-                    let _ = tx.send(Outcome::Released(m.id, claimed_at));
-                    continue;
+                    let (id, w) = (m.id, worker.clone());
+                    let renewed = blocking(&db, move |conn| {
+                        Ok(outbox::renew(conn, id, &w, claimed_at, db::now())?)
+                    })
+                    .await;
+                    match renewed {
+                        Ok(true) => {}
+                        Ok(false) => continue,
+                        Err(e) => {
+                            // Still claimed: its lease runs out and a later run sends it.
+                            tracing::error!(error = %e, "could not renew a claim");
+                            continue;
+                        }
+                    }
                 }
-                let outcome = match mailer.send(&m).await {
+                let outcome = match mailer.send(&m, shared.as_deref()).await {
                     Ok(()) => Outcome::Sent(m.id),
                     Err(e) => {
                         tracing::warn!(to = %m.to_addr, error = ?e, "delivery failed");
@@ -236,9 +270,13 @@ pub async fn run_once(
     let run_id = blocking(db, move |conn| Ok(outbox::start_run(conn, &w, db::now())?)).await?;
     let s = settings.clone();
     let started = std::time::Instant::now();
-    // Composing and sending overlap: the sender takes digests as their pages commit.
-    let composing = Arc::new(AtomicBool::new(true));
-    let done = composing.clone();
+    // Composing and sending overlap: the composer claims what it composes and hands each
+    // page to the senders as it commits.
+    let (feed, queue) = work_queue(mailer);
+    let hand_off = compose::HandOff {
+        worker: worker.to_string(),
+        to: feed.clone(),
+    };
     let compose_db = db.clone();
     let composer = tokio::spawn(async move {
         let r = blocking(&compose_db, move |conn| {
@@ -247,13 +285,12 @@ pub async fn run_once(
             if lapsed > 0 {
                 tracing::info!(lapsed, "removed subscriptions never confirmed");
             }
-            compose::compose_due(conn, &s, now)
+            compose::compose_due(conn, &s, now, Some(&hand_off))
         })
         .await;
-        done.store(false, Ordering::Release);
         (r, started.elapsed())
     });
-    let delivered = deliver_while(db, settings, mailer, worker, None, Some(composing)).await;
+    let delivered = deliver_from(db, settings, mailer, worker, None, (feed, queue)).await;
     let (composed, compose_time) = composer.await.expect("composer task");
     let (composed, delivered) = (composed?, delivered?);
     tracing::info!(

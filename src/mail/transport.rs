@@ -11,10 +11,11 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use super::shared_body::SharedBody;
 use super::smtp::{classify, SmtpPool};
 use super::{Error, Result};
 use crate::config::Settings;
-use crate::db::outbox::Message as Outgoing;
+use crate::db::outbox::{Message as Outgoing, TOKEN_SLOT};
 
 /// How long one message may take, connecting included.
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -112,16 +113,18 @@ impl Mailer {
         }
     }
 
-    /// Sends an outbox row.
-    pub async fn send(&self, m: &Outgoing) -> Result<(), SendError> {
-        let msg = build(&self.from, m).map_err(SendError::Permanent)?;
+    /// Sends an outbox row; `shared` is the body it names, if it names one.
+    pub async fn send(&self, m: &Outgoing, shared: Option<&SharedBody>) -> Result<(), SendError> {
+        let msg = build(&self.from, m, shared).map_err(SendError::Permanent)?;
         self.send_message(msg).await
     }
 }
 
 /// The MIME message for an outbox row: multipart/alternative (text, then HTML), its
-/// stable Message-ID, and its extra headers (List-Unsubscribe and friends).
-pub fn build(from: &Mailbox, m: &Outgoing) -> Result<Message, String> {
+/// stable Message-ID, and its extra headers (List-Unsubscribe and friends). A row that
+/// names a shared body comes with it (`shared`), unless its body fields were filled in
+/// already ([`crate::db::outbox::get`]); the row's token goes into the body and headers.
+pub fn build(from: &Mailbox, m: &Outgoing, shared: Option<&SharedBody>) -> Result<Message, String> {
     let to: Mailbox = m
         .to_addr
         .parse()
@@ -131,13 +134,21 @@ pub fn build(from: &Mailbox, m: &Outgoing) -> Result<Message, String> {
         .to(to)
         .subject(m.subject.clone())
         .message_id(Some(m.message_id.clone()));
-    for (k, v) in m.extra_headers() {
+    let token = m.manage_token.as_deref();
+    for (k, mut v) in m.extra_headers() {
         let name = HeaderName::new_from_ascii(k.clone()).map_err(|e| format!("header {k}: {e}"))?;
+        if let Some(token) = token {
+            v = v.replace(TOKEN_SLOT, token);
+        }
         b = b.raw_header(HeaderValue::new(name, v));
     }
-    b.multipart(MultiPart::alternative_plain_html(
-        m.body_text.clone(),
-        m.body_html.clone(),
-    ))
-    .map_err(|e| e.to_string())
+    let body = match (m.body_id, shared, token) {
+        (Some(_), Some(shared), Some(token)) => shared.multipart(token)?,
+        (Some(id), None, _) if m.body_text.is_empty() && m.body_html.is_empty() => {
+            return Err(format!("the shared body {id} was not loaded"));
+        }
+        (Some(id), Some(_), None) => return Err(format!("no token for the shared body {id}")),
+        _ => MultiPart::alternative_plain_html(m.body_text.clone(), m.body_html.clone()),
+    };
+    b.multipart(body).map_err(|e| e.to_string())
 }

@@ -786,3 +786,70 @@ async fn two_workers_at_once_send_each_digest_once() {
         String::from_utf8_lossy(&b.stdout)
     );
 }
+
+/// A sender renews a claim grown old only while it still holds it: once another worker
+/// has taken the message over (its lease ran out), the first may no longer send it.
+#[tokio::test]
+async fn an_old_claim_is_renewed_only_by_the_worker_still_holding_it() {
+    use actiondesk::db::outbox::{self, Content, NewMessage};
+    let app = crate::helpers::spawn_app().await;
+    let (first, second, renewed, stolen, taken, renewed_after) = app
+        .with_db(|c| {
+            let t0 = db::now();
+            let lease = chrono::Duration::seconds(60);
+            let id = outbox::enqueue(
+                c,
+                &NewMessage {
+                    dedupe_key: "test:renew".into(),
+                    subscriber_id: None,
+                    kind: "test".into(),
+                    first_change_id: None,
+                    last_change_id: None,
+                    to_addr: "ana@example.org".into(),
+                    subject: "Renew".into(),
+                    content: Content::Own {
+                        text: "t".into(),
+                        html: "<p>h</p>".into(),
+                    },
+                    message_id: "<renew@example.org>".into(),
+                    headers: vec![],
+                },
+                t0,
+            )?;
+            let first = outbox::claim(c, "w1", 10, t0, lease, None)?;
+            let at = first[0].claimed_at.unwrap();
+            // 40 s on: more than half the lease, so w1 renews before sending.
+            let renewed = outbox::renew(c, id, "w1", at, t0 + chrono::Duration::seconds(40))?;
+            // w2 finds nothing to take while w1's renewed claim holds ...
+            let second =
+                outbox::claim(c, "w2", 10, t0 + chrono::Duration::seconds(90), lease, None)?;
+            // ... and takes it over once that lease has run out too.
+            let taken = outbox::claim(
+                c,
+                "w2",
+                10,
+                t0 + chrono::Duration::seconds(200),
+                lease,
+                None,
+            )?;
+            let new_at = outbox::get(c, id)?.claimed_at.unwrap();
+            let stolen = outbox::renew(c, id, "w1", new_at, t0 + chrono::Duration::seconds(210))?;
+            let renewed_after =
+                outbox::renew(c, id, "w1", at, t0 + chrono::Duration::seconds(210))?;
+            Ok((
+                first.len(),
+                second.len(),
+                renewed,
+                stolen,
+                taken.len(),
+                renewed_after,
+            ))
+        })
+        .await;
+    assert_eq!(first, 1, "w1 claims the message");
+    assert!(renewed, "w1 still holds it and renews");
+    assert_eq!(second, 0, "a renewed claim is not taken over");
+    assert_eq!(taken, 1, "an expired claim is taken over");
+    assert!(!stolen, "w1 cannot renew w2's claim");
+    assert!(!renewed_after, "nor its own old one, once taken over");
+}
