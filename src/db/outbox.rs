@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDateTime};
+use diesel::dsl;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text, Timestamp};
 use serde::Serialize;
@@ -113,64 +114,92 @@ pub fn add_body(conn: &mut DbConn, text: &str, html: &str, at: NaiveDateTime) ->
         .get_result(conn)?)
 }
 
-/// An outbox row as inserted.
-#[derive(Insertable)]
-#[diesel(table_name = outbox)]
-struct Row<'a> {
-    dedupe_key: &'a str,
-    subscriber_id: Option<i32>,
-    kind: &'a str,
-    first_change_id: Option<i32>,
-    last_change_id: Option<i32>,
-    to_addr: &'a str,
-    subject: &'a str,
-    body_text: &'a str,
-    body_html: &'a str,
-    body_id: Option<i32>,
-    manage_token: Option<&'a str>,
-    message_id: &'a str,
-    headers: String,
-    status: &'a str,
-    next_attempt_at: NaiveDateTime,
-    created_at: NaiveDateTime,
+/// An outbox row as inserted: a tuple of `column.eq(value)`, not a derived `Insertable`.
+/// diesel writes a derived struct's batch to SQLite one statement per row (each of its
+/// values may be DEFAULT); these tuples go as one multi-row statement.
+type RowValues<'a> = (
+    (
+        dsl::Eq<outbox::dedupe_key, &'a str>,
+        dsl::Eq<outbox::subscriber_id, Option<i32>>,
+        dsl::Eq<outbox::kind, &'a str>,
+        dsl::Eq<outbox::first_change_id, Option<i32>>,
+        dsl::Eq<outbox::last_change_id, Option<i32>>,
+        dsl::Eq<outbox::to_addr, &'a str>,
+        dsl::Eq<outbox::subject, &'a str>,
+        dsl::Eq<outbox::body_text, &'a str>,
+        dsl::Eq<outbox::body_html, &'a str>,
+        dsl::Eq<outbox::body_id, Option<i32>>,
+    ),
+    (
+        dsl::Eq<outbox::manage_token, Option<&'a str>>,
+        dsl::Eq<outbox::message_id, &'a str>,
+        dsl::Eq<outbox::headers, &'a str>,
+        dsl::Eq<outbox::status, &'static str>,
+        dsl::Eq<outbox::next_attempt_at, NaiveDateTime>,
+        dsl::Eq<outbox::created_at, NaiveDateTime>,
+        dsl::Eq<outbox::claimed_by, Option<&'a str>>,
+        dsl::Eq<outbox::claimed_at, Option<NaiveDateTime>>,
+        dsl::Eq<outbox::attempts, i32>,
+    ),
+);
+
+/// A message's extra headers as stored: a JSON object of name to value.
+fn headers_json(m: &NewMessage) -> String {
+    let headers: serde_json::Map<String, serde_json::Value> = m
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    serde_json::Value::Object(headers).to_string()
 }
 
-impl<'a> Row<'a> {
-    fn new(m: &'a NewMessage, at: NaiveDateTime) -> Row<'a> {
-        let headers: serde_json::Map<String, serde_json::Value> = m
-            .headers
-            .iter()
-            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-            .collect();
-        let (body_text, body_html, body_id, manage_token) = match &m.content {
-            Content::Own { text, html } => (text.as_str(), html.as_str(), None, None),
-            Content::Shared { body_id, token } => ("", "", Some(*body_id), Some(token.as_str())),
-        };
-        Row {
-            dedupe_key: &m.dedupe_key,
-            subscriber_id: m.subscriber_id,
-            kind: &m.kind,
-            first_change_id: m.first_change_id,
-            last_change_id: m.last_change_id,
-            to_addr: &m.to_addr,
-            subject: &m.subject,
-            body_text,
-            body_html,
-            body_id,
-            manage_token,
-            message_id: &m.message_id,
-            headers: serde_json::Value::Object(headers).to_string(),
-            status: status::PENDING,
-            next_attempt_at: at,
-            created_at: at,
-        }
-    }
+/// The row for `m` (its headers as [`headers_json`] wrote them), created `at`: waiting to
+/// be sent, or, with `claim`, claimed by that worker at that time.
+fn row<'a>(
+    m: &'a NewMessage,
+    headers: &'a str,
+    at: NaiveDateTime,
+    claim: Option<(&'a str, NaiveDateTime)>,
+) -> RowValues<'a> {
+    let (body_text, body_html, body_id, manage_token) = match &m.content {
+        Content::Own { text, html } => (text.as_str(), html.as_str(), None, None),
+        Content::Shared { body_id, token } => ("", "", Some(*body_id), Some(token.as_str())),
+    };
+    let (state, claimed_by, claimed_at, attempts) = match claim {
+        None => (status::PENDING, None, None, 0),
+        Some((worker, when)) => (status::SENDING, Some(worker), Some(when), 1),
+    };
+    (
+        (
+            outbox::dedupe_key.eq(m.dedupe_key.as_str()),
+            outbox::subscriber_id.eq(m.subscriber_id),
+            outbox::kind.eq(m.kind.as_str()),
+            outbox::first_change_id.eq(m.first_change_id),
+            outbox::last_change_id.eq(m.last_change_id),
+            outbox::to_addr.eq(m.to_addr.as_str()),
+            outbox::subject.eq(m.subject.as_str()),
+            outbox::body_text.eq(body_text),
+            outbox::body_html.eq(body_html),
+            outbox::body_id.eq(body_id),
+        ),
+        (
+            outbox::manage_token.eq(manage_token),
+            outbox::message_id.eq(m.message_id.as_str()),
+            outbox::headers.eq(headers),
+            outbox::status.eq(state),
+            outbox::next_attempt_at.eq(at),
+            outbox::created_at.eq(at),
+            outbox::claimed_by.eq(claimed_by),
+            outbox::claimed_at.eq(claimed_at),
+            outbox::attempts.eq(attempts),
+        ),
+    )
 }
 
 /// Records an email to send; returns its id.
 pub fn enqueue(conn: &mut DbConn, m: &NewMessage, at: NaiveDateTime) -> Result<i32> {
     Ok(diesel::insert_into(outbox::table)
-        .values(Row::new(m, at))
+        .values(row(m, &headers_json(m), at, None))
         .returning(outbox::id)
         .get_result(conn)?)
 }
@@ -181,7 +210,12 @@ pub fn enqueue_many(
     messages: &[NewMessage],
     at: NaiveDateTime,
 ) -> Result<usize> {
-    let rows: Vec<Row> = messages.iter().map(|m| Row::new(m, at)).collect();
+    let headers: Vec<String> = messages.iter().map(headers_json).collect();
+    let rows: Vec<RowValues> = messages
+        .iter()
+        .zip(&headers)
+        .map(|(m, h)| row(m, h, at, None))
+        .collect();
     Ok(super::on_backend!(conn, |c| diesel::insert_into(
         outbox::table
     )
@@ -199,25 +233,59 @@ pub fn enqueue_claimed(
     worker: &str,
     claimed_at: NaiveDateTime,
 ) -> Result<Vec<Message>> {
-    let rows: Vec<_> = messages
+    let headers: Vec<String> = messages.iter().map(headers_json).collect();
+    let rows: Vec<RowValues> = messages
         .iter()
-        .map(|m| {
-            (
-                Row {
-                    status: status::SENDING,
-                    ..Row::new(m, at)
-                },
-                outbox::claimed_by.eq(worker),
-                outbox::claimed_at.eq(claimed_at),
-                outbox::attempts.eq(1),
-            )
-        })
+        .zip(&headers)
+        .map(|(m, h)| row(m, h, at, Some((worker, claimed_at))))
         .collect();
-    let mut stored: Vec<Message> =
+    // Only the ids come back: the rest of each row is what was just written.
+    let ids: HashMap<String, i32> =
         super::on_backend!(conn, |c| diesel::insert_into(outbox::table)
             .values(&rows)
-            .returning(Message::as_returning())
-            .get_results(c))?;
+            .returning((outbox::dedupe_key, outbox::id))
+            .get_results::<(String, i32)>(c))?
+        .into_iter()
+        .collect();
+    let mut stored: Vec<Message> = messages
+        .iter()
+        .zip(headers)
+        .map(|(m, headers)| {
+            let (body_text, body_html, body_id, manage_token) = match &m.content {
+                Content::Own { text, html } => (text.clone(), html.clone(), None, None),
+                Content::Shared { body_id, token } => (
+                    String::new(),
+                    String::new(),
+                    Some(*body_id),
+                    Some(token.clone()),
+                ),
+            };
+            Message {
+                id: ids[&m.dedupe_key],
+                dedupe_key: m.dedupe_key.clone(),
+                subscriber_id: m.subscriber_id,
+                kind: m.kind.clone(),
+                first_change_id: m.first_change_id,
+                last_change_id: m.last_change_id,
+                to_addr: m.to_addr.clone(),
+                subject: m.subject.clone(),
+                body_text,
+                body_html,
+                message_id: m.message_id.clone(),
+                headers,
+                status: status::SENDING.into(),
+                attempts: 1,
+                next_attempt_at: at,
+                claimed_by: Some(worker.into()),
+                claimed_at: Some(claimed_at),
+                last_error: None,
+                created_at: at,
+                sent_at: None,
+                body_id,
+                manage_token,
+            }
+        })
+        .collect();
     stored.sort_by_key(|m| m.id);
     Ok(stored)
 }
