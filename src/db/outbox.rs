@@ -204,25 +204,6 @@ pub fn enqueue(conn: &mut DbConn, m: &NewMessage, at: NaiveDateTime) -> Result<i
         .get_result(conn)?)
 }
 
-/// Records many emails to send in one statement; returns how many.
-pub fn enqueue_many(
-    conn: &mut DbConn,
-    messages: &[NewMessage],
-    at: NaiveDateTime,
-) -> Result<usize> {
-    let headers: Vec<String> = messages.iter().map(headers_json).collect();
-    let rows: Vec<RowValues> = messages
-        .iter()
-        .zip(&headers)
-        .map(|(m, h)| row(m, h, at, None))
-        .collect();
-    Ok(super::on_backend!(conn, |c| diesel::insert_into(
-        outbox::table
-    )
-    .values(&rows)
-    .execute(c))?)
-}
-
 /// Records many emails (created `at`) as claimed by `worker` at `claimed_at`, who sends
 /// them next; returns the rows as stored. Should the worker die first, they are taken over
 /// like any claim whose lease ran out.

@@ -299,7 +299,7 @@ struct Shared {
     encoded: Option<Arc<SharedBody>>,
 }
 
-/// Where composed digests go when the composing worker sends them itself: they are stored
+/// Where composed digests go: the composing worker sends them itself, so they are stored
 /// as claimed by `worker` and handed to its senders as each page commits, without another
 /// trip through the database.
 pub struct HandOff {
@@ -307,13 +307,13 @@ pub struct HandOff {
     pub to: mpsc::Sender<Work>,
 }
 
-/// Composes every digest that is due at `now`; returns how many were recorded. Without a
-/// hand-off they wait in the outbox for any sender to claim them.
+/// Composes every digest that is due at `now` and hands each to `hand_off`'s senders;
+/// returns how many were recorded.
 pub fn compose_due(
     conn: &mut DbConn,
     settings: &Settings,
     now: NaiveDateTime,
-    hand_off: Option<&HandOff>,
+    hand_off: &HandOff,
 ) -> Result<usize> {
     let max = changes::max_id(conn)?;
     let tz = settings.digest_timezone;
@@ -414,13 +414,11 @@ pub fn compose_due(
                             .insert(outbox::add_body(conn, &r.text, &r.html, now)?)
                     }
                 };
-                if hand_off.is_some() {
-                    let r = &shared.rendered;
-                    let encoded = shared
-                        .encoded
-                        .get_or_insert_with(|| Arc::new(SharedBody::prepare(&r.text, &r.html)));
-                    bodies.insert(body_id, encoded.clone());
-                }
+                let r = &shared.rendered;
+                let encoded = shared
+                    .encoded
+                    .get_or_insert_with(|| Arc::new(SharedBody::prepare(&r.text, &r.html)));
+                bodies.insert(body_id, encoded.clone());
                 let dedupe_key = format!("digest:{}:{}", s.id, max);
                 messages.push(NewMessage {
                     message_id: message_id(settings, &dedupe_key),
@@ -435,32 +433,24 @@ pub fn compose_due(
                     headers: headers.clone(),
                 });
             }
-            match hand_off {
-                None => Ok((outbox::enqueue_many(conn, &messages, now)?, Vec::new())),
-                Some(h) => {
-                    // Claimed now, not when the run began: the lease runs from here.
-                    let claimed_at = crate::db::now();
-                    let rows =
-                        outbox::enqueue_claimed(conn, &messages, now, &h.worker, claimed_at)?;
-                    let work = rows
-                        .into_iter()
-                        .map(|m| {
-                            let body = m.body_id.and_then(|id| bodies.get(&id).cloned());
-                            (m, body)
-                        })
-                        .collect::<Vec<Work>>();
-                    Ok((work.len(), work))
-                }
-            }
+            // Claimed now, not when the run began: the lease runs from here.
+            let claimed_at = crate::db::now();
+            let rows = outbox::enqueue_claimed(conn, &messages, now, &hand_off.worker, claimed_at)?;
+            let work = rows
+                .into_iter()
+                .map(|m| {
+                    let body = m.body_id.and_then(|id| bodies.get(&id).cloned());
+                    (m, body)
+                })
+                .collect::<Vec<Work>>();
+            Ok((work.len(), work))
         })?;
         composed += n;
-        if let Some(h) = hand_off {
-            for w in claimed {
-                // Senders gone: what is left stays claimed until its lease runs out.
-                if h.to.blocking_send(w).is_err() {
-                    tracing::warn!("no sender takes composed digests; they wait for their lease");
-                    break;
-                }
+        for w in claimed {
+            // Senders gone: what is left stays claimed until its lease runs out.
+            if hand_off.to.blocking_send(w).is_err() {
+                tracing::warn!("no sender takes composed digests; they wait for their lease");
+                break;
             }
         }
     }

@@ -285,7 +285,7 @@ pub async fn run_once(
             if lapsed > 0 {
                 tracing::info!(lapsed, "removed subscriptions never confirmed");
             }
-            compose::compose_due(conn, &s, now, Some(&hand_off))
+            compose::compose_due(conn, &s, now, &hand_off)
         })
         .await;
         (r, started.elapsed())
