@@ -153,6 +153,16 @@ fn headers_json(m: &NewMessage) -> String {
     serde_json::Value::Object(headers).to_string()
 }
 
+impl Content {
+    /// The columns this content fills: body text, body HTML, shared body, token.
+    fn columns(&self) -> (&str, &str, Option<i32>, Option<&str>) {
+        match self {
+            Content::Own { text, html } => (text, html, None, None),
+            Content::Shared { body_id, token } => ("", "", Some(*body_id), Some(token)),
+        }
+    }
+}
+
 /// The row for `m` (its headers as [`headers_json`] wrote them), created `at`: waiting to
 /// be sent, or, with `claim`, claimed by that worker at that time.
 fn row<'a>(
@@ -161,10 +171,7 @@ fn row<'a>(
     at: NaiveDateTime,
     claim: Option<(&'a str, NaiveDateTime)>,
 ) -> RowValues<'a> {
-    let (body_text, body_html, body_id, manage_token) = match &m.content {
-        Content::Own { text, html } => (text.as_str(), html.as_str(), None, None),
-        Content::Shared { body_id, token } => ("", "", Some(*body_id), Some(token.as_str())),
-    };
+    let (body_text, body_html, body_id, manage_token) = m.content.columns();
     let (state, claimed_by, claimed_at, attempts) = match claim {
         None => (status::PENDING, None, None, 0),
         Some((worker, when)) => (status::SENDING, Some(worker), Some(when), 1),
@@ -232,15 +239,7 @@ pub fn enqueue_claimed(
         .iter()
         .zip(headers)
         .map(|(m, headers)| {
-            let (body_text, body_html, body_id, manage_token) = match &m.content {
-                Content::Own { text, html } => (text.clone(), html.clone(), None, None),
-                Content::Shared { body_id, token } => (
-                    String::new(),
-                    String::new(),
-                    Some(*body_id),
-                    Some(token.clone()),
-                ),
-            };
+            let (body_text, body_html, body_id, manage_token) = m.content.columns();
             Message {
                 id: ids[&m.dedupe_key],
                 dedupe_key: m.dedupe_key.clone(),
@@ -250,8 +249,8 @@ pub fn enqueue_claimed(
                 last_change_id: m.last_change_id,
                 to_addr: m.to_addr.clone(),
                 subject: m.subject.clone(),
-                body_text,
-                body_html,
+                body_text: body_text.into(),
+                body_html: body_html.into(),
                 message_id: m.message_id.clone(),
                 headers,
                 status: status::SENDING.into(),
@@ -263,7 +262,7 @@ pub fn enqueue_claimed(
                 created_at: at,
                 sent_at: None,
                 body_id,
-                manage_token,
+                manage_token: manage_token.map(str::to_owned),
             }
         })
         .collect();

@@ -140,7 +140,6 @@ async fn deliver_from(
     // The claimer keeps up to a batch or two queued ahead of the senders, so claiming the
     // next batch overlaps with sending this one; what waits in the queue stays well within
     // the claim lease. Each shared body is read and encoded once per delivery pass.
-    let work_tx = feed;
     let claim_db = db.clone();
     let w = worker.to_string();
     let claimer = tokio::spawn(async move {
@@ -181,7 +180,7 @@ async fn deliver_from(
             }
             for m in claimed {
                 let body = m.body_id.and_then(|id| shared.get(&id).cloned());
-                if work_tx.send((m, body)).await.is_err() {
+                if feed.send((m, body)).await.is_err() {
                     return Ok(());
                 }
             }
@@ -196,7 +195,7 @@ async fn deliver_from(
     let mut senders = tokio::task::JoinSet::new();
     for _ in 0..parallel {
         let (work_rx, mailer, tx) = (work_rx.clone(), mailer.clone(), tx.clone());
-        let (db, worker) = (db.clone(), worker.to_string());
+        let (renew_db, worker) = (db.clone(), worker.to_string());
         senders.spawn(async move {
             loop {
                 let next = work_rx.lock().await.recv().await;
@@ -206,7 +205,7 @@ async fn deliver_from(
                 let claimed_at = m.claimed_at.unwrap_or_else(db::now);
                 if db::now() - claimed_at > lease / 2 {
                     let (id, w) = (m.id, worker.clone());
-                    let renewed = blocking(&db, move |conn| {
+                    let renewed = blocking(&renew_db, move |conn| {
                         Ok(outbox::renew(conn, id, &w, claimed_at, db::now())?)
                     })
                     .await;

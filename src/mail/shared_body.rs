@@ -32,8 +32,7 @@ type Holes = Vec<(usize, Range<usize>)>;
 /// One MIME part's content.
 #[derive(Debug)]
 enum Part {
-    /// Encoded once; `holes` are where the token's characters go: (byte offset, which of
-    /// the token's characters), several per token where a soft line break splits it.
+    /// Encoded once, with the places where each recipient's token goes.
     Encoded { template: Body, holes: Holes },
     /// Encoded for each recipient (the shared encoding did not pass its check).
     PerRecipient(String),
