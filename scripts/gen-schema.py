@@ -26,8 +26,20 @@ def column(table, line):
 
 
 # Tables and the columns later migrations add, in the order the migrations run.
-for create, body, alter, added in re.findall(
-        r"CREATE TABLE (\w+) \((.*?)\n\);|ALTER TABLE (\w+) ADD COLUMN ([^;]*);", sql, re.S):
+# A table rebuilt under a new name and renamed back takes its old place.
+for create, body, alter, added, old, new, dropped in re.findall(
+        r"CREATE TABLE (\w+) \((.*?)\n\);|ALTER TABLE (\w+) ADD COLUMN ([^;]*);"
+        r"|ALTER TABLE (\w+) RENAME TO (\w+);|DROP TABLE (\w+);", sql, re.S):
+    if dropped:
+        tables.pop(dropped)
+        names.remove(dropped)
+        fks[:] = [f for f in fks if f[0] != dropped]
+        continue
+    if old:
+        tables[new] = tables.pop(old)
+        names[names.index(old)] = new
+        fks[:] = [(new if a == old else a, new if b == old else b, c) for a, b, c in fks]
+        continue
     if alter:
         col, typ, _ = column(alter, added.strip())
         tables[alter][1].append((col, typ))

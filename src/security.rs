@@ -53,9 +53,70 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.trim().as_bytes()))
 }
 
+/// A token that names the row it is stored in: the row id as 16 hex digits, then a
+/// verifier of 24 random bytes (48 hex digits, 192 bits) of which only the hash is stored.
+/// 64 hex digits in all, like [`new_token`]. Looking one up reads the row by its id, so
+/// storing one appends to its table rather than inserting into an index on a random key.
+pub mod split {
+    use rand::RngCore;
+    use subtle::ConstantTimeEq;
+
+    /// A new verifier, to be stored as its [`super::token_hash`] in a new row.
+    pub fn new_verifier() -> String {
+        let mut bytes = [0u8; 24];
+        rand::rng().fill_bytes(&mut bytes);
+        hex::encode(bytes)
+    }
+
+    /// The token for the row `id` that holds the hash of `verifier`.
+    pub fn token(id: i32, verifier: &str) -> String {
+        format!("{:016x}{verifier}", id as u32)
+    }
+
+    /// The row id and verifier a token names, if it has the form of one.
+    pub fn parse(token: &str) -> Option<(i32, &str)> {
+        let token = token.trim();
+        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let id = u64::from_str_radix(&token[..16], 16).ok()?;
+        Some((i32::try_from(id).ok()?, &token[16..]))
+    }
+
+    /// Whether `verifier` is the one whose hash was stored, compared in constant time.
+    pub fn matches(verifier: &str, stored_hash: &str) -> bool {
+        super::token_hash(verifier)
+            .as_bytes()
+            .ct_eq(stored_hash.as_bytes())
+            .into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn split_tokens_name_their_row_and_check_their_verifier() {
+        let v = split::new_verifier();
+        assert_eq!(v.len(), 48);
+        let t = split::token(42, &v);
+        assert_eq!(t.len(), 64);
+        assert_eq!(split::parse(&t), Some((42, v.as_str())));
+        assert_eq!(split::parse(&format!(" {t}\n")), Some((42, v.as_str())));
+        assert!(split::matches(&v, &token_hash(&v)));
+        assert!(!split::matches(&split::new_verifier(), &token_hash(&v)));
+        assert!(!split::matches(&v, &token_hash(&t)));
+        // Not of the form: wrong length, not hex, an id beyond any row.
+        assert_eq!(split::parse(&t[1..]), None);
+        assert_eq!(split::parse(&t.replace(&t[20..21], "g")), None);
+        assert_eq!(split::parse(&format!("ffffffffffffffff{v}")), None);
+        // A token of the older, wholly random form rarely parses, and never verifies.
+        let old = new_token();
+        if let Some((_, rest)) = split::parse(&old) {
+            assert!(!split::matches(rest, &token_hash(&old)));
+        }
+    }
 
     #[test]
     fn password_round_trip_and_rejection() {

@@ -329,21 +329,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    digest_bodies (id) {
+        id -> Integer,
+        body_text -> Text,
+        body_html -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     subscriber_tokens (id) {
         id -> Integer,
         subscriber_id -> Integer,
         token_hash -> Text,
         purpose -> Text,
         created_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    digest_bodies (id) {
-        id -> Integer,
-        body_text -> Text,
-        body_html -> Text,
-        created_at -> Timestamp,
+        legacy -> Bool,
     }
 }
 
@@ -373,8 +374,8 @@ diesel::joinable!(subscriber_campaigns -> campaigns (campaign_id));
 diesel::joinable!(outbox -> subscribers (subscriber_id));
 diesel::joinable!(outcomes -> actions (action_id));
 diesel::joinable!(outcomes -> contacts (contact_id));
-diesel::joinable!(subscriber_tokens -> subscribers (subscriber_id));
 diesel::joinable!(outbox -> digest_bodies (body_id));
+diesel::joinable!(subscriber_tokens -> subscribers (subscriber_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     action_links,

@@ -11,7 +11,7 @@ use super::outbox::status as outbox_status;
 use super::schema::{outbox, subscriber_campaigns, subscriber_tokens, subscribers};
 use super::{changes, DbConn, Result};
 use crate::domain::{EmailAddress, Frequency};
-use crate::security::{new_token, token_hash};
+use crate::security::{new_token, split, token_hash};
 
 /// How long a confirmation link works; unconfirmed subscriptions lapse after it.
 pub const CONFIRM_TTL: Duration = Duration::days(7);
@@ -97,31 +97,83 @@ fn add_token(
     Ok(add_tokens(conn, &[subscriber_id], purpose, at)?.remove(0))
 }
 
-/// New random tokens for `purpose`, one for each of these subscribers (in their order),
-/// stored hashed in one statement.
+/// New tokens for `purpose`, one for each of these subscribers (in their order), in one
+/// statement: each row holds the hash of a random verifier, and the token names its row
+/// (see [`split`]).
 fn add_tokens(
     conn: &mut DbConn,
     subscriber_ids: &[i32],
     purpose: &str,
     at: NaiveDateTime,
 ) -> Result<Vec<String>> {
-    let tokens: Vec<String> = subscriber_ids.iter().map(|_| new_token()).collect();
+    let verifiers: Vec<String> = subscriber_ids
+        .iter()
+        .map(|_| split::new_verifier())
+        .collect();
+    let hashes: Vec<String> = verifiers.iter().map(|v| token_hash(v)).collect();
     let rows: Vec<_> = subscriber_ids
         .iter()
-        .zip(&tokens)
-        .map(|(id, token)| {
+        .zip(&hashes)
+        .map(|(id, hash)| {
             (
                 subscriber_tokens::subscriber_id.eq(*id),
-                subscriber_tokens::token_hash.eq(token_hash(token)),
+                subscriber_tokens::token_hash.eq(hash.as_str()),
                 subscriber_tokens::purpose.eq(purpose),
                 subscriber_tokens::created_at.eq(at),
             )
         })
         .collect();
-    super::on_backend!(conn, |c| diesel::insert_into(subscriber_tokens::table)
-        .values(&rows)
-        .execute(c))?;
-    Ok(tokens)
+    // Rows come back by their (random, so distinct) hash, whatever order they come in.
+    let ids: HashMap<String, i32> =
+        super::on_backend!(conn, |c| diesel::insert_into(subscriber_tokens::table)
+            .values(&rows)
+            .returning((subscriber_tokens::token_hash, subscriber_tokens::id))
+            .get_results::<(String, i32)>(c))?
+        .into_iter()
+        .collect();
+    Ok(verifiers
+        .iter()
+        .zip(&hashes)
+        .map(|(v, h)| split::token(ids[h], v))
+        .collect())
+}
+
+/// The subscriber and creation time of a token for `purpose`: found by the row it names
+/// and checked against its verifier, or, for a token made before tokens named their rows,
+/// by the hash of the whole token.
+fn find_token(
+    conn: &mut DbConn,
+    token: &str,
+    purpose: &str,
+) -> Result<Option<(i32, NaiveDateTime)>> {
+    if let Some((id, verifier)) = split::parse(token) {
+        let row: Option<(String, i32, NaiveDateTime)> = subscriber_tokens::table
+            .find(id)
+            .filter(subscriber_tokens::purpose.eq(purpose))
+            .filter(subscriber_tokens::legacy.eq(false))
+            .select((
+                subscriber_tokens::token_hash,
+                subscriber_tokens::subscriber_id,
+                subscriber_tokens::created_at,
+            ))
+            .first(conn)
+            .optional()?;
+        if let Some((hash, subscriber, made)) = row {
+            if split::matches(verifier, &hash) {
+                return Ok(Some((subscriber, made)));
+            }
+        }
+    }
+    Ok(subscriber_tokens::table
+        .filter(subscriber_tokens::legacy)
+        .filter(subscriber_tokens::token_hash.eq(token_hash(token)))
+        .filter(subscriber_tokens::purpose.eq(purpose))
+        .select((
+            subscriber_tokens::subscriber_id,
+            subscriber_tokens::created_at,
+        ))
+        .first(conn)
+        .optional()?)
 }
 
 /// A new token for the preferences and unsubscribe links of one email.
@@ -231,15 +283,7 @@ pub fn confirm(
     token: &str,
     at: NaiveDateTime,
 ) -> Result<std::result::Result<(Subscriber, String), ConfirmError>> {
-    let found: Option<(i32, NaiveDateTime)> = subscriber_tokens::table
-        .filter(subscriber_tokens::token_hash.eq(token_hash(token)))
-        .filter(subscriber_tokens::purpose.eq("confirm"))
-        .select((
-            subscriber_tokens::subscriber_id,
-            subscriber_tokens::created_at,
-        ))
-        .first(conn)
-        .optional()?;
+    let found = find_token(conn, token, "confirm")?;
     let Some((id, made)) = found else {
         return Ok(Err(ConfirmError::Unknown));
     };
@@ -266,12 +310,7 @@ pub fn confirm(
 
 /// The subscriber a manage token (from any email) belongs to.
 pub fn by_manage_token(conn: &mut DbConn, token: &str) -> Result<Option<Subscriber>> {
-    let id: Option<i32> = subscriber_tokens::table
-        .filter(subscriber_tokens::token_hash.eq(token_hash(token)))
-        .filter(subscriber_tokens::purpose.eq("manage"))
-        .select(subscriber_tokens::subscriber_id)
-        .first(conn)
-        .optional()?;
+    let id = find_token(conn, token, "manage")?.map(|(id, _)| id);
     id.map(|id| by_id(conn, id)).transpose()
 }
 

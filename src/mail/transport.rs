@@ -6,9 +6,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use lettre::address::Envelope;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::PoolConfig;
+use lettre::Address;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::shared_body::SharedBody;
@@ -125,13 +127,17 @@ impl Mailer {
 /// names a shared body comes with it (`shared`), unless its body fields were filled in
 /// already ([`crate::db::outbox::get`]); the row's token goes into the body and headers.
 pub fn build(from: &Mailbox, m: &Outgoing, shared: Option<&SharedBody>) -> Result<Message, String> {
-    let to: Mailbox = m
+    let to: Address = m
         .to_addr
         .parse()
         .map_err(|e| format!("recipient {:?}: {e}", m.to_addr))?;
+    // The envelope is given, so lettre need not read it back out of the headers.
+    let envelope = Envelope::new(Some(from.email.clone()), vec![to.clone()])
+        .map_err(|e| format!("envelope: {e}"))?;
     let mut b = Message::builder()
         .from(from.clone())
-        .to(to)
+        .to(Mailbox::new(None, to))
+        .envelope(envelope)
         .subject(m.subject.clone())
         .message_id(Some(m.message_id.clone()));
     let token = m.manage_token.as_deref();

@@ -432,6 +432,76 @@ async fn preferences_change_campaigns_and_frequency() {
 }
 
 #[tokio::test]
+async fn email_links_are_found_by_their_row_and_checked_against_a_stored_hash() {
+    use actiondesk::db::schema::subscriber_tokens;
+    use actiondesk::security::{new_token, split, token_hash};
+    use diesel::prelude::*;
+    let app = crate::helpers::spawn_app().await;
+    let (id, token) = app
+        .with_db(|c| {
+            write_tx(c, |c| {
+                let email = EmailAddress::parse("erin@example.org").unwrap();
+                let subscribers::Subscribed::Confirm { token, .. } =
+                    subscribers::subscribe(c, &email, &[], Frequency::Immediate, db::now())?
+                else {
+                    panic!("a new address");
+                };
+                let (s, manage) = subscribers::confirm(c, &token, db::now())?.expect("confirms");
+                Ok((s.id, manage))
+            })
+        })
+        .await;
+    let (row, verifier) = split::parse(&token).expect("a token names its row");
+    let (status, page) = app.get(&format!("/preferences?token={token}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("erin@example.org"));
+    // Only the verifier's hash is stored, in the row the token names.
+    let stored: (i32, String, bool) = app
+        .with_db(move |c| {
+            Ok(subscriber_tokens::table
+                .find(row)
+                .select((
+                    subscriber_tokens::subscriber_id,
+                    subscriber_tokens::token_hash,
+                    subscriber_tokens::legacy,
+                ))
+                .first(c)?)
+        })
+        .await;
+    assert_eq!(stored, (id, token_hash(verifier), false));
+    // Another verifier for the same row, or this verifier for another row, opens nothing.
+    let last = if token.ends_with('0') { "1" } else { "0" };
+    let forged = [
+        format!("{}{last}", &token[..63]),
+        split::token(row - 1, verifier),
+        split::token(row + 1, verifier),
+    ];
+    for f in forged {
+        let (status, _) = app.get(&format!("/preferences?token={f}")).await;
+        assert_eq!(status, 404, "{f}");
+    }
+    // A link from before tokens named their rows (the whole token hashed) still works.
+    let old = new_token();
+    let hash = token_hash(&old);
+    app.with_db(move |c| {
+        diesel::insert_into(subscriber_tokens::table)
+            .values((
+                subscriber_tokens::subscriber_id.eq(id),
+                subscriber_tokens::token_hash.eq(hash),
+                subscriber_tokens::purpose.eq("manage"),
+                subscriber_tokens::created_at.eq(db::now()),
+                subscriber_tokens::legacy.eq(true),
+            ))
+            .execute(c)?;
+        Ok(())
+    })
+    .await;
+    let (status, page) = app.get(&format!("/preferences?token={old}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("erin@example.org"));
+}
+
+#[tokio::test]
 async fn subscribing_is_rate_limited_per_address() {
     let app = spawn_with(Spawn::default()).await;
     let mut statuses = Vec::new();
