@@ -36,6 +36,14 @@ pub struct Settings {
     /// `MAIL_CLAIM_LEASE_SECS`: after this, a message claimed by a sender that never
     /// finished (a crash) may be claimed again.
     pub mail_claim_lease: Duration,
+    /// `PUBLIC_CACHE_SECS`: how long a shared cache (CDN, nginx `proxy_cache`) may keep a
+    /// public page before asking again (`s-maxage`).
+    pub public_cache: Duration,
+    /// `PUBLIC_STALE_SECS`: how long after that it may still answer with the old page
+    /// while it fetches the new one (`stale-while-revalidate`).
+    pub public_stale: Duration,
+    /// `PAGE_CACHE_MB`: the memory kept for rendered pages, in MiB.
+    pub page_cache_bytes: u64,
 }
 
 fn var(name: &'static str) -> Option<String> {
@@ -132,6 +140,22 @@ impl Settings {
         };
         let mail_retry_base = secs("MAIL_RETRY_SECS", 60)?;
         let mail_claim_lease = secs("MAIL_CLAIM_LEASE_SECS", 300)?;
+        let whole = |var: &'static str, default: u64, max: u64| -> Result<u64, ConfigError> {
+            match lookup(var) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n <= max)
+                    .ok_or_else(|| {
+                        err(var, format!("{v:?} is not a whole number from 0 to {max}"))
+                    }),
+            }
+        };
+        let public_cache = Duration::from_secs(whole("PUBLIC_CACHE_SECS", 5, 86_400)?);
+        let public_stale = Duration::from_secs(whole("PUBLIC_STALE_SECS", 30, 86_400)?);
+        let page_cache_mb = whole("PAGE_CACHE_MB", 64, 65_536)?.max(1);
         Ok(Settings {
             database_url,
             bind,
@@ -145,7 +169,21 @@ impl Settings {
             smtp_pool_size,
             mail_retry_base,
             mail_claim_lease,
+            public_cache,
+            public_stale,
+            page_cache_bytes: page_cache_mb * 1024 * 1024,
         })
+    }
+
+    /// The `Cache-Control` of a public page: browsers ask again each time (with the ETag),
+    /// shared caches may keep it `PUBLIC_CACHE_SECS` and serve it stale while refreshing.
+    pub fn public_cache_control(&self) -> actix_web::http::header::HeaderValue {
+        let v = format!(
+            "public, max-age=0, s-maxage={}, stale-while-revalidate={}",
+            self.public_cache.as_secs(),
+            self.public_stale.as_secs()
+        );
+        actix_web::http::header::HeaderValue::from_str(&v).expect("ASCII")
     }
 
     /// An absolute link: `BASE_URL` joined with `path` (which starts with '/').
@@ -186,6 +224,8 @@ mod tests {
             ("DIGEST_TIMEZONE", "Mars/Olympus"),
             ("SMTP_POOL_SIZE", "0"),
             ("MAIL_CLAIM_LEASE_SECS", "x"),
+            ("PUBLIC_CACHE_SECS", "soon"),
+            ("PAGE_CACHE_MB", "-1"),
         ] {
             let e = with(&[(k, v)]).unwrap_err();
             assert_eq!(e.var, k, "{e}");

@@ -2,6 +2,7 @@
 //! server on a listener (port 0 in tests), and the background worker.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
@@ -11,6 +12,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::config::Settings;
 use crate::db::{self, settings, Db};
+use crate::reps::directory::LiveDirectory;
 use crate::web::{self as routes, AppState};
 use crate::{demo, worker};
 
@@ -82,15 +84,22 @@ impl Application {
         let mail_state = web::Data::new(routes::subscribe::MailState::new(mailer.clone()));
         let addr = listener.local_addr()?;
         let port = addr.port();
+        let versions = Arc::new(routes::versions::Versions::new(db.clone()));
+        // The directory is read before serving, so the first visitors find it in memory.
+        let directory = LiveDirectory::load(&db).await?;
+        let cache_bytes = settings.page_cache_bytes;
         let state = web::Data::new(AppState {
             db: db.clone(),
             settings: settings.clone(),
             secret,
             visitors: Default::default(),
+            versions: versions.clone(),
+            directory,
+            action_pages: routes::action_page::ActionPages::new(cache_bytes / 2),
             login_limits: Default::default(),
             api_limits: Default::default(),
         });
-        let page_cache = web::Data::new(routes::cache::PageCache::new(db.clone()));
+        let page_cache = web::Data::new(routes::cache::PageCache::new(versions, cache_bytes / 2));
         let metrics = web::Data::new(routes::metrics::Metrics::default());
         let server = HttpServer::new(move || {
             App::new()
@@ -101,11 +110,15 @@ impl Application {
                 .wrap(routes::error_pages())
                 .wrap(routes::normalize())
                 .wrap(TracingLogger::default())
+                .wrap(from_fn(routes::head::middleware))
                 .app_data(state.clone())
                 .app_data(mail_state.clone())
                 .configure(routes::routes)
                 .default_service(web::to(routes::public::not_found))
         })
+        // Pages for a ZIP code never wait on the database, so a few threads serve it; a
+        // spike must not grow the pool (and memory) to meet a queue.
+        .worker_max_blocking_threads(16)
         .listen(listener)?
         .run();
         if opts.worker {

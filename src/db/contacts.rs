@@ -303,7 +303,8 @@ pub fn upsert(
             Some(contact.id),
             &json!({"fields": fields}),
         )?;
-        settings::bump_content_version(conn)?;
+        // Members of Congress are contacts too: the in-memory directory reads them.
+        settings::bump_directory_version(conn)?;
     }
     Ok((contact, if before.is_some() { fields } else { Vec::new() }))
 }

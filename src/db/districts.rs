@@ -33,7 +33,7 @@ const BATCH: usize = 1000;
 
 /// Makes the table hold exactly `rows` (keyed by ZCTA, state and district): inserts the new
 /// ones in batches, updates the changed state FIPS codes, deletes the ones no longer given.
-/// Bumps the content version when anything changed. Call inside a write transaction.
+/// Bumps the directory (and content) version when anything changed. Call inside a write transaction.
 pub fn sync(conn: &mut DbConn, rows: &[ZipDistrict]) -> Result<SyncReport> {
     let existing: HashMap<(String, String, i32), String> = zip_districts::table
         .select(ZipDistrict::as_select())
@@ -88,7 +88,7 @@ pub fn sync(conn: &mut DbConn, rows: &[ZipDistrict]) -> Result<SyncReport> {
         report.removed += 1;
     }
     if report.added + report.changed + report.removed > 0 {
-        settings::bump_content_version(conn)?;
+        settings::bump_directory_version(conn)?;
     }
     Ok(report)
 }
@@ -98,6 +98,13 @@ pub fn for_zip(conn: &mut DbConn, zcta: &str) -> Result<Vec<ZipDistrict>> {
     Ok(zip_districts::table
         .filter(zip_districts::zcta.eq(zcta))
         .order((zip_districts::state.asc(), zip_districts::district.asc()))
+        .select(ZipDistrict::as_select())
+        .load(conn)?)
+}
+
+/// Every row, for the in-memory directory.
+pub fn all(conn: &mut DbConn) -> Result<Vec<ZipDistrict>> {
+    Ok(zip_districts::table
         .select(ZipDistrict::as_select())
         .load(conn)?)
 }

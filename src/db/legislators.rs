@@ -97,7 +97,7 @@ pub fn offices_of(conn: &mut DbConn, contact_ids: &[i32]) -> Result<HashMap<i32,
 }
 
 /// Makes a contact's district offices exactly `list`; returns whether anything changed.
-/// Bumps the content version when it did.
+/// Bumps the directory (and content) version when it did.
 pub fn replace_offices(conn: &mut DbConn, contact_id: i32, list: &[OfficeInput]) -> Result<bool> {
     let current = offices_of(conn, &[contact_id])?
         .remove(&contact_id)
@@ -133,6 +133,6 @@ pub fn replace_offices(conn: &mut DbConn, contact_id: i32, list: &[OfficeInput])
             DbConn::Pg(c) => q.execute(c)?,
         };
     }
-    settings::bump_content_version(conn)?;
+    settings::bump_directory_version(conn)?;
     Ok(true)
 }

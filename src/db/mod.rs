@@ -405,6 +405,38 @@ pub mod settings {
         Ok(next)
     }
 
+    /// The version of the directory (ZIP code areas, members of Congress, their numbers
+    /// and offices): bumped with the content version by the writes that change it, so the
+    /// in-memory directory is rebuilt only when it has to be.
+    pub fn directory_version(conn: &mut DbConn) -> Result<i64> {
+        Ok(get(conn, "directory_version")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Bumps the directory version and the content version; call inside the transaction
+    /// of any write to the directory's tables.
+    pub fn bump_directory_version(conn: &mut DbConn) -> Result<i64> {
+        let next = directory_version(conn)? + 1;
+        set(conn, "directory_version", &next.to_string())?;
+        bump_content_version(conn)
+    }
+
+    /// The content and directory versions, read together.
+    pub fn versions(conn: &mut DbConn) -> Result<(i64, i64)> {
+        let rows: Vec<(String, String)> = s::settings
+            .filter(s::key.eq_any(["content_version", "directory_version"]))
+            .select((s::key, s::value))
+            .load(conn)?;
+        let of = |k: &str| {
+            rows.iter()
+                .find(|(key, _)| key == k)
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(0)
+        };
+        Ok((of("content_version"), of("directory_version")))
+    }
+
     /// When this process last bumped the content version (Unix milliseconds, 0 = never).
     /// The page cache re-reads the stored version on every request for a while after it,
     /// since the bump becomes visible only when its transaction commits.

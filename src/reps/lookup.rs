@@ -1,18 +1,14 @@
 //! A ZIP code's senators and representative(s): the districts the ZIP code area falls in
 //! (several when it is split, across states even), the members for them with their
 //! Washington number, their nearest district offices and their contact forms. Answers are
-//! cached in memory per ZIP code and content version, so imports invalidate them at once.
-
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+//! assembled from the in-memory [`super::directory`], so a lookup costs no query.
 
 use serde::Serialize;
 
 use super::states;
-use crate::db::contacts::{self, Contact, Office, Phone, PhoneView};
-use crate::db::{self, districts, legislators, settings, DbConn};
+use crate::db::contacts::{Contact, ContactView, Office, PhoneView};
 use crate::domain::placeholders::Placeholders;
-use crate::domain::{PhoneNumber, Zip};
+use crate::domain::Zip;
 
 /// How many district offices to show per member.
 const NEAREST_OFFICES: usize = 3;
@@ -119,22 +115,8 @@ fn label(state: &str, district: i32) -> String {
     }
 }
 
-fn office_view(o: &Office, zip: &str) -> OfficeView {
-    let phone = o.phone_e164.as_deref().and_then(|e| {
-        PhoneNumber::from_stored(e, None).ok().map(|_| {
-            Phone {
-                id: 0,
-                contact_id: Some(o.contact_id),
-                hotline_id: None,
-                e164: e.to_string(),
-                vanity: None,
-                kind: "district_office".into(),
-                note: format!("{} office", o.city),
-                position: 0,
-            }
-            .view()
-        })
-    });
+/// A district office as the visitor sees it, its number already made ready.
+pub(crate) fn office_view(o: &Office, phone: Option<PhoneView>, zip: &str) -> OfficeView {
     OfficeView {
         address: o.address.clone(),
         city: o.city.clone(),
@@ -145,11 +127,11 @@ fn office_view(o: &Office, zip: &str) -> OfficeView {
     }
 }
 
-/// Offices nearest the ZIP code first: the same ZIP code, then the same three-digit area,
-/// then the rest in stored order; at most [`NEAREST_OFFICES`].
-fn nearest(list: &[Office], zip: &str) -> Vec<OfficeView> {
-    let mut ranked: Vec<(u8, usize, &Office)> = list
-        .iter()
+/// Which offices to show for a ZIP code, nearest first: the same ZIP code, then the same
+/// three-digit area, then the rest in stored order; at most [`NEAREST_OFFICES`]. Answers
+/// their positions in `list`.
+pub(crate) fn rank_offices<'a>(list: impl Iterator<Item = &'a Office>, zip: &str) -> Vec<usize> {
+    let mut ranked: Vec<(u8, usize)> = list
         .enumerate()
         .map(|(i, o)| {
             let rank = if o.zip == zip {
@@ -159,124 +141,75 @@ fn nearest(list: &[Office], zip: &str) -> Vec<OfficeView> {
             } else {
                 2
             };
-            (rank, i, o)
+            (rank, i)
         })
         .collect();
-    ranked.sort_by_key(|(r, i, _)| (*r, *i));
+    ranked.sort_unstable();
     ranked
         .into_iter()
         .take(NEAREST_OFFICES)
-        .map(|(_, _, o)| office_view(o, zip))
+        .map(|(_, i)| i)
         .collect()
 }
 
-/// Looks a ZIP code up in the database; `None` when no district is known for it.
-pub fn lookup(conn: &mut DbConn, zip: &Zip) -> db::Result<Option<RepsAnswer>> {
-    let rows = districts::for_zip(conn, zip.as_str())?;
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    let mut states_list: Vec<String> = Vec::new();
-    for r in &rows {
-        if !states_list.contains(&r.state) {
-            states_list.push(r.state.clone());
-        }
-    }
-    let pairs: Vec<(String, i32)> = rows.iter().map(|r| (r.state.clone(), r.district)).collect();
-    let members: Vec<Contact> = legislators::for_districts(conn, &pairs)?;
-    let ids: Vec<i32> = members.iter().map(|c| c.id).collect();
-    let views = contacts::views(conn, &members)?;
-    let mut offices = legislators::offices_of(conn, &ids)?;
-    let legislators = members
+/// A member of Congress with their numbers, before offices are ranked for a ZIP code.
+pub(crate) fn legislator(c: &Contact, v: ContactView, offices: Vec<OfficeView>) -> Legislator {
+    let phone = v
+        .phones
         .iter()
-        .zip(views)
-        .map(|(c, v)| {
-            let phone = v
-                .phones
-                .iter()
-                .find(|p| p.kind == "main")
-                .or_else(|| v.phones.first())
-                .cloned();
-            let direct_phone = if phone.as_ref().is_some_and(|p| p.toll_free) {
-                v.direct_phone.clone()
-            } else {
-                None
-            };
-            Legislator {
-                slug: c.slug.clone(),
-                kind: c.kind.clone(),
-                name: c.name.clone(),
-                role: c.role.clone(),
-                state: c.state.clone().unwrap_or_default(),
-                district: c.district,
-                party: c.party.clone(),
-                bioguide_id: c.bioguide_id.clone(),
-                phone,
-                phones: v.phones,
-                direct_phone,
-                contact_form_url: c.contact_form_url.clone(),
-                website_url: c.website_url.clone(),
-                address: c.address.clone(),
-                offices: nearest(&offices.remove(&c.id).unwrap_or_default(), zip.as_str()),
-            }
-        })
-        .collect();
-    Ok(Some(RepsAnswer {
+        .find(|p| p.kind == "main")
+        .or_else(|| v.phones.first())
+        .cloned();
+    let direct_phone = if phone.as_ref().is_some_and(|p| p.toll_free) {
+        v.direct_phone.clone()
+    } else {
+        None
+    };
+    Legislator {
+        slug: c.slug.clone(),
+        kind: c.kind.clone(),
+        name: c.name.clone(),
+        role: c.role.clone(),
+        state: c.state.clone().unwrap_or_default(),
+        district: c.district,
+        party: c.party.clone(),
+        bioguide_id: c.bioguide_id.clone(),
+        phone,
+        phones: v.phones,
+        direct_phone,
+        contact_form_url: c.contact_form_url.clone(),
+        website_url: c.website_url.clone(),
+        address: c.address.clone(),
+        offices,
+    }
+}
+
+/// The answer for a ZIP code from its (state, district) pairs (by state and district), the
+/// states they touch and the members found.
+pub(crate) fn answer(
+    zip: &Zip,
+    pairs: Vec<(String, i32)>,
+    states: Vec<String>,
+    legislators: Vec<Legislator>,
+) -> RepsAnswer {
+    RepsAnswer {
         zip: zip.to_string(),
-        state: states_list[0].clone(),
-        districts: rows
-            .iter()
-            .map(|r| District {
-                state: r.state.clone(),
-                district: r.district,
-                label: label(&r.state, r.district),
+        state: states[0].clone(),
+        split: pairs.len() > 1,
+        districts: pairs
+            .into_iter()
+            .map(|(state, district)| District {
+                label: label(&state, district),
+                state,
+                district,
             })
             .collect(),
-        split: rows.len() > 1,
-        states: states_list,
+        states,
         legislators,
-    }))
+    }
 }
 
 /// The name of a state, for pages.
 pub fn state_name(code: &str) -> &str {
     states::name(code).unwrap_or(code)
-}
-
-/// Most entries kept before the cache starts over (there are about 33,000 ZIP code areas).
-const CACHE_LIMIT: usize = 50_000;
-
-#[derive(Default)]
-struct CacheInner {
-    version: i64,
-    answers: HashMap<String, Arc<Option<RepsAnswer>>>,
-}
-
-/// Lookup answers kept in memory, keyed by ZIP code and the content version.
-#[derive(Default)]
-pub struct LookupCache {
-    inner: Mutex<CacheInner>,
-}
-
-impl LookupCache {
-    /// The answer for `zip`, from memory while the content version is unchanged.
-    pub fn get(&self, conn: &mut DbConn, zip: &Zip) -> db::Result<Arc<Option<RepsAnswer>>> {
-        let version = settings::content_version(conn)?;
-        {
-            let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-            if inner.version == version {
-                if let Some(hit) = inner.answers.get(zip.as_str()) {
-                    return Ok(hit.clone());
-                }
-            }
-        }
-        let answer = Arc::new(lookup(conn, zip)?);
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        if inner.version != version || inner.answers.len() >= CACHE_LIMIT {
-            inner.answers.clear();
-            inner.version = version;
-        }
-        inner.answers.insert(zip.to_string(), answer.clone());
-        Ok(answer)
-    }
 }

@@ -1,6 +1,7 @@
 //! Representatives: importing the congress-legislators and ZIP-to-district data sets, and
 //! finding a visitor's senators and representative(s) by ZIP code.
 
+pub mod directory;
 pub mod import;
 pub mod lookup;
 pub mod states;

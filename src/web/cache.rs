@@ -1,22 +1,21 @@
-//! The hot path: rendered public pages kept in memory, keyed by path and query under the
-//! content version that every write bumps, each with an ETag (`If-None-Match` → 304).
+//! The hot path: rendered public pages kept in memory, keyed by path and the parts of the
+//! query that change them, under the content version that every write bumps, each with an
+//! ETag (`If-None-Match` → 304) and a `Cache-Control` that lets shared caches (a CDN, nginx
+//! `proxy_cache`) keep them for a few seconds.
 //!
 //! Anonymous GETs of public pages are cached and shared: nothing under `/admin` or `/api`,
-//! no request carrying a cookie or a `zip`, no response that sets a cookie or says
-//! `Cache-Control: private`/`no-store`, nothing but 200s. Visitor pages personalised only
-//! by a ZIP code (`?zip=` or the `zip` cookie) are kept apart, keyed by path, query and
-//! remembered ZIP, and replayed with the headers they were answered with (their
-//! `Set-Cookie`, `private, no-store`), without an ETag.
+//! no request with a token, a `zip` in the query or (on pages a ZIP code changes) a `zip`
+//! cookie, no response that sets a cookie or says `private`/`no-store`, nothing but 200s.
+//! Pages for a ZIP code are not kept whole: they are assembled per request from parts kept
+//! per content version and the in-memory directory (see `action_page` and
+//! `reps::directory`).
 //!
-//! The content version lives in the database (other processes — the CLI, a second
-//! server — write there too). Reading it on every request would cost a query, so it is
-//! re-read at most every [`POLL`] — except for a while after this process itself bumped
-//! it, when every request re-reads it, so an edit shows at once (the bump is only visible
-//! to readers once its transaction commits).
+//! The cache is bounded by bytes (`PAGE_CACHE_MB`, half of it for whole pages) with
+//! quick_cache's eviction: a full cache evicts, it never refuses to answer. Query
+//! parameters that no page reads do not make new entries.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::RwLock;
+use std::sync::Arc;
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -24,41 +23,46 @@ use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
+use quick_cache::sync::Cache;
+use quick_cache::Weighter;
 use sha2::{Digest, Sha256};
 
-use crate::db::{settings, Db};
+use super::versions::Versions;
+use super::visitor::CookieZip;
+use super::AppState;
 
-/// How stale the known content version may get when this process has not written.
-pub const POLL: u64 = 500;
-/// How long after a local write every request re-reads the version (milliseconds).
-const AFTER_LOCAL_WRITE: u64 = 3_000;
-/// Most pages kept per content version (search queries are unbounded).
-const MAX_ENTRIES: usize = 2_000;
 /// Largest page kept.
 const MAX_BODY: usize = 2 * 1024 * 1024;
+
+/// The query parameters that change a cached page (`/search?q=`, an action page's script
+/// language and "report counted" notice). Others are left out of the key.
+const PAGE_PARAMS: [&str; 3] = ["q", "lang", "recorded"];
 
 /// A rendered page.
 struct Entry {
     body: Bytes,
     etag: HeaderValue,
     content_type: HeaderValue,
-    /// For a personalised page: the headers it was answered with (its `Set-Cookie`,
-    /// `Cache-Control: private, no-store`, `Vary`), replayed as they were.
-    personal: Option<Vec<(header::HeaderName, HeaderValue)>>,
+    cache_control: HeaderValue,
+    vary: Option<HeaderValue>,
 }
 
-struct Pages {
-    version: i64,
-    map: HashMap<String, Entry>,
+#[derive(Clone)]
+struct ByBytes;
+
+impl Weighter<String, Arc<Entry>> for ByBytes {
+    fn weight(&self, key: &String, e: &Arc<Entry>) -> u64 {
+        (key.len() + e.body.len() + 256) as u64
+    }
 }
 
 /// The page cache of one running application.
 pub struct PageCache {
-    db: Db,
-    pages: RwLock<Pages>,
-    known_version: AtomicI64,
-    checked_at: AtomicU64,
+    versions: Arc<Versions>,
+    pages: Cache<String, Arc<Entry>, ByBytes>,
+    /// The content version the kept pages belong to.
+    version: AtomicI64,
     /// Requests answered from memory.
     pub hits: AtomicU64,
     /// Cacheable requests that had to render.
@@ -66,45 +70,25 @@ pub struct PageCache {
 }
 
 impl PageCache {
-    /// An empty cache over this database.
-    pub fn new(db: Db) -> PageCache {
+    /// An empty cache of at most `bytes`, reading versions through `versions`.
+    pub fn new(versions: Arc<Versions>, bytes: u64) -> PageCache {
         PageCache {
-            db,
-            pages: RwLock::new(Pages {
-                version: -1,
-                map: HashMap::new(),
-            }),
-            known_version: AtomicI64::new(-1),
-            checked_at: AtomicU64::new(0),
+            versions,
+            pages: Cache::with_weighter(1024, bytes.max(1), ByBytes),
+            version: AtomicI64::new(-1),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
     }
 
-    /// The content version, re-read from the database when it may have moved.
-    pub async fn version(&self) -> crate::db::Result<i64> {
-        let now = settings::unix_millis();
-        let bump = settings::last_local_bump_ms();
-        let local_write = bump != 0 && now.saturating_sub(bump) < AFTER_LOCAL_WRITE;
-        let checked = self.checked_at.load(Ordering::Acquire);
-        let known = self.known_version.load(Ordering::Acquire);
-        if known >= 0 && !local_write && now.saturating_sub(checked) < POLL {
-            return Ok(known);
-        }
-        let v = self.db.run(settings::content_version).await?;
-        self.known_version.store(v, Ordering::Release);
-        self.checked_at.store(now, Ordering::Release);
-        Ok(v)
-    }
-
     /// The content version last read (without asking the database).
     pub fn known_version(&self) -> i64 {
-        self.known_version.load(Ordering::Acquire)
+        self.versions.known().content
     }
 
     /// How many pages are kept.
     pub fn len(&self) -> usize {
-        self.pages.read().map_or(0, |p| p.map.len())
+        self.pages.len()
     }
 
     /// True when no page is kept.
@@ -112,44 +96,21 @@ impl PageCache {
         self.len() == 0
     }
 
-    fn get(&self, key: &str, version: i64) -> Option<(Bytes, HeaderValue, HeaderValue)> {
-        let pages = self.pages.read().ok()?;
-        if pages.version != version {
-            return None;
-        }
-        pages
-            .map
-            .get(key)
-            .filter(|e| e.personal.is_none())
-            .map(|e| (e.body.clone(), e.etag.clone(), e.content_type.clone()))
+    /// The bytes the kept pages weigh.
+    pub fn weight(&self) -> u64 {
+        self.pages.weight()
     }
 
-    fn get_personal(&self, key: &str, version: i64) -> Option<HttpResponse> {
-        let pages = self.pages.read().ok()?;
-        if pages.version != version {
-            return None;
-        }
-        let e = pages.map.get(key)?;
-        let mut res = HttpResponse::Ok();
-        for (name, value) in e.personal.as_ref()? {
-            res.append_header((name.clone(), value.clone()));
-        }
-        Some(
-            res.insert_header((header::CONTENT_TYPE, e.content_type.clone()))
-                .body(e.body.clone()),
-        )
+    /// The most the kept pages may weigh.
+    pub fn capacity(&self) -> u64 {
+        self.pages.capacity()
     }
 
-    fn put(&self, key: String, version: i64, entry: Entry) {
-        let Ok(mut pages) = self.pages.write() else {
-            return;
-        };
-        if pages.version < version {
-            pages.version = version;
-            pages.map.clear();
-        }
-        if pages.version == version && pages.map.len() < MAX_ENTRIES {
-            pages.map.insert(key, entry);
+    /// Forgets the pages of older versions once a newer one is seen.
+    fn advance(&self, version: i64) {
+        let seen = self.version.fetch_max(version, Ordering::AcqRel);
+        if seen < version {
+            self.pages.clear();
         }
     }
 }
@@ -183,133 +144,60 @@ fn cacheable_path(path: &str) -> bool {
         || path.starts_with("/actions/")
 }
 
-/// Whether this request may be answered from, or stored into, the cache.
-fn cacheable(req: &ServiceRequest) -> bool {
-    req.method() == Method::GET
-        && cacheable_path(req.path())
-        && !req.headers().contains_key(header::COOKIE)
-        && !req.headers().contains_key(header::AUTHORIZATION)
-        && !req
-            .query_string()
-            .split('&')
-            .any(|kv| kv == "zip" || kv.starts_with("zip="))
+/// Pages that a ZIP code (given or remembered) changes.
+fn zip_page(path: &str) -> bool {
+    path == "/reps" || (path.starts_with("/actions/") && !path.ends_with(".ics"))
 }
 
-fn respond(
-    req: ServiceRequest,
-    body: Bytes,
-    etag: HeaderValue,
-    content_type: HeaderValue,
-) -> ServiceResponse<BoxBody> {
-    let fresh = not_modified(req.headers(), &etag);
+/// The key of a cacheable request: its path and the query parameters that change the page,
+/// or `None` when the request may not be answered from, or stored into, the cache.
+fn cache_key(req: &ServiceRequest) -> Option<String> {
+    let path = req.path();
+    if req.method() != Method::GET
+        || !cacheable_path(path)
+        || req.headers().contains_key(header::AUTHORIZATION)
+    {
+        return None;
+    }
+    let mut kept = Vec::new();
+    for pair in req.query_string().split('&').filter(|p| !p.is_empty()) {
+        let name = pair.split_once('=').map_or(pair, |(n, _)| n);
+        match name {
+            // A ZIP code, or what the visitor typed into the script: not a shared page.
+            "zip" | "name" | "city" => return None,
+            n if PAGE_PARAMS.contains(&n) => kept.push(pair),
+            _ => {}
+        }
+    }
+    if zip_page(path) && CookieZip::of(req.headers()) != CookieZip::None {
+        return None;
+    }
+    Some(if kept.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", kept.join("&"))
+    })
+}
+
+fn respond(req: ServiceRequest, e: &Entry) -> ServiceResponse<BoxBody> {
+    let fresh = not_modified(req.headers(), &e.etag);
     let mut res = if fresh {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
-    res.insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "no-cache"));
+    res.insert_header((header::ETAG, e.etag.clone()))
+        .insert_header((header::CACHE_CONTROL, e.cache_control.clone()));
+    if let Some(v) = &e.vary {
+        res.insert_header((header::VARY, v.clone()));
+    }
     let res = if fresh {
         res.finish()
     } else {
-        res.insert_header((header::CONTENT_TYPE, content_type))
-            .body(body)
+        res.insert_header((header::CONTENT_TYPE, e.content_type.clone()))
+            .body(e.body.clone())
     };
     req.into_response(res)
-}
-
-/// A rendered answer's request, body bytes (at most [`MAX_BODY`]) and content type — or,
-/// when the body cannot be read, a 500 to send instead.
-async fn collect(
-    res: ServiceResponse<impl MessageBody + 'static>,
-) -> Result<(HttpRequest, Bytes, HeaderValue), ServiceResponse<BoxBody>> {
-    let content_type = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .cloned()
-        .unwrap_or_else(|| HeaderValue::from_static("text/html; charset=utf-8"));
-    let (req, res) = res.into_parts();
-    match body::to_bytes_limited(res.into_body(), MAX_BODY).await {
-        Ok(Ok(bytes)) => Ok((req, bytes, content_type)),
-        _ => Err(ServiceResponse::new(
-            req,
-            HttpResponse::InternalServerError().finish(),
-        )),
-    }
-}
-
-/// The cache key of a page personalised only by a ZIP code (from `?zip=` or the `zip`
-/// cookie): its path and query plus the remembered ZIP. `None` for any other request —
-/// another cookie, a token, a method other than GET, a page that is not a visitor page.
-fn personal_key(req: &ServiceRequest) -> Option<String> {
-    let path = req.path();
-    if req.method() != Method::GET
-        || !(path.starts_with("/actions/") || path == "/reps")
-        || req.headers().contains_key(header::AUTHORIZATION)
-    {
-        return None;
-    }
-    let mut remembered = String::new();
-    for value in req.headers().get_all(header::COOKIE) {
-        for pair in value.to_str().ok()?.split(';') {
-            match pair.trim().split_once('=') {
-                Some((super::visitor::ZIP_COOKIE, zip)) => remembered = zip.to_string(),
-                _ => return None,
-            }
-        }
-    }
-    let query = req.query_string();
-    let zip_in_query = query.split('&').any(|kv| kv.starts_with("zip="));
-    (zip_in_query || !remembered.is_empty()).then(|| format!("{path}?{query}|zip={remembered}"))
-}
-
-/// Personalised visitor pages: the same ZIP (and query) gives the same bytes until the
-/// next change, so they are kept too, with the headers they were answered with.
-async fn personal(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-    cache: web::Data<PageCache>,
-    key: String,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let Ok(version) = cache.version().await else {
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    };
-    if let Some(res) = cache.get_personal(&key, version) {
-        cache.hits.fetch_add(1, Ordering::Relaxed);
-        return Ok(req.into_response(res));
-    }
-    cache.misses.fetch_add(1, Ordering::Relaxed);
-    let res = next.call(req).await?;
-    if res.status() != StatusCode::OK {
-        return Ok(res.map_into_boxed_body());
-    }
-    let kept: Vec<_> = [header::SET_COOKIE, header::CACHE_CONTROL, header::VARY]
-        .iter()
-        .flat_map(|name| {
-            res.headers()
-                .get_all(name)
-                .map(|v| (name.clone(), v.clone()))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let (req, bytes, content_type) = match collect(res).await {
-        Ok(parts) => parts,
-        Err(failed) => return Ok(failed),
-    };
-    cache.put(
-        key.clone(),
-        version,
-        Entry {
-            body: bytes,
-            etag: HeaderValue::from_static("\"personal\""),
-            content_type,
-            personal: Some(kept),
-        },
-    );
-    let res = cache
-        .get_personal(&key, version)
-        .unwrap_or_else(|| HttpResponse::InternalServerError().finish());
-    Ok(ServiceResponse::new(req, res))
 }
 
 /// The middleware: answers from memory when it can, else renders, keeps and answers.
@@ -317,61 +205,68 @@ pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let cache = match req.app_data::<web::Data<PageCache>>() {
-        Some(c) if cacheable(&req) => c.clone(),
-        Some(c) => match personal_key(&req) {
-            Some(key) => {
-                let c = c.clone();
-                return personal(req, next, c, key).await;
-            }
-            None => return Ok(next.call(req).await?.map_into_boxed_body()),
-        },
-        _ => return Ok(next.call(req).await?.map_into_boxed_body()),
-    };
-    let Ok(version) = cache.version().await else {
+    let (Some(cache), Some(key)) = (
+        req.app_data::<web::Data<PageCache>>().cloned(),
+        cache_key(&req),
+    ) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let key = match req.query_string() {
-        "" => req.path().to_string(),
-        q => format!("{}?{q}", req.path()),
+    let Ok(known) = cache.versions.get().await else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    if let Some((body, etag, content_type)) = cache.get(&key, version) {
+    cache.advance(known.content);
+    let key = format!("{}|{key}", known.content);
+    if let Some(e) = cache.pages.get(&key) {
         cache.hits.fetch_add(1, Ordering::Relaxed);
-        return Ok(respond(req, body, etag, content_type));
+        return Ok(respond(req, &e));
     }
     cache.misses.fetch_add(1, Ordering::Relaxed);
+    let public = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.settings.public_cache_control());
     let res = next.call(req).await?;
+    let own_control = res.headers().get(header::CACHE_CONTROL).cloned();
     let keep = res.status() == StatusCode::OK
         && !res.headers().contains_key(header::SET_COOKIE)
-        && !res
-            .headers()
-            .get(header::CACHE_CONTROL)
+        && !own_control
+            .as_ref()
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("private") || v.contains("no-store"));
-    if !keep {
+    // Only a body of known size that fits is kept; any other is answered as it is.
+    let fits =
+        matches!(res.response().body().size(), body::BodySize::Sized(n) if n as usize <= MAX_BODY);
+    let (Some(public), true) = (public, keep && fits) else {
         return Ok(res.map_into_boxed_body());
-    }
-    let (req, bytes, content_type) = match collect(res).await {
-        Ok(parts) => parts,
-        Err(failed) => return Ok(failed),
     };
-    let etag = etag_of(&bytes);
-    cache.put(
-        key,
-        version,
-        Entry {
-            body: bytes.clone(),
-            etag: etag.clone(),
-            content_type: content_type.clone(),
-            personal: None,
-        },
-    );
-    Ok(respond(
-        ServiceRequest::from_request(req),
-        bytes,
-        etag,
+    let content_type = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from_static("text/html; charset=utf-8"));
+    let vary = res.headers().get(header::VARY).cloned();
+    let (req, res) = res.into_parts();
+    let bytes = match body::to_bytes_limited(res.into_body(), MAX_BODY).await {
+        Ok(Ok(bytes)) => bytes,
+        // Its size was checked above: only a failing body gets here.
+        _ => {
+            return Ok(ServiceResponse::new(
+                req,
+                HttpResponse::InternalServerError().finish(),
+            ))
+        }
+    };
+    let entry = Arc::new(Entry {
+        etag: etag_of(&bytes),
+        body: bytes,
         content_type,
-    ))
+        cache_control: own_control.unwrap_or(public),
+        vary,
+    });
+    // A page rendered for an older version than the one now known is answered, not kept.
+    if cache.version.load(Ordering::Acquire) <= known.content {
+        cache.pages.insert(key, entry.clone());
+    }
+    Ok(respond(ServiceRequest::from_request(req), &entry))
 }
 
 #[cfg(test)]

@@ -23,10 +23,10 @@ const FEED_LEN: i64 = 50;
 /// The routes of feeds and calendars. Registered before the public pages so that
 /// `/actions/{slug}.ics` is not taken for an action slug.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/feed.atom", web::get().to(site_feed))
-        .route("/campaigns/{slug}/feed.atom", web::get().to(campaign_feed))
-        .route("/events.ics", web::get().to(events))
-        .route("/actions/{slug}.ics", web::get().to(action_ics));
+    cfg.service(web::resource("/feed.atom").get(site_feed))
+        .service(web::resource("/campaigns/{slug}/feed.atom").get(campaign_feed))
+        .service(web::resource("/events.ics").get(events))
+        .service(web::resource("/actions/{slug}.ics").get(action_ics));
 }
 
 fn utc(t: NaiveDateTime) -> FixedDateTime {

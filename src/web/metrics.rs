@@ -61,7 +61,7 @@ pub async fn middleware(
 
 /// The public routes of this module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/metrics", web::get().to(metrics));
+    cfg.service(web::resource("/metrics").get(metrics));
 }
 
 fn escape_label(v: &str) -> String {
@@ -103,14 +103,17 @@ pub async fn metrics(
             "actiondesk_http_request_duration_seconds_total{{route=\"{r}\",status=\"{status}\"}} {secs:.6}"
         );
     }
-    let (hits, misses, entries, known) = cache.as_ref().map_or((0, 0, 0, -1), |c| {
-        (
-            c.hits.load(Ordering::Relaxed),
-            c.misses.load(Ordering::Relaxed),
-            c.len(),
-            c.known_version(),
-        )
-    });
+    let (hits, misses, entries, known, bytes, capacity) =
+        cache.as_ref().map_or((0, 0, 0, -1, 0, 0), |c| {
+            (
+                c.hits.load(Ordering::Relaxed),
+                c.misses.load(Ordering::Relaxed),
+                c.len(),
+                c.known_version(),
+                c.weight(),
+                c.capacity(),
+            )
+        });
     let (open, idle) = state.db.pool_state();
     let mut gauges: Vec<(&str, &str, &str, String)> = vec![
         (
@@ -130,6 +133,24 @@ pub async fn metrics(
             "gauge",
             "Rendered pages kept in memory.",
             entries.to_string(),
+        ),
+        (
+            "actiondesk_page_cache_bytes",
+            "gauge",
+            "Bytes of rendered pages kept in memory.",
+            bytes.to_string(),
+        ),
+        (
+            "actiondesk_page_cache_capacity_bytes",
+            "gauge",
+            "The most the kept pages may weigh (PAGE_CACHE_MB, half of it).",
+            capacity.to_string(),
+        ),
+        (
+            "actiondesk_directory_zip_codes",
+            "gauge",
+            "ZIP code areas in the in-memory directory.",
+            state.directory.zip_count().to_string(),
         ),
         (
             "actiondesk_content_version",

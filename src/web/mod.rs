@@ -1,5 +1,6 @@
 //! actix-web: the route table in one place, and the state handlers share.
 
+pub mod action_page;
 pub mod admin;
 pub mod admin_actions;
 pub mod admin_auth;
@@ -14,6 +15,7 @@ pub mod cache;
 pub mod csrf;
 pub mod error;
 pub mod feeds;
+pub mod head;
 pub mod metrics;
 pub mod openapi;
 pub mod outcomes;
@@ -23,6 +25,7 @@ pub mod render;
 pub mod search;
 pub mod session;
 pub mod subscribe;
+pub mod versions;
 pub mod visitor;
 
 use actix_web::http::StatusCode;
@@ -38,8 +41,14 @@ pub struct AppState {
     pub settings: Settings,
     /// Signs session cookies.
     pub secret: Vec<u8>,
-    /// Cached ZIP lookups and the outcome rate limit.
+    /// The outcome rate limit.
     pub visitors: visitor::VisitorState,
+    /// The content and directory versions as last read.
+    pub versions: std::sync::Arc<versions::Versions>,
+    /// ZIP codes, districts and members of Congress, in memory.
+    pub directory: crate::reps::directory::LiveDirectory,
+    /// Action pages' parts, per content version.
+    pub action_pages: action_page::ActionPages,
     /// Sign-in attempts per client and per account.
     pub login_limits: admin_auth::LoginLimits,
     /// Rate limits of the JSON API.

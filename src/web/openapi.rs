@@ -68,7 +68,7 @@ pub struct ErrorDetail {
 
 /// The route serving the description.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/openapi.json", web::get().to(openapi_json));
+    cfg.service(web::resource("/api/openapi.json").get(openapi_json));
 }
 
 async fn openapi_json() -> HttpResponse {

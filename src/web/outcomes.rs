@@ -21,8 +21,8 @@ use crate::domain::Outcome;
 
 /// The outcome routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/actions/{slug}/outcomes", web::post().to(post_form))
-        .route("/api/v1/actions/{slug}/outcomes", web::post().to(post_json));
+    cfg.service(web::resource("/actions/{slug}/outcomes").post(post_form))
+        .service(web::resource("/api/v1/actions/{slug}/outcomes").post(post_json));
 }
 
 /// The form's and the API's fields.

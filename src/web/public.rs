@@ -6,23 +6,23 @@ use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use tera::Context;
 
+use super::action_page::{script_views, ActionPages};
 use super::error::WebError;
 use super::render::{page, STYLESHEET};
 use super::{visitor, AppState};
 use crate::db::{self, actions, campaigns, changes, contacts, updates};
-use crate::domain::placeholders::Segment;
 use crate::domain::{ActionKind, Status};
 
 /// The public pages' routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(index))
-        .route("/healthz", web::get().to(healthz))
-        .route("/static/style.css", web::get().to(stylesheet))
-        .route("/static/copy.js", web::get().to(copy_script))
-        .route("/campaigns/{slug}", web::get().to(campaign))
-        .route("/actions/{slug}", web::get().to(action))
-        .route("/hotlines", web::get().to(hotlines))
-        .route("/updates", web::get().to(updates));
+    cfg.service(web::resource("/").get(index))
+        .service(web::resource("/healthz").get(healthz))
+        .service(web::resource("/static/style.css").get(stylesheet))
+        .service(web::resource("/static/copy.js").get(copy_script))
+        .service(web::resource("/campaigns/{slug}").get(campaign))
+        .service(web::resource("/actions/{slug}").get(action))
+        .service(web::resource("/hotlines").get(hotlines))
+        .service(web::resource("/updates").get(updates));
 }
 
 /// How long an action counts as NEW or UPDATED after the change.
@@ -161,19 +161,9 @@ pub async fn campaign(
     page("campaign.html", &ctx)
 }
 
-/// A script in one language, split so unfilled placeholders can be highlighted.
-#[derive(Serialize)]
-struct ScriptView {
-    lang: String,
-    /// The language shown (`?lang=`, else English, else the first).
-    selected: bool,
-    segments: Vec<Segment>,
-    text: String,
-}
-
 /// One entry of an action's public history.
 #[derive(Serialize)]
-struct HistoryEntry {
+pub struct HistoryEntry {
     at: NaiveDateTime,
     kind: String,
     summary: String,
@@ -196,42 +186,9 @@ fn field_label(field: &str) -> String {
     }
 }
 
-/// `/actions/{slug}`: what to do and why, whom to call, the script, sources, history.
-pub async fn action(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    req: actix_web::HttpRequest,
-    query: web::Query<visitor::ActionQuery>,
-) -> Result<HttpResponse, WebError> {
-    let slug = path.into_inner();
-    let (vz, reps) = visitor::for_request(&state, &req, query.zip.as_deref()).await?;
-    let (detail, card, history, counts) = state
-        .db
-        .run(move |conn| {
-            let a = actions::by_slug(conn, &slug)?;
-            if !Status::parse(&a.status).is_ok_and(Status::is_public) {
-                return Err(db::Error::NotFound("action"));
-            }
-            let history = changes::for_action(conn, a.id)?;
-            let card = cards(conn, vec![a.clone()], db::now())?.remove(0);
-            let counts = db::outcomes::counts(conn, a.id)?;
-            Ok((actions::detail(conn, a)?, card, history, counts))
-        })
-        .await?;
-    let fill = visitor::placeholders(&vz, reps.as_ref(), &query);
-    let lang = visitor::pick_lang(&detail.scripts, query.lang.as_deref());
-    let scripts: Vec<ScriptView> = detail
-        .scripts
-        .iter()
-        .map(|s| ScriptView {
-            selected: s.lang == lang,
-            lang: s.lang.clone(),
-            segments: fill.segments(&s.body),
-            text: fill.fill(&s.body),
-        })
-        .collect();
-    let history: Vec<HistoryEntry> = history
-        .into_iter()
+/// An action's change log as its page shows it, newest first.
+pub(crate) fn history_entries(log: Vec<changes::Change>) -> Vec<HistoryEntry> {
+    log.into_iter()
         .rev()
         .map(|c| {
             let mut fields: Vec<String> = Vec::new();
@@ -250,39 +207,41 @@ pub async fn action(
                 fields,
             }
         })
-        .collect();
-    let mut ctx = Context::new();
-    ctx.insert("d", &detail);
-    ctx.insert("a", &detail.action);
-    ctx.insert("card", &card);
-    ctx.insert("scripts", &scripts);
-    ctx.insert("history", &history);
-    ctx.insert(
-        "sources",
-        &detail
-            .links
-            .iter()
-            .filter(|l| l.kind == "source")
-            .collect::<Vec<_>>(),
-    );
-    ctx.insert(
-        "links",
-        &detail
-            .links
-            .iter()
-            .filter(|l| l.kind != "source")
-            .collect::<Vec<_>>(),
-    );
+        .collect()
+}
+
+/// `/actions/{slug}`: what to do and why, whom to call, the script, sources, history —
+/// the skeleton of the content version with the visitor's part filled in (see
+/// [`super::action_page`]).
+pub async fn action(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: actix_web::HttpRequest,
+    query: web::Query<visitor::ActionQuery>,
+) -> Result<HttpResponse, WebError> {
+    let slug = path.into_inner();
+    let known = state.versions.get().await?;
+    let pages = &state.action_pages;
+    let data = pages.data(&state.db, known.content, &slug).await?;
+    let vz = visitor::VisitorZip::of(&req, query.zip.as_deref());
+    let reps = visitor::resolve(&state, &vz, known.directory).await?;
+    let lang = visitor::pick_lang(&data.detail.scripts, query.lang.as_deref());
+    let recorded = query.recorded.as_deref().is_some_and(|r| !r.is_empty());
+    let skeleton = pages
+        .skeleton(known.content, &data, &lang, recorded)
+        .await?;
+    let fill = visitor::placeholders(&vz, reps.as_ref(), &query);
+    let mut ctx = ActionPages::context(&data);
+    ctx.insert("scripts", &script_views(&data.detail.scripts, &lang, &fill));
     visitor::insert_context(&mut ctx, &vz, reps.as_ref());
-    ctx.insert("here", &format!("/actions/{}", detail.action.slug));
     ctx.insert("lang", &lang);
     ctx.insert("your_name", &query.name);
     ctx.insert("your_city", &query.city);
-    ctx.insert("outcomes", &counts);
-    ctx.insert("outcome_choices", &crate::domain::outcome::CHOICES);
-    ctx.insert("recorded", &query.recorded);
-    let found = reps.is_some();
-    Ok(visitor::with_cookie(page("action.html", &ctx)?, &vz, found))
+    let body = pages.assemble(&skeleton, &ctx)?;
+    let res = HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body);
+    Ok(visitor::caching(&state, res, &vz, query.personal()))
 }
 
 /// `/hotlines`: the hotline directory.

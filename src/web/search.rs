@@ -19,7 +19,7 @@ pub const MAX_QUERY: usize = 200;
 
 /// The search routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/search", web::get().to(search_page));
+    cfg.service(web::resource("/search").get(search_page));
 }
 
 /// The query string of `/search`.

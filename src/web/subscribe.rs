@@ -21,13 +21,18 @@ use crate::mail::transport::Mailer;
 
 /// The subscription routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/subscribe", web::get().to(form))
-        .route("/subscribe", web::post().to(submit))
-        .route("/subscribe/confirm", web::get().to(confirm))
-        .route("/preferences", web::get().to(preferences))
-        .route("/preferences", web::post().to(save_preferences))
-        .route("/unsubscribe", web::get().to(unsubscribe_page))
-        .route("/unsubscribe", web::post().to(unsubscribe));
+    cfg.service(web::resource("/subscribe").get(form).post(submit))
+        .service(web::resource("/subscribe/confirm").get(confirm))
+        .service(
+            web::resource("/preferences")
+                .get(preferences)
+                .post(save_preferences),
+        )
+        .service(
+            web::resource("/unsubscribe")
+                .get(unsubscribe_page)
+                .post(unsubscribe),
+        );
 }
 
 /// What the subscription pages share: the transport for confirmation emails and the rate

@@ -1,6 +1,7 @@
-//! What a visitor brings without an account: their ZIP code (from `?zip=` or the `zip`
-//! cookie a plain GET form sets), resolved to senators and representative(s) through the
-//! cached lookup; the `/reps` page and `/api/v1/reps`; forgetting the ZIP code.
+//! What a visitor brings without an account: their ZIP code (from `?zip=`, or the `zip`
+//! cookie that the ZIP form's redirect sets), resolved to senators and representative(s)
+//! through the in-memory directory; the `/reps` page and `/api/v1/reps`; remembering and
+//! forgetting the ZIP code; how long shared caches may keep each kind of visitor page.
 
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::http::header;
@@ -14,15 +15,14 @@ use super::render::page;
 use super::AppState;
 use crate::domain::placeholders::Placeholders;
 use crate::domain::Zip;
-use crate::reps::lookup::{self, LookupCache, RepsAnswer};
+use crate::reps::lookup::{self, RepsAnswer};
 
 /// The cookie remembering a visitor's ZIP code.
 pub const ZIP_COOKIE: &str = "zip";
 
-/// Visitor-facing state kept beside the database: cached ZIP lookups and the limiter on
-/// "I called" outcome reports.
+/// Visitor-facing state kept beside the database: the limiter on "I called" outcome
+/// reports.
 pub struct VisitorState {
-    pub lookups: LookupCache,
     pub outcomes: Limiter<String>,
     /// Outcome checks since the limiter last forgot refilled clients.
     checks: std::sync::atomic::AtomicU64,
@@ -43,7 +43,6 @@ impl VisitorState {
 impl Default for VisitorState {
     fn default() -> VisitorState {
         VisitorState {
-            lookups: LookupCache::default(),
             // Enough for one person reporting a few calls; a loop is stopped quickly.
             outcomes: Limiter::new(6, std::time::Duration::from_secs(20)),
             checks: Default::default(),
@@ -53,9 +52,10 @@ impl Default for VisitorState {
 
 /// The visitor routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/reps", web::get().to(reps_page))
-        .route("/zip/forget", web::get().to(forget))
-        .route("/api/v1/reps", web::get().to(reps_json));
+    cfg.service(web::resource("/reps").get(reps_page))
+        .service(web::resource("/zip").get(remember_zip))
+        .service(web::resource("/zip/forget").get(forget))
+        .service(web::resource("/api/v1/reps").get(reps_json));
 }
 
 /// `?zip=` as given.
@@ -75,6 +75,47 @@ pub enum VisitorZip {
     Remembered(Zip),
     /// Given in the URL but malformed: the text typed and the message.
     Invalid(String, String),
+    /// None given, and the cookies name more than one: shown as none, never cached.
+    Ambiguous,
+}
+
+/// What the request's `zip` cookies say: the one reading that both the page cache and the
+/// handlers use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CookieZip {
+    /// No `zip` cookie.
+    None,
+    /// One value (the same value sent twice counts as one).
+    One(String),
+    /// Different values, as a shared device or a planted cookie may send: trust none.
+    Ambiguous,
+}
+
+impl CookieZip {
+    /// Reads every `Cookie` header of the request.
+    pub fn of(headers: &header::HeaderMap) -> CookieZip {
+        let mut found = CookieZip::None;
+        for value in headers.get_all(header::COOKIE) {
+            let Ok(text) = value.to_str() else {
+                return CookieZip::Ambiguous;
+            };
+            for pair in text.split(';') {
+                let Some((name, value)) = pair.trim().split_once('=') else {
+                    continue;
+                };
+                if name.trim() != ZIP_COOKIE {
+                    continue;
+                }
+                let value = value.trim().trim_matches('"');
+                found = match found {
+                    CookieZip::None => CookieZip::One(value.to_string()),
+                    CookieZip::One(v) if v == value => CookieZip::One(v),
+                    _ => return CookieZip::Ambiguous,
+                };
+            }
+        }
+        found
+    }
 }
 
 impl VisitorZip {
@@ -85,10 +126,13 @@ impl VisitorZip {
                 Ok(z) => VisitorZip::Given(z),
                 Err(e) => VisitorZip::Invalid(raw.to_string(), e.to_string()),
             },
-            None => req
-                .cookie(ZIP_COOKIE)
-                .and_then(|c| Zip::parse(c.value()).ok())
-                .map_or(VisitorZip::None, VisitorZip::Remembered),
+            None => match CookieZip::of(req.headers()) {
+                CookieZip::None => VisitorZip::None,
+                CookieZip::One(v) => {
+                    Zip::parse(&v).map_or(VisitorZip::None, VisitorZip::Remembered)
+                }
+                CookieZip::Ambiguous => VisitorZip::Ambiguous,
+            },
         }
     }
 
@@ -112,18 +156,13 @@ pub struct ActionQuery {
     pub recorded: Option<String>,
 }
 
-/// The request's ZIP code (given or remembered) and its lookup answer, if found.
-pub async fn for_request(
-    state: &web::Data<AppState>,
-    req: &HttpRequest,
-    given: Option<&str>,
-) -> Result<(VisitorZip, Option<RepsAnswer>), WebError> {
-    let vz = VisitorZip::of(req, given);
-    let answer = match vz.zip() {
-        Some(z) => resolve(state, z).await?,
-        None => None,
-    };
-    Ok((vz, answer))
+impl ActionQuery {
+    /// True when the visitor typed their name or city: such a page is theirs alone.
+    pub fn personal(&self) -> bool {
+        [&self.name, &self.city]
+            .iter()
+            .any(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()))
+    }
 }
 
 /// Script values known for this visitor: names from the lookup, and the name and city
@@ -155,19 +194,17 @@ pub fn pick_lang(scripts: &[crate::db::actions::Script], wanted: Option<&str>) -
     }
 }
 
-/// Looks a ZIP code up through the cache.
+/// The visitor's ZIP code looked up in the directory of this version (from memory).
 pub async fn resolve(
-    state: &web::Data<AppState>,
-    zip: &Zip,
+    state: &AppState,
+    vz: &VisitorZip,
+    directory_version: i64,
 ) -> Result<Option<RepsAnswer>, WebError> {
-    let state = state.clone();
-    let zip = zip.clone();
-    let answer = state
-        .db
-        .clone()
-        .run(move |conn| state.visitors.lookups.get(conn, &zip))
-        .await?;
-    Ok((*answer).clone())
+    let Some(zip) = vz.zip() else {
+        return Ok(None);
+    };
+    let dir = state.directory.at(&state.db, directory_version).await?;
+    Ok(dir.lookup(zip))
 }
 
 /// The cookie that remembers a ZIP code for a year.
@@ -207,18 +244,85 @@ pub fn insert_context(ctx: &mut Context, vz: &VisitorZip, answer: Option<&RepsAn
     }
 }
 
-/// Sets the cookie on a response when the ZIP code was given and found.
-pub fn with_cookie(mut res: HttpResponse, vz: &VisitorZip, found: bool) -> HttpResponse {
-    if let (VisitorZip::Given(z), true) = (vz, found) {
-        let _ = res.add_cookie(&remember(z));
-        res.headers_mut().insert(
-            header::CACHE_CONTROL,
-            header::HeaderValue::from_static("private, no-store"),
+/// Says who may keep a visitor page and for how long. A page that depends only on its URL
+/// (no ZIP code, or one given in the URL) may be kept by shared caches for a few seconds;
+/// one that depends on the visitor's cookie or on what they typed is theirs alone.
+pub fn caching(
+    state: &AppState,
+    mut res: HttpResponse,
+    vz: &VisitorZip,
+    personal: bool,
+) -> HttpResponse {
+    let h = res.headers_mut();
+    let control = match vz {
+        _ if personal => header::HeaderValue::from_static("private, no-store"),
+        VisitorZip::Ambiguous => header::HeaderValue::from_static("private, no-store"),
+        VisitorZip::Remembered(_) => header::HeaderValue::from_static("private, no-cache"),
+        VisitorZip::Given(_) | VisitorZip::Invalid(..) | VisitorZip::None => {
+            state.settings.public_cache_control()
+        }
+    };
+    h.insert(header::CACHE_CONTROL, control);
+    // Without a ZIP code in the URL, a `zip` cookie would change the page.
+    if !matches!(vz, VisitorZip::Given(_) | VisitorZip::Invalid(..)) {
+        h.insert(header::VARY, header::HeaderValue::from_static("Cookie"));
+    }
+    res
+}
+
+/// The ZIP form's fields: the ZIP code, where to go back to, and what else the form carried.
+#[derive(Debug, Deserialize)]
+pub struct RememberQuery {
+    zip: Option<String>,
+    next: Option<String>,
+    lang: Option<String>,
+    name: Option<String>,
+    city: Option<String>,
+}
+
+/// `GET /zip?zip=Z&next=/path`: the ZIP form's target. Remembers a well-formed ZIP code in a
+/// cookie and goes back to the page with `?zip=` (and the form's other fields), so the page
+/// itself never sets a cookie and shared caches can keep it. A malformed ZIP code is
+/// remembered nowhere: the page shows what was typed and why it is wrong.
+pub async fn remember_zip(query: web::Query<RememberQuery>) -> HttpResponse {
+    let q = query.into_inner();
+    let next = safe_next(q.next.as_deref());
+    let base = strip_zip(&next);
+    let typed = q.zip.as_deref().map(str::trim).unwrap_or("");
+    let zip = Zip::parse(typed).ok();
+    let mut params = url::form_urlencoded::Serializer::new(String::new());
+    if !typed.is_empty() {
+        params.append_pair(
+            "zip",
+            &zip.as_ref().map_or(typed.to_string(), Zip::to_string),
         );
     }
-    res.headers_mut()
-        .insert(header::VARY, header::HeaderValue::from_static("Cookie"));
-    res
+    for (k, v) in [("lang", &q.lang), ("name", &q.name), ("city", &q.city)] {
+        if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            params.append_pair(k, v);
+        }
+    }
+    let params = params.finish();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let location = if params.is_empty() {
+        base
+    } else {
+        format!("{base}{sep}{params}")
+    };
+    let mut res = HttpResponse::SeeOther();
+    res.insert_header((header::LOCATION, location))
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    if let Some(z) = &zip {
+        res.cookie(remember(z));
+    }
+    res.finish()
+}
+
+/// A way back on this site only.
+fn safe_next(next: Option<&str>) -> String {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or("/")
+        .to_string()
 }
 
 /// `/reps?zip=`: that ZIP code's senators and representative(s).
@@ -227,12 +331,13 @@ pub async fn reps_page(
     req: HttpRequest,
     query: web::Query<ZipQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let (vz, answer) = for_request(&state, &req, query.zip.as_deref()).await?;
+    let vz = VisitorZip::of(&req, query.zip.as_deref());
+    let known = state.versions.get().await?;
+    let answer = resolve(&state, &vz, known.directory).await?;
     let mut ctx = Context::new();
     insert_context(&mut ctx, &vz, answer.as_ref());
     ctx.insert("here", "/reps");
-    let found = answer.is_some();
-    Ok(with_cookie(page("reps.html", &ctx)?, &vz, found))
+    Ok(caching(&state, page("reps.html", &ctx)?, &vz, false))
 }
 
 /// Where "forget my ZIP code" goes back to: a path on this site only.
@@ -243,13 +348,8 @@ pub struct ForgetQuery {
 
 /// `/zip/forget?next=/path`: removes the remembered ZIP code and goes back.
 pub async fn forget(query: web::Query<ForgetQuery>) -> HttpResponse {
-    let next = query
-        .next
-        .as_deref()
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or("/");
     // Drop any ?zip= from the way back, or it would be remembered again.
-    let next = strip_zip(next);
+    let next = strip_zip(&safe_next(query.next.as_deref()));
     let mut gone = Cookie::build(ZIP_COOKIE, "").path("/").finish();
     gone.make_removal();
     HttpResponse::SeeOther()
@@ -297,8 +397,11 @@ pub async fn reps_json(
         ));
     }
     let zip = Zip::parse(raw).map_err(|e| WebError::invalid("zip", e.to_string()))?;
-    match resolve(&state, &zip).await? {
-        Some(a) => Ok(HttpResponse::Ok().json(a)),
+    let known = state.versions.get().await?;
+    match resolve(&state, &VisitorZip::Given(zip.clone()), known.directory).await? {
+        Some(a) => Ok(HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, state.settings.public_cache_control()))
+            .json(a)),
         None => Err(WebError::NotFound(format!("district for ZIP code {zip}"))),
     }
 }

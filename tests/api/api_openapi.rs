@@ -176,7 +176,7 @@ async fn a_method_an_api_address_does_not_take_is_405_with_allow() {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 405);
-    assert_eq!(res.headers().get("allow").unwrap(), "GET, PATCH");
+    assert_eq!(res.headers().get("allow").unwrap(), "GET, HEAD, PATCH");
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "method_not_allowed");
     let put = app
@@ -186,7 +186,7 @@ async fn a_method_an_api_address_does_not_take_is_405_with_allow() {
         .await
         .unwrap();
     assert_eq!(put.status().as_u16(), 405);
-    assert_eq!(put.headers().get("allow").unwrap(), "GET, POST");
+    assert_eq!(put.headers().get("allow").unwrap(), "GET, HEAD, POST");
 }
 
 #[actix_web::test]

@@ -27,4 +27,5 @@ mod outcomes;
 mod pages;
 mod reps;
 mod search;
+mod spike;
 mod tools;

@@ -39,7 +39,7 @@ async fn without_a_zip_the_action_page_offers_the_zip_box_where_the_people_go() 
     assert!(body.contains("<mark>[REP NAME]</mark>"));
     let (_, home) = app.get("/").await;
     assert!(
-        home.contains(r#"action="/reps""#),
+        home.contains(r#"action="/zip""#) && home.contains(r#"name="next" value="/reps""#),
         "a ZIP box on the home page"
     );
 }
@@ -84,10 +84,12 @@ async fn the_zip_is_remembered_in_a_cookie_and_can_be_forgotten() {
     let app = demo_with_reps().await;
     let r = app
         .client
-        .get(format!("{}/reps?zip=98104", app.address))
+        .get(format!("{}/zip?zip=98104&next=/reps", app.address))
         .send()
         .await
         .unwrap();
+    assert_eq!(r.status(), 303, "the ZIP form's redirect");
+    assert_eq!(r.headers()["location"], "/reps?zip=98104");
     let cookie = r
         .headers()
         .get("set-cookie")

@@ -1,0 +1,238 @@
+//! The action page on the hot path. Everything on it that does not depend on the visitor's
+//! ZIP code is read from the database and rendered once per content version — the
+//! *skeleton*, with two slots; what does depend on it (whom to contact, the script filled
+//! in for them) is rendered per request from the in-memory directory into those slots. A
+//! page for a ZIP code never seen before costs no query and no render of the whole page.
+//!
+//! Both caches are bounded and single-flight: when a version moves, the first request for a
+//! page reads and renders it, and the requests that arrive meanwhile wait for that one.
+
+use std::sync::Arc;
+
+use quick_cache::sync::Cache;
+use quick_cache::Weighter;
+use serde::Serialize;
+use serde_json::json;
+use tera::Context;
+
+use super::error::WebError;
+use super::public::{cards, history_entries, ActionCard, HistoryEntry};
+use super::render::render;
+use crate::db::{self, actions, changes, outcomes, Db};
+use crate::domain::placeholders::{Placeholders, Segment};
+use crate::domain::Status;
+
+/// An action as read once per content version.
+pub struct ActionData {
+    pub detail: actions::ActionDetail,
+    card: ActionCard,
+    history: Vec<HistoryEntry>,
+    counts: outcomes::ActionCounts,
+    /// What the per-request parts need besides the visitor's ZIP code.
+    fixed: Context,
+}
+
+/// The rendered page around the two per-request parts: before "who to contact", between
+/// it and the script, after the script.
+pub struct Skeleton {
+    pieces: [String; 3],
+}
+
+impl Skeleton {
+    fn len(&self) -> usize {
+        self.pieces.iter().map(String::len).sum()
+    }
+}
+
+/// A script in one language, split so unfilled placeholders can be highlighted.
+#[derive(Serialize)]
+pub struct ScriptView {
+    pub lang: String,
+    /// The language shown (`?lang=`, else English, else the first).
+    pub selected: bool,
+    pub segments: Vec<Segment>,
+    pub text: String,
+}
+
+/// The scripts of an action with placeholders filled from what is known.
+pub fn script_views(
+    scripts: &[actions::Script],
+    lang: &str,
+    fill: &Placeholders,
+) -> Vec<ScriptView> {
+    scripts
+        .iter()
+        .map(|s| ScriptView {
+            selected: s.lang == lang,
+            lang: s.lang.clone(),
+            segments: fill.segments(&s.body),
+            text: fill.fill(&s.body),
+        })
+        .collect()
+}
+
+#[derive(Clone)]
+struct ByBytes;
+
+impl Weighter<(i64, String), Arc<ActionData>> for ByBytes {
+    fn weight(&self, key: &(i64, String), v: &Arc<ActionData>) -> u64 {
+        // A rough size: the body and script texts dominate.
+        let a = &v.detail.action;
+        let scripts: usize = v.detail.scripts.iter().map(|s| s.body.len()).sum();
+        (key.1.len() + a.body.len() + a.summary.len() + scripts + 4096) as u64
+    }
+}
+
+impl Weighter<(i64, String, String, bool), Arc<Skeleton>> for ByBytes {
+    fn weight(&self, key: &(i64, String, String, bool), v: &Arc<Skeleton>) -> u64 {
+        (key.1.len() + key.2.len() + v.len() + 64) as u64
+    }
+}
+
+/// The action pages' caches.
+pub struct ActionPages {
+    data: Cache<(i64, String), Arc<ActionData>, ByBytes>,
+    skeletons: Cache<(i64, String, String, bool), Arc<Skeleton>, ByBytes>,
+    /// Marks the slots in a rendered skeleton; random, so no content can forge one.
+    marker: String,
+}
+
+impl ActionPages {
+    /// Caches holding about `bytes` in all.
+    pub fn new(bytes: u64) -> ActionPages {
+        ActionPages {
+            data: Cache::with_weighter(256, bytes / 2, ByBytes),
+            skeletons: Cache::with_weighter(512, bytes / 2, ByBytes),
+            marker: format!("<!--slot-{}-", crate::security::new_token()),
+        }
+    }
+
+    /// The published or expired action with this slug at this content version.
+    pub async fn data(
+        &self,
+        db: &Db,
+        version: i64,
+        slug: &str,
+    ) -> Result<Arc<ActionData>, WebError> {
+        let key = (version, slug.to_string());
+        let slug = slug.to_string();
+        self.data
+            .get_or_insert_async(&key, async {
+                let db = db.clone();
+                let data = db
+                    .run(move |conn| {
+                        let a = actions::by_slug(conn, &slug)?;
+                        if !Status::parse(&a.status).is_ok_and(Status::is_public) {
+                            return Err(db::Error::NotFound("action"));
+                        }
+                        let history = changes::for_action(conn, a.id)?;
+                        let card = cards(conn, vec![a.clone()], db::now())?.remove(0);
+                        let counts = outcomes::counts(conn, a.id)?;
+                        Ok((actions::detail(conn, a)?, card, history, counts))
+                    })
+                    .await?;
+                let (detail, card, history, counts) = data;
+                let a = &detail.action;
+                let mut fixed = Context::new();
+                fixed.insert("a", &json!({"slug": a.slug, "status": a.status}));
+                fixed.insert("d", &json!({"targets": detail.targets}));
+                fixed.insert("here", &format!("/actions/{}", a.slug));
+                fixed.insert("outcome_choices", &crate::domain::outcome::CHOICES);
+                Ok::<_, WebError>(Arc::new(ActionData {
+                    history: history_entries(history),
+                    detail,
+                    card,
+                    counts,
+                    fixed,
+                }))
+            })
+            .await
+    }
+
+    /// The page around the per-request parts, for this script language and with or without
+    /// the "your report is counted" notice.
+    pub async fn skeleton(
+        &self,
+        version: i64,
+        data: &ActionData,
+        lang: &str,
+        recorded: bool,
+    ) -> Result<Arc<Skeleton>, WebError> {
+        let key = (
+            version,
+            data.detail.action.slug.clone(),
+            lang.to_string(),
+            recorded,
+        );
+        self.skeletons
+            .get_or_insert_async(&key, async { self.render_skeleton(data, lang, recorded) })
+            .await
+    }
+
+    fn render_skeleton(
+        &self,
+        data: &ActionData,
+        lang: &str,
+        recorded: bool,
+    ) -> Result<Arc<Skeleton>, WebError> {
+        let d = &data.detail;
+        let who = format!("{}who-->", self.marker);
+        let script = format!("{}script-->", self.marker);
+        let mut ctx = Context::new();
+        ctx.insert("d", d);
+        ctx.insert("a", &d.action);
+        ctx.insert("card", &data.card);
+        ctx.insert("history", &data.history);
+        ctx.insert("scripts", &!d.scripts.is_empty());
+        ctx.insert("slots", &json!({"who": who, "script": script}));
+        ctx.insert(
+            "sources",
+            &d.links
+                .iter()
+                .filter(|l| l.kind == "source")
+                .collect::<Vec<_>>(),
+        );
+        ctx.insert(
+            "links",
+            &d.links
+                .iter()
+                .filter(|l| l.kind != "source")
+                .collect::<Vec<_>>(),
+        );
+        ctx.insert("here", &format!("/actions/{}", d.action.slug));
+        ctx.insert("lang", lang);
+        ctx.insert("outcomes", &data.counts);
+        ctx.insert("outcome_choices", &crate::domain::outcome::CHOICES);
+        ctx.insert("recorded", &recorded);
+        let page = render("action.html", &ctx)?;
+        let (before, rest) = page
+            .split_once(&who)
+            .ok_or_else(|| WebError::Internal("action.html lost its first slot".into()))?;
+        let (between, after) = rest
+            .split_once(&script)
+            .ok_or_else(|| WebError::Internal("action.html lost its second slot".into()))?;
+        Ok(Arc::new(Skeleton {
+            pieces: [before.to_string(), between.to_string(), after.to_string()],
+        }))
+    }
+
+    /// The whole page: the skeleton with the per-request parts rendered from `ctx` (the
+    /// action's fixed values plus the visitor's).
+    pub fn assemble(&self, skeleton: &Skeleton, ctx: &Context) -> Result<String, WebError> {
+        let who = render("action_who.html", ctx)?;
+        let script = render("action_script.html", ctx)?;
+        let [before, between, after] = &skeleton.pieces;
+        let mut page = String::with_capacity(skeleton.len() + who.len() + script.len());
+        page.push_str(before);
+        page.push_str(&who);
+        page.push_str(between);
+        page.push_str(&script);
+        page.push_str(after);
+        Ok(page)
+    }
+
+    /// A copy of the action's fixed values, for [`ActionPages::assemble`].
+    pub fn context(data: &ActionData) -> Context {
+        data.fixed.clone()
+    }
+}
