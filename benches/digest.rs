@@ -13,7 +13,9 @@
 //!
 //! Prints each round and the medians. Environment: BIN, SUBSCRIBERS, CHANGES, ROUNDS,
 //! SMTP_POOL_SIZE, BENCH_DATABASE_URL (default: a fresh SQLite file in a temporary folder;
-//! a `postgres://` URL must name an empty database).
+//! a `postgres://` URL must name an empty database). With HOLD set it only seeds the
+//! subscribers and one round of changes, prints `SINK_PORT=…` and keeps the sink up until
+//! killed (scripts/bench-spike.sh sends a digest run there while it measures pages).
 
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -160,7 +162,12 @@ fn seed(conn: &mut DbConn, n: usize) -> db::Result<Vec<i32>> {
             summary: "How to help, kept current.".into(),
             body: String::new(),
         };
-        camps.push(write_tx(conn, |c| campaigns::create(c, &input, &t))?.id);
+        // A database that already has the campaign (the spike bench's demo) keeps it.
+        let id = match campaigns::find(conn, slug)? {
+            Some(c) => c.id,
+            None => write_tx(conn, |c| campaigns::create(c, &input, &t))?.id,
+        };
+        camps.push(id);
     }
     let mut i = 0;
     while i < n {
@@ -414,6 +421,19 @@ fn main() {
         ),
     ];
 
+    if std::env::var("HOLD").is_ok() {
+        // For scripts/bench-spike.sh: the subscribers and one round of changes are in the
+        // database; say where the sink listens and keep it up until killed.
+        let mut conn = db.get().unwrap();
+        changes(&mut conn, &camps, 1, n_changes).expect("changes");
+        drop(conn);
+        println!("SINK_PORT={port}");
+        use std::io::Write as _;
+        std::io::stdout().flush().unwrap();
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+    }
     println!(
         "{:>5}  {:>28}  {:>9}  {:>8}  {:>9}  {:>18}  {:>18}",
         "round",

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the real clients and servers the full test suite drives, where missing:
 # Debian's chromium + chromium-driver, MailDev (SMTP capture with a JSON API), axe-core
-# (accessibility checks injected into pages), and Python's feedparser and icalendar.
+# (accessibility checks injected into pages), nginx (the proxy_cache recipe's test), and
+# Python's feedparser and icalendar.
 # Idempotent; .ci/run calls it. Without these, the tests that need them skip with a reason.
 set -euo pipefail
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
+[ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]}" >&2
   apt-get update -qq >&2
@@ -30,6 +32,7 @@ python3 -c "import openapi_spec_validator" 2>/dev/null || {
   python3 -m pip install -q openapi-spec-validator >&2
 }
 command -v chromium chromedriver >&2
+test -x /usr/sbin/nginx
 test -x /opt/maildev/node_modules/.bin/maildev
 test -f /opt/axe/node_modules/axe-core/axe.min.js
 python3 -c "import feedparser, icalendar"

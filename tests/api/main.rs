@@ -18,6 +18,7 @@ mod browser_smoke;
 mod cache;
 mod cli;
 mod digests;
+mod edge_cache;
 mod feeds;
 mod fixtures;
 mod helpers;
