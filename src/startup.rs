@@ -100,7 +100,7 @@ impl Application {
                 .app_data(metrics.clone())
                 .wrap(routes::error_pages())
                 .wrap(routes::normalize())
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<routes::client::RequestSpan>::new())
                 .app_data(state.clone())
                 .app_data(mail_state.clone())
                 .configure(routes::routes)

@@ -11,6 +11,7 @@ pub mod api_input;
 pub mod api_types;
 pub mod api_writes;
 pub mod cache;
+pub mod client;
 pub mod csrf;
 pub mod error;
 pub mod feeds;
