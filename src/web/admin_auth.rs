@@ -65,20 +65,16 @@ pub struct LoginForm {
     next: String,
 }
 
-/// Only organizer pages on this site are places to go back to after signing in.
+/// Only organizer pages on this site are places to go back to after signing in; anything
+/// else (another site, control characters, the sign-in page itself) goes to `/admin`.
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if (n == "/admin" || n.starts_with("/admin/") || n.starts_with("/admin?"))
-                && !n.contains("//")
-                && !n.contains('\\')
+    next.and_then(super::redirect::safe_next)
+        .filter(|n| {
+            (n == "/admin" || n.starts_with("/admin/") || n.starts_with("/admin?"))
                 && !n.starts_with("/admin/login")
-                && !n.starts_with("/admin/logout") =>
-        {
-            n.to_string()
-        }
-        _ => "/admin".into(),
-    }
+                && !n.starts_with("/admin/logout")
+        })
+        .unwrap_or_else(|| "/admin".into())
 }
 
 fn login_page(

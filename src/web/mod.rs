@@ -20,6 +20,7 @@ pub mod openapi;
 pub mod outcomes;
 pub mod public;
 pub mod ratelimit;
+pub mod redirect;
 pub mod render;
 pub mod search;
 pub mod session;

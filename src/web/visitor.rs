@@ -246,10 +246,10 @@ pub async fn forget(query: web::Query<ForgetQuery>) -> HttpResponse {
     let next = query
         .next
         .as_deref()
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or("/");
+        .and_then(super::redirect::safe_next)
+        .unwrap_or_else(|| "/".into());
     // Drop any ?zip= from the way back, or it would be remembered again.
-    let next = strip_zip(next);
+    let next = strip_zip(&next);
     let mut gone = Cookie::build(ZIP_COOKIE, "").path("/").finish();
     gone.make_removal();
     HttpResponse::SeeOther()

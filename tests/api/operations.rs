@@ -2,7 +2,7 @@
 //! only, same-origin redirects, security headers, body limits and timeouts, `/metrics`
 //! behind a token.
 
-use crate::helpers::{spawn_with, Spawn, TestApp};
+use crate::helpers::{spawn_app, spawn_with, Spawn, TestApp};
 
 async fn spawn_env(env: &[(&'static str, &str)]) -> TestApp {
     spawn_with(Spawn {
@@ -76,4 +76,98 @@ async fn from_an_untrusted_peer_forwarded_headers_are_ignored() {
         subscribe_as(&app, &[("Forwarded", "for=198.51.100.2")]).await,
         429
     );
+}
+
+async fn location_of(app: &TestApp, path: &str) -> (u16, String) {
+    let r = app
+        .client
+        .get(format!("{}{path}", app.address))
+        .send()
+        .await
+        .unwrap();
+    let loc = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (r.status().as_u16(), loc)
+}
+
+#[tokio::test]
+async fn redirect_targets_stay_on_this_site_and_never_fail() {
+    let app = spawn_app().await;
+    for (next, want) in [
+        ("/%09/evil.example", "/"),
+        ("/%0d%0aSet-Cookie:%20x=1", "/"),
+        ("/x%0aLocation:%20https://evil.example", "/"),
+        ("/%00", "/"),
+        ("//evil.example", "/"),
+        ("/%5Cevil.example", "/"),
+        ("%5C%5Cevil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("javascript:alert(1)", "/"),
+        ("/%09/%09/evil.example", "/"),
+        ("/actions/x%3Flang%3Des%26zip%3D20500", "/actions/x?lang=es"),
+        ("/hotlines", "/hotlines"),
+    ] {
+        let (status, loc) = location_of(&app, &format!("/zip/forget?next={next}")).await;
+        assert_eq!((status, loc.as_str()), (303, want), "next={next}");
+    }
+    // The sign-in form keeps only organizer pages, and never a broken one.
+    for (next, kept) in [
+        ("%2Fadmin%2Factions", "/admin/actions"),
+        ("%2Fadmin%0d%0aX:%201", "/admin"),
+        ("%2Fadmin%2F%09%2Fevil.example", "/admin"),
+        ("https://evil.example/admin", "/admin"),
+    ] {
+        let (status, page) = app.get(&format!("/admin/login?next={next}")).await;
+        assert_eq!(status, 200, "next={next}");
+        assert!(
+            page.contains(&format!("name=\"next\" value=\"{kept}\"")),
+            "next={next}: {page}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_sign_in_with_a_bad_next_goes_to_the_dashboard() {
+    use crate::admin_support::{csrf_of, organizer, PASSWORD};
+    let app = spawn_app().await;
+    organizer(&app, "ana@example.org", false).await;
+    for (next, want) in [
+        ("/admin\r\nSet-Cookie: x=1", "/admin"),
+        ("/admin\0", "/admin"),
+        ("/admin/\t/evil.example", "/admin"),
+        ("//evil.example/admin", "/admin"),
+        ("/admin/actions", "/admin/actions"),
+    ] {
+        // A browser of its own each time (a signed-in one is not shown the form).
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let page = client
+            .get(format!("{}/admin/login", app.address))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let token = csrf_of(&page);
+        let r = client
+            .post(format!("{}/admin/login", app.address))
+            .form(&[
+                ("email", "ana@example.org"),
+                ("password", PASSWORD),
+                ("csrf_token", token.as_str()),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 303, "{next:?}");
+        assert_eq!(r.headers()["location"], want, "{next:?}");
+    }
 }
