@@ -99,6 +99,8 @@ impl Application {
                 .app_data(page_cache.clone())
                 .app_data(metrics.clone())
                 .wrap(routes::error_pages())
+                // Outside everything that answers, so every answer gets the headers.
+                .wrap(from_fn(routes::headers::middleware))
                 .wrap(routes::normalize())
                 .wrap(TracingLogger::<routes::client::RequestSpan>::new())
                 .app_data(state.clone())

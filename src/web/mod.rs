@@ -15,6 +15,7 @@ pub mod client;
 pub mod csrf;
 pub mod error;
 pub mod feeds;
+pub mod headers;
 pub mod metrics;
 pub mod openapi;
 pub mod outcomes;

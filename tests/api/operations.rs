@@ -2,7 +2,7 @@
 //! only, same-origin redirects, security headers, body limits and timeouts, `/metrics`
 //! behind a token.
 
-use crate::helpers::{spawn_app, spawn_with, Spawn, TestApp};
+use crate::helpers::{spawn_app, spawn_demo, spawn_with, Spawn, TestApp};
 
 async fn spawn_env(env: &[(&'static str, &str)]) -> TestApp {
     spawn_with(Spawn {
@@ -169,5 +169,137 @@ async fn a_sign_in_with_a_bad_next_goes_to_the_dashboard() {
             .unwrap();
         assert_eq!(r.status().as_u16(), 303, "{next:?}");
         assert_eq!(r.headers()["location"], want, "{next:?}");
+    }
+}
+
+fn header(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_string())
+}
+
+async fn get(app: &TestApp, path: &str) -> reqwest::Response {
+    app.client
+        .get(format!("{}{path}", app.address))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// No inline script, style or event handler in a page (the CSP would block them).
+fn assert_no_inline_code(path: &str, html: &str) {
+    let lower = html.to_ascii_lowercase();
+    let mut rest = lower.as_str();
+    while let Some(at) = rest.find("<script") {
+        let tag_end = rest[at..].find('>').unwrap() + at;
+        assert!(
+            rest[at..tag_end].contains(" src="),
+            "{path}: inline <script>"
+        );
+        rest = &rest[tag_end..];
+    }
+    assert!(!lower.contains("<style"), "{path}: inline <style>");
+    assert!(!lower.contains(" style=\""), "{path}: a style attribute");
+    for handler in [
+        " onclick=",
+        " onload=",
+        " onsubmit=",
+        " onchange=",
+        " onerror=",
+    ] {
+        assert!(!lower.contains(handler), "{path}: {handler}");
+    }
+    assert!(!lower.contains("javascript:"), "{path}: a javascript: URL");
+}
+
+#[tokio::test]
+async fn every_answer_has_security_headers_and_html_a_policy() {
+    let app = spawn_demo().await;
+    for path in [
+        "/",
+        "/",
+        "/actions/call-ice",
+        "/hotlines",
+        "/subscribe",
+        "/admin/login",
+        "/no-such-page",
+    ] {
+        let r = get(&app, path).await;
+        let ct = header(&r, "content-type").unwrap_or_default();
+        assert!(ct.starts_with("text/html"), "{path}: {ct}");
+        let csp = header(&r, "content-security-policy").unwrap_or_else(|| panic!("{path}: no CSP"));
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(csp.contains("script-src 'self'"), "{csp}");
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        assert_eq!(
+            header(&r, "x-content-type-options").as_deref(),
+            Some("nosniff")
+        );
+        assert_eq!(header(&r, "x-frame-options").as_deref(), Some("DENY"));
+        assert!(header(&r, "referrer-policy").is_some(), "{path}");
+        assert!(
+            header(&r, "strict-transport-security").is_none(),
+            "plain http"
+        );
+        let body = r.text().await.unwrap();
+        assert_no_inline_code(path, &body);
+    }
+    let r = get(&app, "/").await;
+    assert_eq!(
+        header(&r, "referrer-policy").as_deref(),
+        Some("strict-origin-when-cross-origin")
+    );
+    assert_eq!(
+        header(&r, "cache-control").as_deref(),
+        Some("no-cache"),
+        "the page cache's own Cache-Control is kept"
+    );
+    // Non-HTML answers: nosniff, and handlers' own headers untouched.
+    for path in [
+        "/api/v1/campaigns",
+        "/feed.atom",
+        "/static/copy.js",
+        "/metrics",
+    ] {
+        let r = get(&app, path).await;
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+        assert_eq!(
+            header(&r, "x-content-type-options").as_deref(),
+            Some("nosniff"),
+            "{path}"
+        );
+    }
+    let r = get(&app, "/metrics").await;
+    assert_eq!(header(&r, "cache-control").as_deref(), Some("no-store"));
+}
+
+#[tokio::test]
+async fn under_https_cookies_are_secure_and_hsts_is_sent() {
+    let app = spawn_env(&[("BASE_URL", "https://actions.example.org")]).await;
+    crate::reps::import_files(
+        &app,
+        crate::reps::fixture("legislators.yaml"),
+        Some(crate::reps::fixture("offices.yaml")),
+        crate::reps::fixture("zips.csv"),
+    )
+    .await;
+    let r = get(&app, "/reps?zip=98101").await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(
+        header(&r, "strict-transport-security").as_deref(),
+        Some("max-age=31536000")
+    );
+    let zip = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("zip="))
+        .expect("the zip cookie");
+    assert!(zip.contains("Secure"), "{zip}");
+    assert!(zip.contains("HttpOnly"), "{zip}");
+    let r = get(&app, "/admin/login").await;
+    for c in r.headers().get_all("set-cookie") {
+        assert!(c.to_str().unwrap().contains("Secure"), "{c:?}");
     }
 }
