@@ -40,6 +40,8 @@ pub struct Settings {
     /// `TRUSTED_PROXIES`: the reverse proxies whose `Forwarded` / `X-Forwarded-For` name
     /// the client. Empty: the peer address is the client.
     pub trusted_proxies: Vec<IpNet>,
+    /// `BODY_TIMEOUT_SECS`: how long a request body may take to arrive.
+    pub body_timeout: Duration,
 }
 
 /// An address or a CIDR block (`10.0.0.0/8`, `2001:db8::/32`, `127.0.0.1`).
@@ -185,6 +187,7 @@ impl Settings {
         };
         let mail_retry_base = secs("MAIL_RETRY_SECS", 60)?;
         let mail_claim_lease = secs("MAIL_CLAIM_LEASE_SECS", 300)?;
+        let body_timeout = secs("BODY_TIMEOUT_SECS", 10)?;
         let trusted_proxies = match lookup("TRUSTED_PROXIES") {
             None => Vec::new(),
             Some(v) => v
@@ -215,6 +218,7 @@ impl Settings {
             mail_retry_base,
             mail_claim_lease,
             trusted_proxies,
+            body_timeout,
         })
     }
 
@@ -258,6 +262,7 @@ mod tests {
             ("MAIL_CLAIM_LEASE_SECS", "x"),
             ("TRUSTED_PROXIES", "10.0.0.1, nonsense"),
             ("TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("BODY_TIMEOUT_SECS", "0"),
         ] {
             let e = with(&[(k, v)]).unwrap_err();
             assert_eq!(e.var, k, "{e}");

@@ -10,6 +10,7 @@ pub mod api;
 pub mod api_input;
 pub mod api_types;
 pub mod api_writes;
+pub mod body;
 pub mod cache;
 pub mod client;
 pub mod csrf;
@@ -68,7 +69,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// surprises.
 pub fn error_pages<B: 'static>() -> ErrorHandlers<B> {
     let mut h = ErrorHandlers::new();
-    for code in [400u16, 401, 403, 404, 405, 409, 413, 422, 429, 500, 503] {
+    for code in [
+        400u16, 401, 403, 404, 405, 408, 409, 413, 422, 429, 500, 503,
+    ] {
         h = h.handler(
             StatusCode::from_u16(code).expect("valid status"),
             error::html_errors,

@@ -2,6 +2,11 @@
 //! only, same-origin redirects, security headers, body limits and timeouts, `/metrics`
 //! behind a token.
 
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
 use crate::helpers::{spawn_app, spawn_demo, spawn_with, Spawn, TestApp};
 
 async fn spawn_env(env: &[(&'static str, &str)]) -> TestApp {
@@ -301,5 +306,131 @@ async fn under_https_cookies_are_secure_and_hsts_is_sent() {
     let r = get(&app, "/admin/login").await;
     for c in r.headers().get_all("set-cookie") {
         assert!(c.to_str().unwrap().contains("Secure"), "{c:?}");
+    }
+}
+
+/// Sends raw bytes on a new connection; then reads what comes back until the server
+/// closes the connection or `limit` passes. Returns the text and whether it closed.
+async fn raw_exchange(
+    app: &TestApp,
+    head: String,
+    drip: Vec<u8>,
+    limit: Duration,
+) -> (String, bool) {
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
+        .await
+        .unwrap();
+    let (mut rd, mut wr) = stream.into_split();
+    wr.write_all(head.as_bytes()).await.unwrap();
+    let writer = tokio::spawn(async move {
+        for b in drip {
+            if wr.write_all(&[b]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        // Hold the connection open from our side.
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        drop(wr);
+    });
+    let mut got = Vec::new();
+    let closed = tokio::time::timeout(limit, async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match rd.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await
+    .is_ok();
+    writer.abort();
+    (String::from_utf8_lossy(&got).into_owned(), closed)
+}
+
+#[tokio::test]
+async fn a_drip_fed_body_is_cut_off() {
+    let app = spawn_env(&[("BODY_TIMEOUT_SECS", "2")]).await;
+    let started = Instant::now();
+    let head = "POST /subscribe HTTP/1.1\r\nHost: localhost\r\n\
+                Content-Type: application/x-www-form-urlencoded\r\n\
+                Content-Length: 200\r\n\r\n"
+        .to_string();
+    let (text, closed) = raw_exchange(&app, head, vec![b'a'; 200], Duration::from_secs(8)).await;
+    assert!(closed, "the connection is still open after 8 s: {text:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    // The API answers in its own shape.
+    let head = "POST /api/v1/actions/x/outcomes HTTP/1.1\r\nHost: localhost\r\n\
+                Content-Type: application/json\r\nContent-Length: 200\r\n\r\n"
+        .to_string();
+    let (text, closed) = raw_exchange(
+        &app,
+        head,
+        b"{\"outcome\": ".to_vec(),
+        Duration::from_secs(8),
+    )
+    .await;
+    assert!(closed, "{text:?}");
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("\"code\":\"timeout\""), "{text}");
+}
+
+#[tokio::test]
+async fn oversized_bodies_answer_413() {
+    let app = spawn_demo().await;
+    // The JSON API: over its 512 KiB limit, in SPEC's error shape.
+    let big = format!(
+        "{{\"outcome\": \"contacted\", \"x\": \"{}\"}}",
+        "a".repeat(600 * 1024)
+    );
+    let r = app
+        .client
+        .post(format!("{}/api/v1/actions/call-ice/outcomes", app.address))
+        .header("Content-Type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "too_large", "{v}");
+    // Over the limit of any route: refused from Content-Length alone.
+    let huge = vec![b'a'; 2 * 1024 * 1024];
+    let r = app
+        .client
+        .post(format!("{}/api/v1/campaigns", app.address))
+        .header("Content-Type", "application/json")
+        .body(huge.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "too_large", "{v}");
+    // Forms: an HTML page.
+    for (path, size) in [
+        ("/subscribe", 300 * 1024),
+        ("/admin/login", 40 * 1024),
+        ("/actions/call-ice/outcomes", 40 * 1024),
+        ("/admin/logout", 2 * 1024 * 1024),
+    ] {
+        let body = format!("email={}", "a".repeat(size));
+        let r = app
+            .client
+            .post(format!("{}{path}", app.address))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 413, "{path}");
+        let ct = header(&r, "content-type").unwrap_or_default();
+        assert!(ct.starts_with("text/html"), "{path}: {ct}");
     }
 }
