@@ -40,6 +40,8 @@ pub struct Settings {
     /// `TRUSTED_PROXIES`: the reverse proxies whose `Forwarded` / `X-Forwarded-For` name
     /// the client. Empty: the peer address is the client.
     pub trusted_proxies: Vec<IpNet>,
+    /// `METRICS_TOKEN`: when set, `/metrics` answers only `Authorization: Bearer TOKEN`.
+    pub metrics_token: Option<String>,
     /// `BODY_TIMEOUT_SECS`: how long a request body may take to arrive.
     pub body_timeout: Duration,
 }
@@ -218,6 +220,7 @@ impl Settings {
             mail_retry_base,
             mail_claim_lease,
             trusted_proxies,
+            metrics_token: lookup("METRICS_TOKEN").map(|t| t.trim().to_string()),
             body_timeout,
         })
     }

@@ -434,3 +434,39 @@ async fn oversized_bodies_answer_413() {
         assert!(ct.starts_with("text/html"), "{path}: {ct}");
     }
 }
+
+#[tokio::test]
+async fn metrics_need_the_token_when_one_is_set() {
+    let app = spawn_env(&[("METRICS_TOKEN", "metrics-token-0123456789")]).await;
+    let r = get(&app, "/metrics").await;
+    assert_eq!(r.status().as_u16(), 401);
+    let text = r.text().await.unwrap();
+    assert!(!text.contains("actiondesk_actions"), "{text}");
+    for auth in [
+        "Bearer wrong",
+        "Basic bWV0cmljczp4",
+        "Bearer metrics-token-012345678",
+    ] {
+        let r = app
+            .client
+            .get(format!("{}/metrics", app.address))
+            .header("Authorization", auth)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 401, "{auth}");
+    }
+    let r = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .header("Authorization", "Bearer metrics-token-0123456789")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("actiondesk_http_requests_total"));
+}
