@@ -1,5 +1,6 @@
 //! Settings from the environment (SPEC "Configuration"), validated once at start.
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -44,6 +45,62 @@ pub struct Settings {
     pub public_stale: Duration,
     /// `PAGE_CACHE_MB`: the memory kept for rendered pages, in MiB.
     pub page_cache_bytes: u64,
+    /// `TRUSTED_PROXIES`: the reverse proxies whose `Forwarded` / `X-Forwarded-For` name
+    /// the client. Empty: the peer address is the client.
+    pub trusted_proxies: Vec<IpNet>,
+    /// `METRICS_TOKEN`: when set, `/metrics` answers only `Authorization: Bearer TOKEN`.
+    pub metrics_token: Option<String>,
+    /// `BODY_TIMEOUT_SECS`: how long a request body may take to arrive.
+    pub body_timeout: Duration,
+}
+
+/// An address or a CIDR block (`10.0.0.0/8`, `2001:db8::/32`, `127.0.0.1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNet {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    /// Parses `ADDR` or `ADDR/PREFIX`.
+    pub fn parse(raw: &str) -> Option<IpNet> {
+        let raw = raw.trim();
+        let (addr, prefix) = match raw.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (raw, None),
+        };
+        let addr: IpAddr = addr
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse()
+            .ok()?;
+        let addr = addr.to_canonical();
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p.parse::<u8>().ok().filter(|&p| p <= max)?,
+        };
+        Some(IpNet { addr, prefix })
+    }
+
+    /// Whether `ip` is inside this block (IPv4-mapped IPv6 addresses count as IPv4).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.addr, ip.to_canonical()) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
 }
 
 fn var(name: &'static str) -> Option<String> {
@@ -156,6 +213,23 @@ impl Settings {
         let public_cache = Duration::from_secs(whole("PUBLIC_CACHE_SECS", 5, 86_400)?);
         let public_stale = Duration::from_secs(whole("PUBLIC_STALE_SECS", 30, 86_400)?);
         let page_cache_mb = whole("PAGE_CACHE_MB", 64, 65_536)?.max(1);
+        let body_timeout = secs("BODY_TIMEOUT_SECS", 10)?;
+        let trusted_proxies = match lookup("TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(v) => v
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    IpNet::parse(p).ok_or_else(|| {
+                        err(
+                            "TRUSTED_PROXIES",
+                            format!("{p:?} is not an IP address or CIDR block (like 10.0.0.0/8)"),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        };
         Ok(Settings {
             database_url,
             bind,
@@ -172,6 +246,9 @@ impl Settings {
             public_cache,
             public_stale,
             page_cache_bytes: page_cache_mb * 1024 * 1024,
+            trusted_proxies,
+            metrics_token: lookup("METRICS_TOKEN").map(|t| t.trim().to_string()),
+            body_timeout,
         })
     }
 
@@ -226,10 +303,33 @@ mod tests {
             ("MAIL_CLAIM_LEASE_SECS", "x"),
             ("PUBLIC_CACHE_SECS", "soon"),
             ("PAGE_CACHE_MB", "-1"),
+            ("TRUSTED_PROXIES", "10.0.0.1, nonsense"),
+            ("TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("BODY_TIMEOUT_SECS", "0"),
         ] {
             let e = with(&[(k, v)]).unwrap_err();
             assert_eq!(e.var, k, "{e}");
         }
+    }
+
+    #[test]
+    fn trusted_proxies_take_addresses_and_blocks() {
+        let s = with(&[("TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8,2001:db8::/32 ,")]).unwrap();
+        let has = |ip: &str| {
+            let ip: IpAddr = ip.parse().unwrap();
+            s.trusted_proxies.iter().any(|n| n.contains(ip))
+        };
+        assert!(has("127.0.0.1"));
+        assert!(has("::ffff:127.0.0.1"));
+        assert!(!has("127.0.0.2"));
+        assert!(has("10.200.3.4"));
+        assert!(!has("11.0.0.1"));
+        assert!(has("2001:db8:1::5"));
+        assert!(!has("2001:db9::5"));
+        assert!(IpNet::parse("0.0.0.0/0")
+            .unwrap()
+            .contains("8.8.8.8".parse().unwrap()));
+        assert!(with(&[]).unwrap().trusted_proxies.is_empty());
     }
 
     #[test]

@@ -108,8 +108,12 @@ impl Application {
                 .app_data(page_cache.clone())
                 .app_data(metrics.clone())
                 .wrap(routes::error_pages())
+                // Outside the error pages: they render their own 413/408 answers.
+                .wrap(from_fn(routes::body::middleware))
+                // Outside everything that answers, so every answer gets the headers.
+                .wrap(from_fn(routes::headers::middleware))
                 .wrap(routes::normalize())
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<routes::client::RequestSpan>::new())
                 .wrap(from_fn(routes::head::middleware))
                 .app_data(state.clone())
                 .app_data(mail_state.clone())

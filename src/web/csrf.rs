@@ -80,9 +80,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         let body = web::Bytes::from_request(&req, payload);
         Box::pin(async move {
             let me = CurrentOrganizer::from_request_async(&req).await?;
-            let body = body
-                .await
-                .map_err(|e| WebError::invalid("form", e.to_string()))?;
+            let body =
+                body.await
+                    .map_err(|e| match e.as_error::<actix_web::error::PayloadError>() {
+                        Some(p) => super::error::payload_error(p),
+                        None if e.as_response_error().status_code()
+                            == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE =>
+                        {
+                            WebError::TooLarge(None)
+                        }
+                        None => WebError::invalid("form", e.to_string()),
+                    })?;
             let token: TokenOnly = serde_html_form::from_bytes(&body)
                 .map_err(|_| WebError::Forbidden(REFUSED.into()))?;
             if !token.csrf_token.is_some_and(|t| same(&t, &me.csrf_token)) {

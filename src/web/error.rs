@@ -41,6 +41,12 @@ pub enum WebError {
     /// An organizer page without a live session (never signed in, signed out, or expired).
     #[error("{}", if *expired { "Your session has expired, so nothing was changed. Please sign in again." } else { "Please sign in to continue." })]
     SignInRequired { expired: bool },
+    /// A request body over the limit.
+    #[error("the request body is too large{}", .0.map(|l| format!(" (at most {l} bytes)")).unwrap_or_default())]
+    TooLarge(Option<usize>),
+    /// A request body that did not arrive in time.
+    #[error("the request body took too long to arrive")]
+    BodyTimeout,
     #[error("too many requests; try again in {retry_after} seconds")]
     RateLimited { retry_after: u64 },
     #[error("the database is not answering")]
@@ -68,6 +74,8 @@ impl WebError {
             WebError::Forbidden(_) => "forbidden",
             WebError::MethodNotAllowed { .. } => "method_not_allowed",
             WebError::SignInRequired { .. } => "sign_in_required",
+            WebError::TooLarge(_) => "too_large",
+            WebError::BodyTimeout => "timeout",
             WebError::RateLimited { .. } => "rate_limited",
             WebError::Unavailable => "unavailable",
             WebError::Internal(_) => "internal",
@@ -158,6 +166,8 @@ impl ResponseError for WebError {
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             WebError::SignInRequired { .. } => StatusCode::UNAUTHORIZED,
+            WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             WebError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             WebError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -186,7 +196,9 @@ impl ResponseError for WebError {
     }
 }
 
-fn wants_json(req: &actix_web::HttpRequest) -> bool {
+/// Whether an error for this request is answered as SPEC's JSON (the API, and clients that
+/// ask for JSON) rather than as an HTML page.
+pub fn wants_json(req: &actix_web::HttpRequest) -> bool {
     if req.path().starts_with("/api/") {
         return true;
     }
@@ -300,10 +312,10 @@ pub fn json_error(
             field: None,
             message: "send the body as JSON, with Content-Type: application/json".into(),
         },
-        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => WebError::BadRequest {
-            field: None,
-            message: format!("the body is larger than {limit} bytes"),
-        },
+        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => {
+            WebError::TooLarge(Some(*limit))
+        }
+        E::Payload(p) => payload_error(p),
         E::Deserialize(e) if e.is_data() => {
             let message = e.to_string();
             let field = message
@@ -323,6 +335,19 @@ pub fn json_error(
         },
     };
     web.into()
+}
+
+/// A body that could not be read: too large (413), too slow (408), or broken (400).
+pub fn payload_error(err: &actix_web::error::PayloadError) -> WebError {
+    use actix_web::error::PayloadError as P;
+    match err {
+        P::Overflow => WebError::TooLarge(None),
+        P::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => WebError::BodyTimeout,
+        other => WebError::BadRequest {
+            field: None,
+            message: format!("the body cannot be read: {other}"),
+        },
+    }
 }
 
 /// `QueryConfig`'s error handler: a bad query string answers SPEC's error shape.

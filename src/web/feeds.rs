@@ -4,6 +4,12 @@
 //! Entry ids and event UIDs derive from stored ids, so they never change; every link is
 //! absolute (`BASE_URL`); times are UTC. Update bodies are sanitised Markdown; everything
 //! else is escaped text.
+//!
+//! No control character from stored text reaches either format raw: single-line values
+//! (titles, locations) have them replaced by spaces, multi-line ones keep line breaks as
+//! LF (which iCalendar writes as `\n`) and drop the rest, and the finished documents are
+//! filtered once more ([`xml_text`], [`ics_text`]) — a bare CR in an event's location must
+//! not start a new iCalendar property.
 
 use actix_web::{web, HttpResponse};
 use atom_syndication::{Content, Entry, Feed, FixedDateTime, Link, Person, Text};
@@ -16,6 +22,53 @@ use super::AppState;
 use crate::config::Settings;
 use crate::db::{self, actions, campaigns, feeds};
 use crate::domain::{markdown, Status};
+
+/// Text for a single-line value: every control character (CR, LF, tab, NUL, BEL …)
+/// becomes a space.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// Text that may hold line breaks: CRLF and CR become LF, other control characters but
+/// tab are dropped.
+fn multi_line(s: &str) -> String {
+    s.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .filter(|&c| c == '\n' || c == '\t' || !c.is_control())
+        .collect()
+}
+
+/// A finished XML document with every control character XML 1.0 forbids or a parser would
+/// rewrite removed (only tab and LF remain), C1 controls included.
+pub fn xml_text(doc: &str) -> String {
+    doc.chars()
+        .filter(|&c| c == '\n' || c == '\t' || !c.is_control())
+        .collect()
+}
+
+/// A finished iCalendar document in which CR appears only before LF, LF only after CR
+/// (line ends and folds), and no other control character but tab appears.
+pub fn ics_text(doc: &str) -> String {
+    let chars: Vec<char> = doc.chars().collect();
+    let mut out = String::with_capacity(doc.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let keep = match c {
+            '\r' => chars.get(i + 1) == Some(&'\n'),
+            '\n' => i > 0 && chars[i - 1] == '\r',
+            '\t' => true,
+            c => !c.is_control(),
+        };
+        if keep {
+            out.push(c);
+        }
+    }
+    out
+}
 
 /// How many change-log entries a feed carries.
 const FEED_LEN: i64 = 50;
@@ -62,7 +115,7 @@ fn entry(settings: &Settings, item: &feeds::FeedItem) -> Entry {
         (Some(u), _) => (
             format!("{}: {}", item.campaign_title, u.title),
             settings.absolute(&format!("/campaigns/{}#{}", item.campaign_slug, u.slug)),
-            markdown::render(&u.body),
+            multi_line(&markdown::render(&u.body)),
         ),
         (None, Some((slug, title))) => {
             let mut html = format!("<p>{}</p>", escape_html(&c.summary));
@@ -90,7 +143,7 @@ fn entry(settings: &Settings, item: &feeds::FeedItem) -> Entry {
     };
     let mut e = Entry::default();
     e.set_id(entry_id(settings, c.id));
-    e.set_title(Text::plain(title));
+    e.set_title(Text::plain(one_line(&title)));
     e.set_updated(utc(c.created_at));
     e.set_published(Some(utc(item
         .update
@@ -98,7 +151,7 @@ fn entry(settings: &Settings, item: &feeds::FeedItem) -> Entry {
         .map_or(c.created_at, |u| u.published_at))));
     e.set_links(vec![link(href, "alternate", Some("text/html"))]);
     e.set_content(Some(Content {
-        value: Some(html),
+        value: Some(multi_line(&html)),
         content_type: Some("html".into()),
         ..Content::default()
     }));
@@ -114,7 +167,7 @@ fn feed(
 ) -> HttpResponse {
     let mut f = Feed::default();
     f.set_id(settings.absolute(self_path));
-    f.set_title(Text::plain(title));
+    f.set_title(Text::plain(one_line(&title)));
     f.set_updated(
         items
             .iter()
@@ -138,7 +191,7 @@ fn feed(
     f.set_entries(items.iter().map(|i| entry(settings, i)).collect::<Vec<_>>());
     HttpResponse::Ok()
         .content_type("application/atom+xml; charset=utf-8")
-        .body(f.to_string())
+        .body(xml_text(&f.to_string()))
 }
 
 /// `/feed.atom`: every campaign's changes and updates, newest first.
@@ -191,7 +244,7 @@ fn vevent(settings: &Settings, d: &actions::ActionDetail) -> Option<Event> {
     let start = a.starts_at?;
     let mut e = Event::new();
     e.uid(&event_uid(settings, a.id))
-        .summary(&a.title)
+        .summary(&one_line(&a.title))
         .url(&settings.absolute(&format!("/actions/{}", a.slug)))
         .timestamp(Utc.from_utc_datetime(&a.updated_at))
         .last_modified(Utc.from_utc_datetime(&a.updated_at));
@@ -210,7 +263,7 @@ fn vevent(settings: &Settings, d: &actions::ActionDetail) -> Option<Event> {
         }
     }
     if !a.location.is_empty() {
-        e.location(&a.location);
+        e.location(&one_line(&a.location));
     }
     let mut description = a.summary.clone();
     if a.status == Status::Expired.as_str() {
@@ -220,19 +273,19 @@ fn vevent(settings: &Settings, d: &actions::ActionDetail) -> Option<Event> {
         "\n{}",
         settings.absolute(&format!("/actions/{}", a.slug))
     ));
-    e.description(description.trim());
+    e.description(multi_line(&description).trim());
     Some(e.done())
 }
 
 fn calendar(name: &str, events: impl Iterator<Item = Event>) -> HttpResponse {
     let mut cal = Calendar::new();
-    cal.name(name);
+    cal.name(&one_line(name));
     for e in events {
         cal.push(e);
     }
     HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
-        .body(cal.done().to_string())
+        .body(ics_text(&cal.done().to_string()))
 }
 
 /// `/events.ics`: every public event action.
@@ -271,4 +324,20 @@ pub async fn action_ics(
         .expect("slugs are ASCII"),
     );
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_never_pass() {
+        assert_eq!(one_line("Hall\rATTENDEE:x\u{7}\n"), "Hall ATTENDEE:x");
+        assert_eq!(multi_line("a\r\nb\rc\u{0}\u{7}\td"), "a\nb\nc\td");
+        assert_eq!(xml_text("<a>x\u{7}\u{1b}\r\u{85}</a>\n"), "<a>x</a>\n");
+        assert_eq!(
+            ics_text("A:1\r\nB:x\ry\nz\u{0}\r\n x\r\n"),
+            "A:1\r\nB:xyz\r\n x\r\n"
+        );
+    }
 }

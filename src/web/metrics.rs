@@ -10,8 +10,10 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
+use subtle::ConstantTimeEq;
 
 use super::cache::PageCache;
 use super::error::WebError;
@@ -70,12 +72,37 @@ fn escape_label(v: &str) -> String {
         .replace('\n', "\\n")
 }
 
-/// `/metrics`.
+/// Refuses (401) a request without `Authorization: Bearer METRICS_TOKEN` when that
+/// variable is set; compares in constant time.
+fn check_token(req: &HttpRequest, state: &AppState) -> Result<(), WebError> {
+    let Some(want) = state.settings.metrics_token.as_deref() else {
+        return Ok(());
+    };
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim())
+        .unwrap_or("");
+    if bool::from(given.as_bytes().ct_eq(want.as_bytes())) {
+        Ok(())
+    } else {
+        Err(WebError::Unauthorized(
+            "/metrics needs Authorization: Bearer METRICS_TOKEN".into(),
+        ))
+    }
+}
+
+/// `/metrics` (behind `METRICS_TOKEN` when it is set).
 pub async fn metrics(
+    req: HttpRequest,
     state: web::Data<AppState>,
     metrics: Option<web::Data<Metrics>>,
     cache: Option<web::Data<PageCache>>,
 ) -> Result<HttpResponse, WebError> {
+    check_token(&req, &state)?;
     let counts = state.db.run(stats::counts).await?;
     let requests = metrics
         .as_ref()

@@ -11,16 +11,20 @@ pub mod api;
 pub mod api_input;
 pub mod api_types;
 pub mod api_writes;
+pub mod body;
 pub mod cache;
+pub mod client;
 pub mod csrf;
 pub mod error;
 pub mod feeds;
 pub mod head;
+pub mod headers;
 pub mod metrics;
 pub mod openapi;
 pub mod outcomes;
 pub mod public;
 pub mod ratelimit;
+pub mod redirect;
 pub mod render;
 pub mod search;
 pub mod session;
@@ -74,7 +78,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// surprises.
 pub fn error_pages<B: 'static>() -> ErrorHandlers<B> {
     let mut h = ErrorHandlers::new();
-    for code in [400u16, 401, 403, 404, 405, 409, 413, 422, 429, 500, 503] {
+    for code in [
+        400u16, 401, 403, 404, 405, 408, 409, 413, 422, 429, 500, 503,
+    ] {
         h = h.handler(
             StatusCode::from_u16(code).expect("valid status"),
             error::html_errors,

@@ -45,11 +45,11 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
     }
 }
 
-/// The client's address, as the key for per-client limits. Behind a reverse proxy, set it
-/// to pass the peer address through; forwarded headers are not trusted.
+/// The client's address, as the key for per-client limits: the peer address, or behind a
+/// proxy named in `TRUSTED_PROXIES` the address it forwards (see `web/client.rs`).
 pub fn client_key(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
+    super::client::client_addr(req)
+        .map(|a| a.to_string())
         .unwrap_or_else(|| "unknown".into())
 }
 

@@ -286,7 +286,11 @@ pub struct RememberQuery {
 /// remembered nowhere: the page shows what was typed and why it is wrong.
 pub async fn remember_zip(query: web::Query<RememberQuery>) -> HttpResponse {
     let q = query.into_inner();
-    let next = safe_next(q.next.as_deref());
+    let next = q
+        .next
+        .as_deref()
+        .and_then(super::redirect::safe_next)
+        .unwrap_or_else(|| "/".into());
     let base = strip_zip(&next);
     let typed = q.zip.as_deref().map(str::trim).unwrap_or("");
     let zip = Zip::parse(typed).ok();
@@ -318,13 +322,6 @@ pub async fn remember_zip(query: web::Query<RememberQuery>) -> HttpResponse {
     res.finish()
 }
 
-/// A way back on this site only.
-fn safe_next(next: Option<&str>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or("/")
-        .to_string()
-}
-
 /// `/reps?zip=`: that ZIP code's senators and representative(s).
 pub async fn reps_page(
     state: web::Data<AppState>,
@@ -348,8 +345,13 @@ pub struct ForgetQuery {
 
 /// `/zip/forget?next=/path`: removes the remembered ZIP code and goes back.
 pub async fn forget(query: web::Query<ForgetQuery>) -> HttpResponse {
+    let next = query
+        .next
+        .as_deref()
+        .and_then(super::redirect::safe_next)
+        .unwrap_or_else(|| "/".into());
     // Drop any ?zip= from the way back, or it would be remembered again.
-    let next = strip_zip(&safe_next(query.next.as_deref()));
+    let next = strip_zip(&next);
     let mut gone = Cookie::build(ZIP_COOKIE, "").path("/").finish();
     gone.make_removal();
     HttpResponse::SeeOther()

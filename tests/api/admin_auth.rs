@@ -5,7 +5,7 @@ use actiondesk::db::schema::organizer_sessions;
 use diesel::prelude::*;
 
 use crate::admin_support::{csrf_of, organizer, post_form, sign_in, PASSWORD};
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, spawn_with, Spawn, TestApp};
 
 async fn session_count(app: &TestApp) -> i64 {
     app.with_db(|c| Ok(organizer_sessions::table.count().get_result(c)?))
@@ -220,7 +220,8 @@ async fn too_many_sign_in_attempts_get_429_with_retry_after() {
         }
     }
     assert_eq!(statuses, vec![401, 401, 401, 401, 401, 429]);
-    // Even the right password waits now: the limit is per account.
+    // Even the right password waits now, from this client: it has failed, and the
+    // account's budget is spent.
     let (status, _, _) = post_form(
         &app,
         "/admin/login",
@@ -232,4 +233,51 @@ async fn too_many_sign_in_attempts_get_429_with_retry_after() {
     )
     .await;
     assert_eq!(status, 429);
+}
+
+/// One sign-in attempt from the client a trusted proxy names; returns the status.
+async fn attempt_from(app: &TestApp, client: &str, password: &str) -> u16 {
+    let (_, page) = app.get("/admin/login").await;
+    let token = csrf_of(&page);
+    app.client
+        .post(format!("{}/admin/login", app.address))
+        .header("X-Forwarded-For", client)
+        .form(&[
+            ("email", "ana@example.org"),
+            ("password", password),
+            ("csrf_token", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_guesser_cannot_lock_the_organizer_out() {
+    let app = spawn_with(Spawn {
+        env: vec![("TRUSTED_PROXIES", "127.0.0.1".into())],
+        ..Spawn::default()
+    })
+    .await;
+    organizer(&app, "ana@example.org", false).await;
+    let attacker = "198.51.100.66";
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        statuses.push(attempt_from(&app, attacker, "a wrong guess at it").await);
+    }
+    assert_eq!(statuses[..5], [401; 5], "{statuses:?}");
+    assert!(statuses[5..].iter().all(|&s| s == 429), "{statuses:?}");
+    // The guesser is slowed even when it guesses right ...
+    assert_eq!(attempt_from(&app, attacker, PASSWORD).await, 429);
+    // ... and so is another client that has failed against the spent account ...
+    assert_eq!(
+        attempt_from(&app, "198.51.100.67", "another guess").await,
+        401
+    );
+    assert_eq!(attempt_from(&app, "198.51.100.67", PASSWORD).await, 429);
+    // ... but the organizer, from a client that has not failed, signs in.
+    assert_eq!(attempt_from(&app, "203.0.113.5", PASSWORD).await, 303);
+    assert_eq!(session_count(&app).await, 1);
 }

@@ -264,3 +264,77 @@ async fn calendars_list_event_actions_with_utc_times() {
     let (_, _, again) = fetch(&app, "/events.ics").await;
     assert_eq!(python_json(ICALENDAR, &again)["events"], cal["events"]);
 }
+
+/// Every control character in stored text is removed or escaped: the calendar has CR only
+/// in CRLF line ends, no property the text tried to inject, and the feed is well-formed.
+#[tokio::test]
+async fn control_characters_never_reach_calendars_or_feeds() {
+    let app = spawn_demo().await;
+    app.with_db(|conn| {
+        let c = campaigns::by_slug(conn, "where-are-the-children")?;
+        let mut input =
+            crate::fixtures::action(c.id, "Vigil\u{7} at the\r\nURL:https://evil.example/ hall");
+        input.kind = ActionKind::Event;
+        input.starts_at = NaiveDate::from_ymd_opt(2030, 7, 4)
+            .unwrap()
+            .and_hms_opt(18, 30, 0);
+        input.location =
+            "City Hall\rATTENDEE:mailto:evil@example.org\u{7}\u{0}\nURL:https://evil.example/"
+                .into();
+        input.summary = "Bring a candle.\r\u{1b}[31m\rORGANIZER:mailto:evil@example.org".into();
+        db::write_tx(conn, |conn| {
+            let a = actions::create(conn, &input, None, &Actor::system())?;
+            actions::transition(conn, a.id, Transition::Publish, &Actor::system())?;
+            Ok(a.slug)
+        })
+    })
+    .await;
+    let (status, _, bytes) = fetch(&app, "/events.ics").await;
+    assert_eq!(status, 200);
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'\r' => assert_eq!(bytes.get(i + 1), Some(&b'\n'), "a bare CR at {i}"),
+            b'\n' => assert_eq!(bytes[i - 1], b'\r', "a bare LF at {i}"),
+            b'\t' => {}
+            b => assert!(b >= 0x20 && b != 0x7f, "control byte {b:#x} at {i}"),
+        }
+    }
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    for line in text.split("\r\n") {
+        assert!(
+            !line.starts_with("ATTENDEE") && !line.starts_with("ORGANIZER"),
+            "an injected property: {line:?}"
+        );
+        assert!(
+            !line.starts_with("URL:https://evil"),
+            "an injected URL: {line:?}"
+        );
+    }
+    let (status, _, atom) = fetch(&app, "/feed.atom").await;
+    assert_eq!(status, 200);
+    for (i, &b) in atom.iter().enumerate() {
+        assert!(
+            b >= 0x20 || b == b'\n' || b == b'\t',
+            "control byte {b:#x} at {i} in the feed"
+        );
+    }
+    if python_has("icalendar") {
+        let cal = python_json(ICALENDAR, &bytes);
+        let vigil = cal["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["summary"].as_str().unwrap().starts_with("Vigil"))
+            .cloned()
+            .unwrap();
+        assert_eq!(
+            vigil["location"],
+            "City Hall ATTENDEE:mailto:evil@example.org   URL:https://evil.example/"
+        );
+        assert!(vigil["url"].as_str().unwrap().starts_with(&app.address));
+    }
+    if python_has("feedparser") {
+        let f = python_json(FEEDPARSER, &atom);
+        assert_eq!(f["bozo"], 0, "feed error: {}", f["error"]);
+    }
+}

@@ -24,6 +24,7 @@ mod fixtures;
 mod helpers;
 mod lifecycle;
 mod mailbox;
+mod operations;
 mod outcomes;
 mod pages;
 mod reps;

@@ -1,0 +1,474 @@
+//! Running behind a proxy and against hostile input: client addresses from trusted proxies
+//! only, same-origin redirects, security headers, body limits and timeouts, `/metrics`
+//! behind a token.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::helpers::{spawn_app, spawn_demo, spawn_with, Spawn, TestApp};
+
+async fn spawn_env(env: &[(&'static str, &str)]) -> TestApp {
+    spawn_with(Spawn {
+        env: env.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+        ..Spawn::default()
+    })
+    .await
+}
+
+/// POSTs a malformed subscription (422 while under the limit, 429 past it) with extra
+/// headers; returns the status.
+async fn subscribe_as(app: &TestApp, headers: &[(&str, &str)]) -> u16 {
+    let mut r = app
+        .client
+        .post(format!("{}/subscribe", app.address))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("email=not-an-address");
+    for (k, v) in headers {
+        r = r.header(*k, *v);
+    }
+    r.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget() {
+    let app = spawn_env(&[("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1")]).await;
+    let a = [("X-Forwarded-For", "203.0.113.1")];
+    let mut statuses = Vec::new();
+    for _ in 0..11 {
+        statuses.push(subscribe_as(&app, &a).await);
+    }
+    assert_eq!(statuses[..10], [422; 10], "{statuses:?}");
+    assert_eq!(statuses[10], 429, "the 11th a minute from one client");
+    // Another visitor behind the same proxy is not held by the first one's budget.
+    assert_eq!(
+        subscribe_as(&app, &[("X-Forwarded-For", "203.0.113.2")]).await,
+        422
+    );
+    assert_eq!(
+        subscribe_as(&app, &[("Forwarded", "for=198.51.100.7;proto=https")]).await,
+        422
+    );
+    // What the client wrote itself (left of what the proxy appended) is not believed.
+    assert_eq!(
+        subscribe_as(
+            &app,
+            &[("X-Forwarded-For", "198.51.100.99, 203.0.113.1, 10.1.2.3")]
+        )
+        .await,
+        429
+    );
+}
+
+#[tokio::test]
+async fn from_an_untrusted_peer_forwarded_headers_are_ignored() {
+    // The test client connects from 127.0.0.1, which is not in the list.
+    let app = spawn_env(&[("TRUSTED_PROXIES", "10.0.0.0/8")]).await;
+    for i in 0..10 {
+        let xff = format!("203.0.113.{i}");
+        assert_eq!(
+            subscribe_as(&app, &[("X-Forwarded-For", xff.as_str())]).await,
+            422
+        );
+    }
+    assert_eq!(
+        subscribe_as(&app, &[("X-Forwarded-For", "198.51.100.1")]).await,
+        429,
+        "a new X-Forwarded-For from an untrusted peer is the same client"
+    );
+    assert_eq!(
+        subscribe_as(&app, &[("Forwarded", "for=198.51.100.2")]).await,
+        429
+    );
+}
+
+async fn location_of(app: &TestApp, path: &str) -> (u16, String) {
+    let r = app
+        .client
+        .get(format!("{}{path}", app.address))
+        .send()
+        .await
+        .unwrap();
+    let loc = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (r.status().as_u16(), loc)
+}
+
+#[tokio::test]
+async fn redirect_targets_stay_on_this_site_and_never_fail() {
+    let app = spawn_app().await;
+    for (next, want) in [
+        ("/%09/evil.example", "/"),
+        ("/%0d%0aSet-Cookie:%20x=1", "/"),
+        ("/x%0aLocation:%20https://evil.example", "/"),
+        ("/%00", "/"),
+        ("//evil.example", "/"),
+        ("/%5Cevil.example", "/"),
+        ("%5C%5Cevil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("javascript:alert(1)", "/"),
+        ("/%09/%09/evil.example", "/"),
+        ("/actions/x%3Flang%3Des%26zip%3D20500", "/actions/x?lang=es"),
+        ("/hotlines", "/hotlines"),
+    ] {
+        let (status, loc) = location_of(&app, &format!("/zip/forget?next={next}")).await;
+        assert_eq!((status, loc.as_str()), (303, want), "next={next}");
+    }
+    // The sign-in form keeps only organizer pages, and never a broken one.
+    for (next, kept) in [
+        ("%2Fadmin%2Factions", "/admin/actions"),
+        ("%2Fadmin%0d%0aX:%201", "/admin"),
+        ("%2Fadmin%2F%09%2Fevil.example", "/admin"),
+        ("https://evil.example/admin", "/admin"),
+    ] {
+        let (status, page) = app.get(&format!("/admin/login?next={next}")).await;
+        assert_eq!(status, 200, "next={next}");
+        assert!(
+            page.contains(&format!("name=\"next\" value=\"{kept}\"")),
+            "next={next}: {page}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_sign_in_with_a_bad_next_goes_to_the_dashboard() {
+    use crate::admin_support::{csrf_of, organizer, PASSWORD};
+    let app = spawn_app().await;
+    organizer(&app, "ana@example.org", false).await;
+    for (next, want) in [
+        ("/admin\r\nSet-Cookie: x=1", "/admin"),
+        ("/admin\0", "/admin"),
+        ("/admin/\t/evil.example", "/admin"),
+        ("//evil.example/admin", "/admin"),
+        ("/admin/actions", "/admin/actions"),
+    ] {
+        // A browser of its own each time (a signed-in one is not shown the form).
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let page = client
+            .get(format!("{}/admin/login", app.address))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let token = csrf_of(&page);
+        let r = client
+            .post(format!("{}/admin/login", app.address))
+            .form(&[
+                ("email", "ana@example.org"),
+                ("password", PASSWORD),
+                ("csrf_token", token.as_str()),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 303, "{next:?}");
+        assert_eq!(r.headers()["location"], want, "{next:?}");
+    }
+}
+
+fn header(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_string())
+}
+
+async fn get(app: &TestApp, path: &str) -> reqwest::Response {
+    app.client
+        .get(format!("{}{path}", app.address))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// No inline script, style or event handler in a page (the CSP would block them).
+fn assert_no_inline_code(path: &str, html: &str) {
+    let lower = html.to_ascii_lowercase();
+    let mut rest = lower.as_str();
+    while let Some(at) = rest.find("<script") {
+        let tag_end = rest[at..].find('>').unwrap() + at;
+        assert!(
+            rest[at..tag_end].contains(" src="),
+            "{path}: inline <script>"
+        );
+        rest = &rest[tag_end..];
+    }
+    assert!(!lower.contains("<style"), "{path}: inline <style>");
+    assert!(!lower.contains(" style=\""), "{path}: a style attribute");
+    for handler in [
+        " onclick=",
+        " onload=",
+        " onsubmit=",
+        " onchange=",
+        " onerror=",
+    ] {
+        assert!(!lower.contains(handler), "{path}: {handler}");
+    }
+    assert!(!lower.contains("javascript:"), "{path}: a javascript: URL");
+}
+
+#[tokio::test]
+async fn every_answer_has_security_headers_and_html_a_policy() {
+    let app = spawn_demo().await;
+    for path in [
+        "/",
+        "/",
+        "/actions/call-ice",
+        "/hotlines",
+        "/subscribe",
+        "/admin/login",
+        "/no-such-page",
+    ] {
+        let r = get(&app, path).await;
+        let ct = header(&r, "content-type").unwrap_or_default();
+        assert!(ct.starts_with("text/html"), "{path}: {ct}");
+        let csp = header(&r, "content-security-policy").unwrap_or_else(|| panic!("{path}: no CSP"));
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(csp.contains("script-src 'self'"), "{csp}");
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        assert_eq!(
+            header(&r, "x-content-type-options").as_deref(),
+            Some("nosniff")
+        );
+        assert_eq!(header(&r, "x-frame-options").as_deref(), Some("DENY"));
+        assert!(header(&r, "referrer-policy").is_some(), "{path}");
+        assert!(
+            header(&r, "strict-transport-security").is_none(),
+            "plain http"
+        );
+        let body = r.text().await.unwrap();
+        assert_no_inline_code(path, &body);
+    }
+    let r = get(&app, "/").await;
+    assert_eq!(
+        header(&r, "referrer-policy").as_deref(),
+        Some("strict-origin-when-cross-origin")
+    );
+    assert!(
+        header(&r, "cache-control")
+            .unwrap()
+            .starts_with("public, max-age=0, s-maxage="),
+        "the page cache's own Cache-Control is kept"
+    );
+    // Non-HTML answers: nosniff, and handlers' own headers untouched.
+    for path in [
+        "/api/v1/campaigns",
+        "/feed.atom",
+        "/static/copy.js",
+        "/metrics",
+    ] {
+        let r = get(&app, path).await;
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+        assert_eq!(
+            header(&r, "x-content-type-options").as_deref(),
+            Some("nosniff"),
+            "{path}"
+        );
+    }
+    let r = get(&app, "/metrics").await;
+    assert_eq!(header(&r, "cache-control").as_deref(), Some("no-store"));
+}
+
+#[tokio::test]
+async fn under_https_cookies_are_secure_and_hsts_is_sent() {
+    let app = spawn_env(&[("BASE_URL", "https://actions.example.org")]).await;
+    crate::reps::import_files(
+        &app,
+        crate::reps::fixture("legislators.yaml"),
+        Some(crate::reps::fixture("offices.yaml")),
+        crate::reps::fixture("zips.csv"),
+    )
+    .await;
+    // The ZIP form's redirect remembers the ZIP code.
+    let r = get(&app, "/zip?zip=98101&next=/reps").await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(
+        header(&r, "strict-transport-security").as_deref(),
+        Some("max-age=31536000")
+    );
+    let zip = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("zip="))
+        .expect("the zip cookie");
+    assert!(zip.contains("Secure"), "{zip}");
+    assert!(zip.contains("HttpOnly"), "{zip}");
+    let r = get(&app, "/admin/login").await;
+    for c in r.headers().get_all("set-cookie") {
+        assert!(c.to_str().unwrap().contains("Secure"), "{c:?}");
+    }
+}
+
+/// Sends raw bytes on a new connection; then reads what comes back until the server
+/// closes the connection or `limit` passes. Returns the text and whether it closed.
+async fn raw_exchange(
+    app: &TestApp,
+    head: String,
+    drip: Vec<u8>,
+    limit: Duration,
+) -> (String, bool) {
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
+        .await
+        .unwrap();
+    let (mut rd, mut wr) = stream.into_split();
+    wr.write_all(head.as_bytes()).await.unwrap();
+    let writer = tokio::spawn(async move {
+        for b in drip {
+            if wr.write_all(&[b]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        // Hold the connection open from our side.
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        drop(wr);
+    });
+    let mut got = Vec::new();
+    let closed = tokio::time::timeout(limit, async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match rd.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await
+    .is_ok();
+    writer.abort();
+    (String::from_utf8_lossy(&got).into_owned(), closed)
+}
+
+#[tokio::test]
+async fn a_drip_fed_body_is_cut_off() {
+    let app = spawn_env(&[("BODY_TIMEOUT_SECS", "2")]).await;
+    let started = Instant::now();
+    let head = "POST /subscribe HTTP/1.1\r\nHost: localhost\r\n\
+                Content-Type: application/x-www-form-urlencoded\r\n\
+                Content-Length: 200\r\n\r\n"
+        .to_string();
+    let (text, closed) = raw_exchange(&app, head, vec![b'a'; 200], Duration::from_secs(8)).await;
+    assert!(closed, "the connection is still open after 8 s: {text:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    // The API answers in its own shape.
+    let head = "POST /api/v1/actions/x/outcomes HTTP/1.1\r\nHost: localhost\r\n\
+                Content-Type: application/json\r\nContent-Length: 200\r\n\r\n"
+        .to_string();
+    let (text, closed) = raw_exchange(
+        &app,
+        head,
+        b"{\"outcome\": ".to_vec(),
+        Duration::from_secs(8),
+    )
+    .await;
+    assert!(closed, "{text:?}");
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("\"code\":\"timeout\""), "{text}");
+}
+
+#[tokio::test]
+async fn oversized_bodies_answer_413() {
+    let app = spawn_demo().await;
+    // The JSON API: over its 512 KiB limit, in SPEC's error shape.
+    let big = format!(
+        "{{\"outcome\": \"contacted\", \"x\": \"{}\"}}",
+        "a".repeat(600 * 1024)
+    );
+    let r = app
+        .client
+        .post(format!("{}/api/v1/actions/call-ice/outcomes", app.address))
+        .header("Content-Type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "too_large", "{v}");
+    // Over the limit of any route: refused from Content-Length alone.
+    let huge = vec![b'a'; 2 * 1024 * 1024];
+    let r = app
+        .client
+        .post(format!("{}/api/v1/campaigns", app.address))
+        .header("Content-Type", "application/json")
+        .body(huge.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "too_large", "{v}");
+    // Forms: an HTML page.
+    for (path, size) in [
+        ("/subscribe", 300 * 1024),
+        ("/admin/login", 40 * 1024),
+        ("/actions/call-ice/outcomes", 40 * 1024),
+        ("/admin/logout", 2 * 1024 * 1024),
+    ] {
+        let body = format!("email={}", "a".repeat(size));
+        let r = app
+            .client
+            .post(format!("{}{path}", app.address))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 413, "{path}");
+        let ct = header(&r, "content-type").unwrap_or_default();
+        assert!(ct.starts_with("text/html"), "{path}: {ct}");
+    }
+}
+
+#[tokio::test]
+async fn metrics_need_the_token_when_one_is_set() {
+    let app = spawn_env(&[("METRICS_TOKEN", "metrics-token-0123456789")]).await;
+    let r = get(&app, "/metrics").await;
+    assert_eq!(r.status().as_u16(), 401);
+    let text = r.text().await.unwrap();
+    assert!(!text.contains("actiondesk_actions"), "{text}");
+    for auth in [
+        "Bearer wrong",
+        "Basic bWV0cmljczp4",
+        "Bearer metrics-token-012345678",
+    ] {
+        let r = app
+            .client
+            .get(format!("{}/metrics", app.address))
+            .header("Authorization", auth)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 401, "{auth}");
+    }
+    let r = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .header("Authorization", "Bearer metrics-token-0123456789")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("actiondesk_http_requests_total"));
+}
