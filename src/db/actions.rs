@@ -13,7 +13,10 @@ use super::changes::{self, ChangeKind, FieldChange, NewChange};
 use super::contacts::{self, ContactView};
 use super::schema::{action_links, action_tags, action_targets, actions, campaigns, scripts};
 use super::{Actor, DbConn, Error, Result};
-use crate::domain::{ActionKind, Slug, Status, TargetKind, Transition};
+use crate::domain::{
+    ActionKind, Body, HttpUrl, InvalidInput, LangTag, LinkTitle, LongLine, Note, Slug, Status,
+    Summary, Tag, TargetKind, Title, Transition,
+};
 
 /// An action row.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
@@ -75,16 +78,30 @@ pub struct Target {
 /// A script to store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScriptInput {
-    pub lang: String,
-    pub body: String,
+    pub lang: LangTag,
+    pub body: Body,
 }
 
 /// A link or source to store; `kind` is `link` or `source`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LinkInput {
     pub kind: String,
-    pub title: String,
-    pub url: String,
+    pub title: LinkTitle,
+    pub url: HttpUrl,
+}
+
+impl LinkInput {
+    /// A link or source; one without a title is titled by its URL.
+    pub fn new(kind: &str, title: Option<LinkTitle>, url: HttpUrl) -> LinkInput {
+        let title = title
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| LinkTitle::of_url(&url));
+        LinkInput {
+            kind: kind.into(),
+            title,
+            url,
+        }
+    }
 }
 
 /// A target to store.
@@ -92,27 +109,80 @@ pub struct LinkInput {
 pub struct TargetInput {
     pub kind: TargetKind,
     pub contact_id: Option<i32>,
-    pub note: String,
+    pub note: Note,
 }
 
-/// Every editable field of an action, already validated.
+/// Every editable field of an action. Each field's own rule is its type's (see
+/// [`crate::domain::text`]); the rules between fields are [`ActionInput::check`]'s.
 #[derive(Debug, Clone)]
 pub struct ActionInput {
     pub campaign_id: i32,
     pub kind: ActionKind,
-    pub title: String,
-    pub summary: String,
-    pub body: String,
-    pub url: Option<String>,
+    pub title: Title,
+    pub summary: Summary,
+    pub body: Body,
+    pub url: Option<HttpUrl>,
     pub developing: bool,
     pub starts_at: Option<NaiveDateTime>,
     pub ends_at: Option<NaiveDateTime>,
-    pub location: String,
+    pub location: LongLine,
     pub expires_at: Option<NaiveDateTime>,
     pub scripts: Vec<ScriptInput>,
-    pub tags: Vec<String>,
+    pub tags: Vec<Tag>,
     pub links: Vec<LinkInput>,
     pub targets: Vec<TargetInput>,
+}
+
+/// Where a rule between an action's fields is broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionField {
+    /// `ends_at`.
+    EndsAt,
+    /// The language of the script at this index of [`ActionInput::scripts`].
+    ScriptLang(usize),
+}
+
+impl ActionField {
+    /// The field's name in the JSON API (and in errors from [`create`] and [`update`]).
+    pub fn api_name(self) -> String {
+        match self {
+            ActionField::EndsAt => "ends_at".into(),
+            ActionField::ScriptLang(i) => format!("scripts[{i}].lang"),
+        }
+    }
+}
+
+impl ActionInput {
+    /// The rules between fields: an event does not end before it starts, and there is one
+    /// script per language. Answers every broken one.
+    pub fn check(&self) -> Vec<(ActionField, InvalidInput)> {
+        let mut out = Vec::new();
+        if let (Some(s), Some(e)) = (self.starts_at, self.ends_at) {
+            if e < s {
+                out.push((
+                    ActionField::EndsAt,
+                    InvalidInput::new("must not be before the start"),
+                ));
+            }
+        }
+        for (i, s) in self.scripts.iter().enumerate() {
+            if self.scripts[..i].iter().any(|o| o.lang == s.lang) {
+                out.push((
+                    ActionField::ScriptLang(i),
+                    InvalidInput::new(format!("{} is given twice", s.lang)),
+                ));
+            }
+        }
+        out
+    }
+
+    /// [`ActionInput::check`] as a storage error naming the first broken field.
+    fn checked(&self) -> Result<()> {
+        match self.check().into_iter().next() {
+            Some((field, e)) => Err(Error::invalid(field.api_name(), e.0)),
+            None => Ok(()),
+        }
+    }
 }
 
 /// A target joined with its contact.
@@ -185,6 +255,7 @@ pub fn create(
         Some(s) => s,
         None => free_slug(conn, &Slug::from_title(&input.title))?,
     };
+    input.checked()?;
     campaign_exists(conn, input.campaign_id)?;
     let position: i32 = actions::table
         .filter(actions::campaign_id.eq(input.campaign_id))
@@ -200,7 +271,7 @@ pub fn create(
             actions::created_at.eq(actor.at),
             actions::updated_at.eq(actor.at),
             actions::kind.eq(input.kind.as_str()),
-            actions::title.eq(&input.title),
+            actions::title.eq(input.title.as_str()),
         ))
         .returning(actions::id)
         .get_result(conn)?;
@@ -235,14 +306,14 @@ fn write_fields(conn: &mut DbConn, id: i32, input: &ActionInput, at: NaiveDateTi
         .set((
             actions::campaign_id.eq(input.campaign_id),
             actions::kind.eq(input.kind.as_str()),
-            actions::title.eq(&input.title),
-            actions::summary.eq(&input.summary),
-            actions::body.eq(&input.body),
-            actions::url.eq(&input.url),
+            actions::title.eq(input.title.as_str()),
+            actions::summary.eq(input.summary.as_str()),
+            actions::body.eq(input.body.as_str()),
+            actions::url.eq(input.url.as_ref().map(HttpUrl::as_str)),
             actions::developing.eq(input.developing),
             actions::starts_at.eq(input.starts_at),
             actions::ends_at.eq(input.ends_at),
-            actions::location.eq(&input.location),
+            actions::location.eq(input.location.as_str()),
             actions::expires_at.eq(input.expires_at),
             actions::updated_at.eq(at),
         ))
@@ -252,8 +323,8 @@ fn write_fields(conn: &mut DbConn, id: i32, input: &ActionInput, at: NaiveDateTi
         diesel::insert_into(scripts::table)
             .values((
                 scripts::action_id.eq(id),
-                scripts::lang.eq(&s.lang),
-                scripts::body.eq(&s.body),
+                scripts::lang.eq(s.lang.as_str()),
+                scripts::body.eq(s.body.as_str()),
             ))
             .execute(conn)?;
     }
@@ -263,7 +334,10 @@ fn write_fields(conn: &mut DbConn, id: i32, input: &ActionInput, at: NaiveDateTi
     tags.dedup();
     for t in &tags {
         diesel::insert_into(action_tags::table)
-            .values((action_tags::action_id.eq(id), action_tags::tag.eq(t)))
+            .values((
+                action_tags::action_id.eq(id),
+                action_tags::tag.eq(t.as_str()),
+            ))
             .execute(conn)?;
     }
     diesel::delete(action_links::table.filter(action_links::action_id.eq(id))).execute(conn)?;
@@ -272,8 +346,8 @@ fn write_fields(conn: &mut DbConn, id: i32, input: &ActionInput, at: NaiveDateTi
             .values((
                 action_links::action_id.eq(id),
                 action_links::kind.eq(&l.kind),
-                action_links::title.eq(&l.title),
-                action_links::url.eq(&l.url),
+                action_links::title.eq(l.title.as_str()),
+                action_links::url.eq(l.url.as_str()),
                 action_links::position.eq(i as i32),
             ))
             .execute(conn)?;
@@ -285,7 +359,7 @@ fn write_fields(conn: &mut DbConn, id: i32, input: &ActionInput, at: NaiveDateTi
                 action_targets::action_id.eq(id),
                 action_targets::kind.eq(t.kind.as_str()),
                 action_targets::contact_id.eq(t.contact_id),
-                action_targets::note.eq(&t.note),
+                action_targets::note.eq(t.note.as_str()),
                 action_targets::position.eq(i as i32),
             ))
             .execute(conn)?;
@@ -297,6 +371,7 @@ fn write_fields(conn: &mut DbConn, id: i32, input: &ActionInput, at: NaiveDateTi
 /// changed, old and new, in the change log; editing a draft writes none.
 pub fn update(conn: &mut DbConn, id: i32, input: &ActionInput, actor: &Actor) -> Result<Action> {
     let current = by_id(conn, id)?;
+    input.checked()?;
     campaign_exists(conn, input.campaign_id)?;
     let before = snapshot(conn, id)?;
     write_fields(conn, id, input, actor.at)?;

@@ -36,6 +36,16 @@ macro_rules! string_enum {
                 }
             }
 
+            /// The stored forms, for people: `a, b or c`.
+            pub fn choices() -> String {
+                let all: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                match all.split_last() {
+                    Some((last, [])) => last.to_string(),
+                    Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+                    None => String::new(),
+                }
+            }
+
             /// Parses the stored form (surrounding whitespace and ASCII case are ignored).
             pub fn parse(s: &str) -> Result<Self, InvalidInput> {
                 let s = s.trim();

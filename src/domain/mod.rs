@@ -14,6 +14,7 @@ pub mod phone;
 pub mod placeholders;
 pub mod schedule;
 pub mod slug;
+pub mod text;
 pub mod zip;
 
 #[cfg(test)]
@@ -25,6 +26,10 @@ pub use lifecycle::{Status, Transition};
 pub use outcome::Outcome;
 pub use phone::PhoneNumber;
 pub use slug::Slug;
+pub use text::{
+    parse_time, Address, Body, Description, HttpUrl, LangTag, Line, LinkTitle, LongLine, Name,
+    Note, Summary, Tag, Title,
+};
 pub use zip::Zip;
 
 /// A value that failed to parse; the message is meant for a person (e.g. "is not a valid phone number").

@@ -3,6 +3,7 @@
 use std::process::Command;
 
 use actiondesk::db::{self, actions, campaigns, Actor};
+use actiondesk::domain::text::Checked;
 use actiondesk::domain::{ActionKind, Transition};
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -99,9 +100,9 @@ async fn add_timed_event(app: &TestApp) -> String {
         let input = actions::ActionInput {
             campaign_id: c.id,
             kind: ActionKind::Event,
-            title: "Vigil <at> City Hall & more".into(),
-            summary: "A candlelight vigil.".into(),
-            body: String::new(),
+            title: "Vigil <at> City Hall & more".checked(),
+            summary: "A candlelight vigil.".checked(),
+            body: Default::default(),
             url: None,
             developing: false,
             starts_at: NaiveDate::from_ymd_opt(2030, 7, 4)
@@ -110,10 +111,10 @@ async fn add_timed_event(app: &TestApp) -> String {
             ends_at: NaiveDate::from_ymd_opt(2030, 7, 4)
                 .unwrap()
                 .and_hms_opt(20, 0, 0),
-            location: "City Hall, Springfield".into(),
+            location: "City Hall, Springfield".checked(),
             expires_at: None,
             scripts: vec![],
-            tags: vec!["vigil".into()],
+            tags: vec!["vigil".checked()],
             links: vec![],
             targets: vec![],
         };

@@ -28,3 +28,4 @@ mod pages;
 mod reps;
 mod search;
 mod tools;
+mod validation;
