@@ -25,12 +25,12 @@ pub struct Action {
     pub id: i32,
     pub slug: String,
     pub campaign_id: i32,
-    pub kind: String,
+    pub kind: ActionKind,
     pub title: String,
     pub summary: String,
     pub body: String,
     pub url: Option<String>,
-    pub status: String,
+    pub status: Status,
     pub developing: bool,
     pub starts_at: Option<NaiveDateTime>,
     pub ends_at: Option<NaiveDateTime>,
@@ -70,7 +70,7 @@ pub struct Link {
 pub struct Target {
     #[serde(skip)]
     pub action_id: i32,
-    pub kind: String,
+    pub kind: TargetKind,
     pub contact_id: Option<i32>,
     pub note: String,
 }
@@ -188,7 +188,7 @@ impl ActionInput {
 /// A target joined with its contact.
 #[derive(Debug, Clone, Serialize)]
 pub struct TargetView {
-    pub kind: String,
+    pub kind: TargetKind,
     pub note: String,
     pub contact: Option<ContactView>,
 }
@@ -393,7 +393,7 @@ pub fn update(conn: &mut DbConn, id: i32, input: &ActionInput, actor: &Actor) ->
         Some(id),
         &json!({"fields": fields}),
     )?;
-    if Status::parse(&current.status).is_ok_and(Status::is_public) {
+    if current.status.is_public() {
         changes::append(
             conn,
             NewChange {
@@ -487,7 +487,7 @@ pub fn describe_fields(fields: &[FieldChange]) -> String {
 /// Publishes, expires or reopens an action, recording the change.
 pub fn transition(conn: &mut DbConn, id: i32, t: Transition, actor: &Actor) -> Result<Action> {
     let current = by_id(conn, id)?;
-    let from = Status::parse(&current.status).map_err(|e| Error::invalid("status", e.0))?;
+    let from = current.status;
     let to = from.apply(t).map_err(|e| Error::Conflict {
         field: "status".into(),
         message: e.0,
@@ -740,7 +740,7 @@ pub fn details(conn: &mut DbConn, list: Vec<Action>) -> Result<Vec<ActionDetail>
                     .iter()
                     .filter(|t| t.action_id == a.id)
                     .map(|t| TargetView {
-                        kind: t.kind.clone(),
+                        kind: t.kind,
                         note: t.note.clone(),
                         contact: t.contact_id.and_then(|c| views.get(&c).cloned()),
                     })

@@ -66,6 +66,13 @@ macro_rules! string_enum {
             }
         }
 
+        /// Compares with a stored form, as rows held strings before.
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
         impl std::str::FromStr for $name {
             type Err = InvalidInput;
 

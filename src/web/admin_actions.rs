@@ -20,7 +20,7 @@ use crate::db::actions::{
 use crate::db::{self, campaigns, changes, contacts, DbConn};
 use crate::domain::{
     parse_time, ActionKind, Body, HttpUrl, InvalidInput, LangTag, LinkTitle, LongLine, Note,
-    Status, Summary, Tag, TargetKind, Title, Transition,
+    Summary, Tag, TargetKind, Title, Transition,
 };
 
 /// The action routes.
@@ -109,7 +109,7 @@ impl ActionForm {
         let a = &d.action;
         ActionForm {
             campaign: a.campaign_id.to_string(),
-            kind: a.kind.clone(),
+            kind: a.kind.to_string(),
             title: a.title.clone(),
             summary: a.summary.clone(),
             body: a.body.clone(),
@@ -130,7 +130,7 @@ impl ActionForm {
                 .iter()
                 .map(|t| match &t.contact {
                     Some(c) => format!("contact:{}", c.details.slug),
-                    None => t.kind.clone(),
+                    None => t.kind.to_string(),
                 })
                 .collect(),
             target_note: d.targets.iter().map(|t| t.note.clone()).collect(),
@@ -385,7 +385,7 @@ fn render_form(
     ctx.insert(
         "transitions",
         &p.action
-            .and_then(|a| Status::parse(&a.status).ok())
+            .map(|a| a.status)
             .map(|s| {
                 Transition::ALL
                     .iter()

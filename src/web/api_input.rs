@@ -350,7 +350,7 @@ pub fn input_of(conn: &mut DbConn, d: &ActionDetail) -> db::Result<ActionInput> 
             None => None,
         };
         targets.push(TargetInput {
-            kind: TargetKind::parse(&t.kind).field("targets")?,
+            kind: t.kind,
             contact_id,
             note: Note::parse(&t.note).field(&format!("targets[{i}].note"))?,
         });
@@ -375,7 +375,7 @@ pub fn input_of(conn: &mut DbConn, d: &ActionDetail) -> db::Result<ActionInput> 
     }
     Ok(ActionInput {
         campaign_id: a.campaign_id,
-        kind: ActionKind::parse(&a.kind).field("kind")?,
+        kind: a.kind,
         title: Title::parse(&a.title).field("title")?,
         summary: Summary::parse(&a.summary).field("summary")?,
         body: Body::parse(&a.body).field("body")?,

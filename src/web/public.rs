@@ -11,7 +11,7 @@ use super::render::{page, STYLESHEET};
 use super::{visitor, AppState};
 use crate::db::{self, actions, campaigns, changes, contacts, updates};
 use crate::domain::placeholders::Segment;
-use crate::domain::{ActionKind, Status};
+use crate::domain::Status;
 
 /// The public pages' routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -48,7 +48,7 @@ pub fn badges(
 ) -> Vec<&'static str> {
     let mut b = Vec::new();
     let fresh = |t: Option<NaiveDateTime>| t.is_some_and(|t| now - t <= FRESH && t <= now);
-    if a.status == Status::Published.as_str() {
+    if a.status == Status::Published {
         let published = activity.and_then(|x| x.published_at);
         let changed = activity.and_then(|x| x.changed_at);
         if fresh(published) {
@@ -81,7 +81,7 @@ pub(crate) fn cards(
             let act = activity.get(&a.id);
             ActionCard {
                 badges: badges(&a, act, now),
-                kind_label: ActionKind::parse(&a.kind).map_or("Other", |k| k.label()),
+                kind_label: a.kind.label(),
                 last_updated: act.and_then(|x| x.last_at).unwrap_or(a.updated_at),
                 action: a,
             }
@@ -209,7 +209,7 @@ pub async fn action(
         .db
         .run(move |conn| {
             let a = actions::by_slug(conn, &slug)?;
-            if !Status::parse(&a.status).is_ok_and(Status::is_public) {
+            if !a.status.is_public() {
                 return Err(db::Error::NotFound("action"));
             }
             let history = changes::for_action(conn, a.id)?;
