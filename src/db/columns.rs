@@ -5,33 +5,43 @@ use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, Queryable};
 use diesel::expression::AsExpression;
 use diesel::internal::derives::as_expression::Bound;
-use diesel::serialize::{self, IsNull, Output, ToSql};
+use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text};
 
-use super::MultiBackend;
-use crate::domain::{ActionKind, ContactKind, PhoneKind, Status, TargetKind};
+use crate::domain::{
+    ActionKind, ContactKind, OutboxStatus, PhoneKind, Status, SubscriberStatus, TargetKind,
+};
 
-/// Makes a `string_enum!` type a `Text` column.
+/// Makes a `string_enum!` type a `Text` column on every backend (the multi-backend
+/// connection and each backend's own, for the statements written per backend).
 macro_rules! text_column {
     ($($t:ty),+ $(,)?) => {$(
-        impl FromSql<Text, MultiBackend> for $t {
-            fn from_sql(bytes: <MultiBackend as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-                let s: String = bytes.from_sql::<String, Text>()?;
+        impl<DB: Backend> FromSql<Text, DB> for $t
+        where
+            String: FromSql<Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+                let s = <String as FromSql<Text, DB>>::from_sql(bytes)?;
                 <$t>::parse(&s).map_err(|e| format!("{s:?} {e}").into())
             }
         }
 
-        impl Queryable<Text, MultiBackend> for $t {
+        impl<DB: Backend> Queryable<Text, DB> for $t
+        where
+            $t: FromSql<Text, DB>,
+        {
             type Row = Self;
             fn build(row: Self) -> deserialize::Result<Self> {
                 Ok(row)
             }
         }
 
-        impl ToSql<Text, MultiBackend> for $t {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, MultiBackend>) -> serialize::Result {
-                out.set_value((Text, self.as_str()));
-                Ok(IsNull::No)
+        impl<DB: Backend> ToSql<Text, DB> for $t
+        where
+            str: ToSql<Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                <str as ToSql<Text, DB>>::to_sql(self.as_str(), out)
             }
         }
 
@@ -58,4 +68,12 @@ macro_rules! text_column {
     )+};
 }
 
-text_column!(ActionKind, Status, TargetKind, ContactKind, PhoneKind);
+text_column!(
+    ActionKind,
+    Status,
+    TargetKind,
+    ContactKind,
+    PhoneKind,
+    SubscriberStatus,
+    OutboxStatus,
+);

@@ -166,6 +166,36 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// A subscriber's state.
+    pub enum SubscriberStatus {
+        /// Asked to subscribe, has not confirmed yet.
+        Pending => ("pending", "Pending"),
+        /// Confirmed: receives digests.
+        Active => ("active", "Active"),
+        /// Unsubscribed.
+        Unsubscribed => ("unsubscribed", "Unsubscribed"),
+        /// Too many permanent failures: no longer mailed.
+        Bounced => ("bounced", "Bounced"),
+    }
+}
+
+string_enum! {
+    /// Where a message in the outbox is.
+    pub enum OutboxStatus {
+        /// Waiting to be sent (or to be retried at `next_attempt_at`).
+        Pending => ("pending", "Pending"),
+        /// Claimed by a sender (until its lease runs out).
+        Sending => ("sending", "Sending"),
+        /// Accepted by the mail server.
+        Sent => ("sent", "Sent"),
+        /// Given up: a permanent failure, or too many transient ones.
+        Failed => ("failed", "Failed"),
+        /// Not sent because the subscriber left before it went out.
+        Cancelled => ("cancelled", "Cancelled"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_support::to_string;

@@ -21,7 +21,9 @@ pub mod zip;
 mod test_support;
 
 pub use email::EmailAddress;
-pub use kinds::{ActionKind, ContactKind, Frequency, PhoneKind, TargetKind};
+pub use kinds::{
+    ActionKind, ContactKind, Frequency, OutboxStatus, PhoneKind, SubscriberStatus, TargetKind,
+};
 pub use lifecycle::{Status, Transition};
 pub use outcome::Outcome;
 pub use phone::PhoneNumber;
