@@ -608,23 +608,64 @@ pub fn expire_due(conn: &mut DbConn, now: NaiveDateTime) -> Result<Vec<String>> 
 }
 
 /// The canonical JSON of an action and everything attached to it: what revisions store
-/// and what edits are compared on.
+/// and what edits are compared on (so what the change log, feeds and digests can report).
+/// The row is taken apart field by field, without `..`: a new column does not compile
+/// until it is either snapshotted here (and worded in [`field_label`] and
+/// [`describe_fields`]) or named as not diffed.
 pub fn snapshot(conn: &mut DbConn, id: i32) -> Result<Value> {
     let action = by_id(conn, id)?;
     let d = detail(conn, action)?;
-    let a = &d.action;
-    let ts = |t: Option<NaiveDateTime>| t.map(|t| t.and_utc().to_rfc3339());
+    let Action {
+        // Identity, lifecycle and bookkeeping: not content, never diffed.
+        id: _,
+        slug: _,
+        status: _,
+        position: _,
+        published_at: _,
+        expired_at: _,
+        created_at: _,
+        updated_at: _,
+        // The campaign is diffed by its slug (below).
+        campaign_id: _,
+        kind,
+        title,
+        summary,
+        body,
+        url,
+        developing,
+        starts_at,
+        ends_at,
+        location,
+        expires_at,
+    } = &d.action;
+    let ts = |t: &Option<NaiveDateTime>| t.map(|t| t.and_utc().to_rfc3339());
     Ok(json!({
         "campaign": d.campaign_slug,
-        "kind": a.kind, "title": a.title, "summary": a.summary, "body": a.body,
-        "url": a.url, "developing": a.developing, "location": a.location,
-        "starts_at": ts(a.starts_at), "ends_at": ts(a.ends_at), "expires_at": ts(a.expires_at),
+        "kind": kind, "title": title, "summary": summary, "body": body,
+        "url": url, "developing": developing, "location": location,
+        "starts_at": ts(starts_at), "ends_at": ts(ends_at), "expires_at": ts(expires_at),
         "scripts": d.scripts.iter().map(|s| (s.lang.clone(), json!(s.body))).collect::<serde_json::Map<_, _>>(),
         "tags": d.tags,
         "links": d.links.iter().map(|l| json!({"kind": l.kind, "title": l.title, "url": l.url})).collect::<Vec<_>>(),
         "targets": d.targets.iter().map(|t| json!({"kind": t.kind, "note": t.note,
             "contact": t.contact.as_ref().map(|c| c.details.slug.clone())})).collect::<Vec<_>>(),
     }))
+}
+
+/// A snapshot field's name as visitors read it (an action's history, feeds): the one
+/// wording table of the fields [`snapshot`] records.
+pub fn field_label(field: &str) -> String {
+    match field {
+        "expires_at" => "deadline".into(),
+        "starts_at" => "start time".into(),
+        "ends_at" => "end time".into(),
+        "url" => "link".into(),
+        "body" => "description".into(),
+        "targets" => "people to contact".into(),
+        "links" => "links and sources".into(),
+        "scripts" => "script".into(),
+        other => other.trim_start_matches("contact.").replace('_', " "),
+    }
 }
 
 /// The action with this slug, if any.

@@ -181,21 +181,6 @@ struct HistoryEntry {
     fields: Vec<String>,
 }
 
-/// A stored field name as visitors read it.
-fn field_label(field: &str) -> String {
-    match field {
-        "expires_at" => "deadline".into(),
-        "starts_at" => "start time".into(),
-        "ends_at" => "end time".into(),
-        "url" => "link".into(),
-        "body" => "description".into(),
-        "targets" => "people to contact".into(),
-        "links" => "links and sources".into(),
-        "scripts" => "script".into(),
-        other => other.trim_start_matches("contact.").replace('_', " "),
-    }
-}
-
 /// `/actions/{slug}`: what to do and why, whom to call, the script, sources, history.
 pub async fn action(
     state: web::Data<AppState>,
@@ -237,7 +222,7 @@ pub async fn action(
             let mut fields: Vec<String> = Vec::new();
             if c.kind == "action_changed" {
                 for f in c.field_changes() {
-                    let l = field_label(&f.field);
+                    let l = actions::field_label(&f.field);
                     if !fields.contains(&l) {
                         fields.push(l);
                     }
