@@ -27,6 +27,7 @@ use actiondesk::db::campaigns::{self, CampaignInput};
 use actiondesk::db::schema::{outbox, subscribers as subs};
 use actiondesk::db::updates::{self, UpdateInput};
 use actiondesk::db::{self, subscribers, write_tx, Actor, DatabaseUrl, Db, DbConn};
+use actiondesk::domain::text::Checked;
 use actiondesk::domain::{ActionKind, EmailAddress, Frequency, Slug, Transition};
 use diesel::prelude::*;
 use lettre::address::Envelope;
@@ -130,19 +131,19 @@ fn action(campaign_id: i32, title: &str) -> ActionInput {
     ActionInput {
         campaign_id,
         kind: ActionKind::Call,
-        title: title.into(),
-        summary: "Call and ask what they are doing about it.".into(),
+        title: title.checked(),
+        summary: "Call and ask what they are doing about it.".checked(),
         body: "Families are being separated at the border. **Call today**, and again \
                tomorrow: offices count calls."
-            .into(),
+            .checked(),
         url: None,
         developing: false,
         starts_at: None,
         ends_at: None,
-        location: String::new(),
+        location: Default::default(),
         expires_at: None,
         scripts: vec![],
-        tags: vec!["families".into()],
+        tags: vec!["families".checked()],
         links: vec![],
         targets: vec![],
     }
@@ -158,9 +159,9 @@ fn seed(conn: &mut DbConn, n: usize) -> db::Result<Vec<i32>> {
     ] {
         let input = CampaignInput {
             slug: Slug::parse(slug).unwrap(),
-            title: title.into(),
-            summary: "How to help, kept current.".into(),
-            body: String::new(),
+            title: title.checked(),
+            summary: "How to help, kept current.".checked(),
+            body: Default::default(),
         };
         // A database that already has the campaign (the spike bench's demo) keeps it.
         let id = match campaigns::find(conn, slug)? {
@@ -226,7 +227,7 @@ fn changes(conn: &mut DbConn, camps: &[i32], round: usize, n: usize) -> db::Resu
         for (k, (id, c)) in old.iter().enumerate() {
             if k < edits {
                 let mut input = action(*c, &format!("Round {round}: call {k}"));
-                input.summary = format!("New deadline: Friday, round {round}.");
+                input.summary = format!("New deadline: Friday, round {round}.").checked();
                 actions::update(conn, *id, &input, &t)?;
             } else {
                 actions::transition(conn, *id, Transition::Expire, &t)?;
@@ -237,8 +238,8 @@ fn changes(conn: &mut DbConn, camps: &[i32], round: usize, n: usize) -> db::Resu
                 conn,
                 &UpdateInput {
                     campaign_id: camps[k % camps.len()],
-                    title: format!("Round {round}: update {k}"),
-                    body: "What changed today, and where to call now.".into(),
+                    title: format!("Round {round}: update {k}").checked(),
+                    body: "What changed today, and where to call now.".checked(),
                     published_at: db::now(),
                     actions: vec![],
                 },

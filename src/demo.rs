@@ -10,7 +10,7 @@ use crate::db::contacts::{self, ContactInput, HotlineInput, PhoneInput};
 use crate::db::updates::{self, Relation, UpdateInput};
 use crate::db::{self, Actor, DbConn};
 use crate::domain::{
-    ActionKind, ContactKind, PhoneKind, PhoneNumber, Slug, TargetKind, Transition,
+    text::Checked, ActionKind, ContactKind, PhoneKind, PhoneNumber, Slug, TargetKind, Transition,
 };
 
 /// The demo campaign's slug.
@@ -34,7 +34,7 @@ fn phone(number: &str, kind: PhoneKind, note: &str) -> PhoneInput {
     PhoneInput {
         number: PhoneNumber::parse(number).expect("demo numbers are valid"),
         kind,
-        note: note.into(),
+        note: note.checked(),
     }
 }
 
@@ -56,16 +56,16 @@ fn contact(conn: &mut DbConn, a: Agency, t: &Actor) -> db::Result<i32> {
     let input = ContactInput {
         slug: slug(a.slug),
         kind: a.kind,
-        name: a.name.into(),
-        role: a.role.into(),
-        organisation: a.organisation.into(),
+        name: a.name.checked(),
+        role: a.role.checked(),
+        organisation: a.organisation.checked(),
         state: None,
         district: None,
         party: None,
         email: None,
         contact_form_url: None,
-        website_url: Some(a.website.into()),
-        address: String::new(),
+        website_url: Some(a.website.checked()),
+        address: Default::default(),
         bioguide_id: None,
         phones: a.phones,
     };
@@ -76,14 +76,14 @@ fn base(campaign_id: i32, kind: ActionKind, title: &str, summary: &str, body: &s
     ActionInput {
         campaign_id,
         kind,
-        title: title.into(),
-        summary: summary.into(),
-        body: body.into(),
+        title: title.checked(),
+        summary: summary.checked(),
+        body: body.checked(),
         url: None,
         developing: false,
         starts_at: None,
         ends_at: None,
-        location: String::new(),
+        location: Default::default(),
         expires_at: None,
         scripts: Vec::new(),
         tags: Vec::new(),
@@ -95,8 +95,8 @@ fn base(campaign_id: i32, kind: ActionKind, title: &str, summary: &str, body: &s
 fn source(title: &str, url: &str) -> LinkInput {
     LinkInput {
         kind: "source".into(),
-        title: title.into(),
-        url: url.into(),
+        title: title.checked(),
+        url: url.checked(),
     }
 }
 
@@ -104,7 +104,7 @@ fn named(contact_id: i32, note: &str) -> TargetInput {
     TargetInput {
         kind: TargetKind::Contact,
         contact_id: Some(contact_id),
-        note: note.into(),
+        note: note.checked(),
     }
 }
 
@@ -140,16 +140,16 @@ fn load_inner(conn: &mut DbConn) -> db::Result<()> {
         conn,
         &CampaignInput {
             slug: slug(CAMPAIGN_SLUG),
-            title: "#WhereAreTheChildren: How to help".into(),
+            title: "#WhereAreTheChildren: How to help".checked(),
             summary: "Children are being taken from their parents at the U.S. border. Here is what you can do, \
                       who to call, and what to say — kept current, with sources and dates."
-                .into(),
+                .checked(),
             body: "In May 2018 many people learned that the U.S. government was separating children from \
 their parents at the border, and that the Office of Refugee Resettlement (ORR) had lost track of \
 children it had released to sponsors. Volunteers wrote \"how to help\" posts and revised them by hand \
 as news broke.\n\nThis campaign gathers those calls to action in one place. Every action lists its \
 sources; every change is dated and kept, so you can see what changed since you last looked."
-                .into(),
+                .checked(),
         },
         &actor(t0),
     )?;
@@ -303,31 +303,31 @@ for your Senator or Representative by name.",
     );
     congress.scripts = vec![
         ScriptInput {
-            lang: "en".into(),
-            body: CONGRESS_SCRIPT_EN.into(),
+            lang: "en".checked(),
+            body: CONGRESS_SCRIPT_EN.checked(),
         },
         ScriptInput {
-            lang: "es".into(),
-            body: CONGRESS_SCRIPT_ES.into(),
+            lang: "es".checked(),
+            body: CONGRESS_SCRIPT_ES.checked(),
         },
     ];
     congress.targets = vec![
         TargetInput {
             kind: TargetKind::VisitorSenators,
             contact_id: None,
-            note: String::new(),
+            note: Default::default(),
         },
         TargetInput {
             kind: TargetKind::VisitorRepresentative,
             contact_id: None,
-            note: String::new(),
+            note: Default::default(),
         },
         named(
             switchboard,
             "If you don't know who represents you, the switchboard will connect you.",
         ),
     ];
-    congress.tags = vec!["congress".into(), "phone".into()];
+    congress.tags = vec!["congress".checked(), "phone".checked()];
     congress.links = vec![source(
         "U.S. House: find your representative",
         "https://www.house.gov/representatives/find-your-representative",
@@ -343,8 +343,8 @@ for your Senator or Representative by name.",
 Protection to end the abuse of immigrant children in its custody, after reports of children mistreated \
 by border agents.",
     );
-    petition.url = Some("https://action.aclu.org/".into());
-    petition.tags = vec!["petition".into()];
+    petition.url = Some("https://action.aclu.org/".checked());
+    petition.tags = vec!["petition".checked()];
     petition.links = vec![source(
         "American Civil Liberties Union",
         "https://www.aclu.org/",
@@ -366,13 +366,13 @@ parent, and to reunite them.\n\nThe number is toll-free. **Callers outside the U
 through on toll-free numbers and need a direct line.",
     );
     call_ice.scripts = vec![ScriptInput {
-        lang: "en".into(),
+        lang: "en".checked(),
         body: "Hello, my name is [YOUR NAME] from [CITY, ZIP]. I am calling to ask where the children separated \
 from their parents at the border are, and when they will be reunited with their families."
-            .into(),
+            .checked(),
     }];
     call_ice.targets = vec![named(ice, "")];
-    call_ice.tags = vec!["ice".into(), "phone".into()];
+    call_ice.tags = vec!["ice".checked(), "phone".checked()];
     call_ice.links = vec![source(
         "U.S. Immigration and Customs Enforcement",
         "https://www.ice.gov/",
@@ -389,13 +389,13 @@ cares for unaccompanied children and those separated from their parents. Call th
 and ask how ORR will keep track of every child in its care and every child it releases.",
     );
     call_orr.scripts = vec![ScriptInput {
-        lang: "en".into(),
+        lang: "en".checked(),
         body: "Hello, my name is [YOUR NAME] from [CITY, ZIP]. I am calling to ask how ORR will account for every \
 child in its care and every child it has released to a sponsor."
-            .into(),
+            .checked(),
     }];
     call_orr.targets = vec![named(orr, "")];
-    call_orr.tags = vec!["orr".into(), "phone".into()];
+    call_orr.tags = vec!["orr".checked(), "phone".checked()];
     call_orr.links = vec![source(
         "Office of Refugee Resettlement",
         "https://www.acf.hhs.gov/orr",
@@ -412,8 +412,8 @@ child in its care and every child it has released to a sponsor."
 and visits to congressional offices. Find an event near you, or hold one.",
     );
     day_of_action.starts_at = Some(at(2018, 6, 1, 0, 0));
-    day_of_action.location = "Events nationwide".into();
-    day_of_action.tags = vec!["event".into()];
+    day_of_action.location = "Events nationwide".checked();
+    day_of_action.tags = vec!["event".checked()];
     let doa = post(
         conn,
         "national-day-of-action-for-children",
@@ -431,8 +431,8 @@ are still being confirmed: check back before you go.",
     );
     marches.developing = true;
     marches.starts_at = Some(at(2018, 6, 14, 0, 0));
-    marches.location = "Cities across the U.S. (being confirmed)".into();
-    marches.tags = vec!["event".into(), "march".into()];
+    marches.location = "Cities across the U.S. (being confirmed)".checked();
+    marches.tags = vec!["event".checked(), "march".checked()];
     let marches_id = post(
         conn,
         "where-are-the-children-marches",
@@ -451,9 +451,9 @@ and Guidelines on Human Rights at International Borders*, which say that childre
 separated from their families at borders. Write to OHCHR in Geneva and ask it to hold the United \
 States to these principles.",
     );
-    un.url = Some("https://www.ohchr.org/".into());
+    un.url = Some("https://www.ohchr.org/".checked());
     un.targets = vec![named(ohchr, "")];
-    un.tags = vec!["international".into(), "un".into()];
+    un.tags = vec!["international".checked(), "un".checked()];
     un.links = vec![source(
         "OHCHR: human rights at international borders",
         "https://www.ohchr.org/",
@@ -468,8 +468,8 @@ States to these principles.",
         "Amnesty International has called on the U.S. government to end the separation of families \
 seeking safety at the border. Add your name to its action.",
     );
-    amnesty.url = Some("https://www.amnestyusa.org/".into());
-    amnesty.tags = vec!["petition".into(), "international".into()];
+    amnesty.url = Some("https://www.amnestyusa.org/".checked());
+    amnesty.tags = vec!["petition".checked(), "international".checked()];
     amnesty.links = vec![source(
         "Amnesty International USA",
         "https://www.amnestyusa.org/",
@@ -490,14 +490,14 @@ seeking safety at the border. Add your name to its action.",
 that do. Call as many as you can; the same short script works for each.",
     );
     seven.scripts = vec![ScriptInput {
-        lang: "en".into(),
+        lang: "en".checked(),
         body: "Hello, my name is [YOUR NAME] from [CITY, ZIP]. I am calling to demand that children no longer be \
 separated from their parents at the border, and that every child already separated be found and reunited \
 with their family."
-            .into(),
+            .checked(),
     }];
     seven.targets = official_ids.iter().map(|&id| named(id, "")).collect();
-    seven.tags = vec!["phone".into()];
+    seven.tags = vec!["phone".checked()];
     let seven_id = post(
         conn,
         "call-seven-more-officials",
@@ -509,13 +509,13 @@ with their family."
         conn,
         &UpdateInput {
             campaign_id: cid,
-            title: "5/29 Update".into(),
+            title: "5/29 Update".checked(),
             body: "**New actions:** write to the UN human rights office, join Amnesty International's call, \
 and call seven more U.S. officials.\n\n**Two different stories.** The 1,475 children that ORR could \
 not locate when it followed up after releasing them to sponsors are a different group from the \
 children separated from their parents at the border. Both matter; please don't mix them up when you \
 call or share."
-                .into(),
+                .checked(),
             published_at: at(2018, 5, 29, 9, 15),
             actions: vec![(un_id, Relation::Added), (amnesty_id, Relation::Added), (seven_id, Relation::Added)],
         },
@@ -537,38 +537,38 @@ separation of children from their parents at the border except in narrow cases. 
 Senators to co-sponsor it.",
     );
     kft.scripts = vec![ScriptInput {
-        lang: "en".into(),
+        lang: "en".checked(),
         body: "Hello, my name is [YOUR NAME] from [CITY, ZIP]. I am asking [SENATOR NAME] to co-sponsor the Keep \
 Families Together Act and to speak out against separating children from their parents. #KeepFamiliesTogether"
-            .into(),
+            .checked(),
     }];
     kft.targets = vec![
         TargetInput {
             kind: TargetKind::VisitorSenators,
             contact_id: None,
-            note: String::new(),
+            note: Default::default(),
         },
         named(switchboard, ""),
     ];
-    kft.tags = vec!["congress".into(), "keepfamiliestogether".into()];
+    kft.tags = vec!["congress".checked(), "keepfamiliestogether".checked()];
     kft.links = vec![source(
         "Congress.gov: the Keep Families Together Act (S. 3036)",
         "https://www.congress.gov/bill/115th-congress/senate-bill/3036",
     )];
     let kft_id = post(conn, "keep-families-together-act", kft, t615)?;
 
-    marches.summary = "Marches on Thursday 14 June 2018 in cities across the U.S.; many continue with #KeepFamiliesTogether events.".into();
+    marches.summary = "Marches on Thursday 14 June 2018 in cities across the U.S.; many continue with #KeepFamiliesTogether events.".checked();
     actions::update(conn, marches_id, &marches, &actor(at(2018, 6, 15, 11, 5)))?;
 
     updates::post(
         conn,
         &UpdateInput {
             campaign_id: cid,
-            title: "6/15 Update".into(),
+            title: "6/15 Update".checked(),
             body: "**#KeepFamiliesTogether.** Ask your Senators to back the Keep Families Together Act. \
 The #WhereAreTheChildren marches went ahead on 14 June; follow-up events continue under \
 #KeepFamiliesTogether."
-                .into(),
+                .checked(),
             published_at: at(2018, 6, 15, 11, 10),
             actions: vec![(kft_id, Relation::Added), (marches_id, Relation::Changed)],
         },
@@ -579,32 +579,32 @@ The #WhereAreTheChildren marches went ahead on 14 June; follow-up events continu
     let hotlines = [
         HotlineInput {
             slug: slug("ice"),
-            name: "U.S. Immigration and Customs Enforcement (ICE)".into(),
-            description: "ICE's public line, given in the 2018 posts for questions to ICE.".into(),
-            hours: "24 hours".into(),
-            languages: "English, Spanish".into(),
-            audience: "Anyone with questions for ICE; toll-free, so callers abroad may not get through.".into(),
-            url: Some("https://www.ice.gov/".into()),
+            name: "U.S. Immigration and Customs Enforcement (ICE)".checked(),
+            description: "ICE's public line, given in the 2018 posts for questions to ICE.".checked(),
+            hours: "24 hours".checked(),
+            languages: "English, Spanish".checked(),
+            audience: "Anyone with questions for ICE; toll-free, so callers abroad may not get through.".checked(),
+            url: Some("https://www.ice.gov/".checked()),
             phones: vec![phone("1-866-DHS-2-ICE", PhoneKind::TollFree, "")],
         },
         HotlineInput {
             slug: slug("ncmec"),
-            name: "National Center for Missing & Exploited Children".into(),
-            description: "Report a missing child or information about one.".into(),
-            hours: "24 hours".into(),
-            languages: "English, Spanish and interpreters".into(),
-            audience: "Families and anyone with information about a missing child.".into(),
-            url: Some("https://www.missingkids.org/".into()),
+            name: "National Center for Missing & Exploited Children".checked(),
+            description: "Report a missing child or information about one.".checked(),
+            hours: "24 hours".checked(),
+            languages: "English, Spanish and interpreters".checked(),
+            audience: "Families and anyone with information about a missing child.".checked(),
+            url: Some("https://www.missingkids.org/".checked()),
             phones: vec![phone("1-800-THE-LOST", PhoneKind::TollFree, "")],
         },
         HotlineInput {
             slug: slug("human-trafficking-hotline"),
-            name: "National Human Trafficking Hotline".into(),
-            description: "Confidential help for victims and survivors of human trafficking, and a place to report tips.".into(),
-            hours: "24 hours, 7 days a week".into(),
-            languages: "English, Spanish and more than 200 languages through interpreters".into(),
-            audience: "Victims, survivors and anyone who suspects trafficking.".into(),
-            url: Some("https://humantraffickinghotline.org/".into()),
+            name: "National Human Trafficking Hotline".checked(),
+            description: "Confidential help for victims and survivors of human trafficking, and a place to report tips.".checked(),
+            hours: "24 hours, 7 days a week".checked(),
+            languages: "English, Spanish and more than 200 languages through interpreters".checked(),
+            audience: "Victims, survivors and anyone who suspects trafficking.".checked(),
+            url: Some("https://humantraffickinghotline.org/".checked()),
             phones: vec![phone("1-888-373-7888", PhoneKind::TollFree, "")],
         },
     ];

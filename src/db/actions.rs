@@ -13,7 +13,10 @@ use super::changes::{self, ChangeKind, FieldChange, NewChange};
 use super::contacts::{self, ContactView};
 use super::schema::{action_links, action_tags, action_targets, actions, campaigns, scripts};
 use super::{Actor, DbConn, Error, Result};
-use crate::domain::{ActionKind, Slug, Status, TargetKind, Transition};
+use crate::domain::{
+    ActionKind, Body, HttpUrl, InvalidInput, LangTag, LinkTitle, LongLine, Note, Slug, Status,
+    Summary, Tag, TargetKind, Title, Transition,
+};
 
 /// An action row.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
@@ -22,12 +25,12 @@ pub struct Action {
     pub id: i32,
     pub slug: String,
     pub campaign_id: i32,
-    pub kind: String,
+    pub kind: ActionKind,
     pub title: String,
     pub summary: String,
     pub body: String,
     pub url: Option<String>,
-    pub status: String,
+    pub status: Status,
     pub developing: bool,
     pub starts_at: Option<NaiveDateTime>,
     pub ends_at: Option<NaiveDateTime>,
@@ -67,7 +70,7 @@ pub struct Link {
 pub struct Target {
     #[serde(skip)]
     pub action_id: i32,
-    pub kind: String,
+    pub kind: TargetKind,
     pub contact_id: Option<i32>,
     pub note: String,
 }
@@ -75,16 +78,30 @@ pub struct Target {
 /// A script to store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScriptInput {
-    pub lang: String,
-    pub body: String,
+    pub lang: LangTag,
+    pub body: Body,
 }
 
 /// A link or source to store; `kind` is `link` or `source`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LinkInput {
     pub kind: String,
-    pub title: String,
-    pub url: String,
+    pub title: LinkTitle,
+    pub url: HttpUrl,
+}
+
+impl LinkInput {
+    /// A link or source; one without a title is titled by its URL.
+    pub fn new(kind: &str, title: Option<LinkTitle>, url: HttpUrl) -> LinkInput {
+        let title = title
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| LinkTitle::of_url(&url));
+        LinkInput {
+            kind: kind.into(),
+            title,
+            url,
+        }
+    }
 }
 
 /// A target to store.
@@ -92,33 +109,86 @@ pub struct LinkInput {
 pub struct TargetInput {
     pub kind: TargetKind,
     pub contact_id: Option<i32>,
-    pub note: String,
+    pub note: Note,
 }
 
-/// Every editable field of an action, already validated.
+/// Every editable field of an action. Each field's own rule is its type's (see
+/// [`crate::domain::text`]); the rules between fields are [`ActionInput::check`]'s.
 #[derive(Debug, Clone)]
 pub struct ActionInput {
     pub campaign_id: i32,
     pub kind: ActionKind,
-    pub title: String,
-    pub summary: String,
-    pub body: String,
-    pub url: Option<String>,
+    pub title: Title,
+    pub summary: Summary,
+    pub body: Body,
+    pub url: Option<HttpUrl>,
     pub developing: bool,
     pub starts_at: Option<NaiveDateTime>,
     pub ends_at: Option<NaiveDateTime>,
-    pub location: String,
+    pub location: LongLine,
     pub expires_at: Option<NaiveDateTime>,
     pub scripts: Vec<ScriptInput>,
-    pub tags: Vec<String>,
+    pub tags: Vec<Tag>,
     pub links: Vec<LinkInput>,
     pub targets: Vec<TargetInput>,
+}
+
+/// Where a rule between an action's fields is broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionField {
+    /// `ends_at`.
+    EndsAt,
+    /// The language of the script at this index of [`ActionInput::scripts`].
+    ScriptLang(usize),
+}
+
+impl ActionField {
+    /// The field's name in the JSON API (and in errors from [`create`] and [`update`]).
+    pub fn api_name(self) -> String {
+        match self {
+            ActionField::EndsAt => "ends_at".into(),
+            ActionField::ScriptLang(i) => format!("scripts[{i}].lang"),
+        }
+    }
+}
+
+impl ActionInput {
+    /// The rules between fields: an event does not end before it starts, and there is one
+    /// script per language. Answers every broken one.
+    pub fn check(&self) -> Vec<(ActionField, InvalidInput)> {
+        let mut out = Vec::new();
+        if let (Some(s), Some(e)) = (self.starts_at, self.ends_at) {
+            if e < s {
+                out.push((
+                    ActionField::EndsAt,
+                    InvalidInput::new("must not be before the start"),
+                ));
+            }
+        }
+        for (i, s) in self.scripts.iter().enumerate() {
+            if self.scripts[..i].iter().any(|o| o.lang == s.lang) {
+                out.push((
+                    ActionField::ScriptLang(i),
+                    InvalidInput::new(format!("{} is given twice", s.lang)),
+                ));
+            }
+        }
+        out
+    }
+
+    /// [`ActionInput::check`] as a storage error naming the first broken field.
+    fn checked(&self) -> Result<()> {
+        match self.check().into_iter().next() {
+            Some((field, e)) => Err(Error::invalid(field.api_name(), e.0)),
+            None => Ok(()),
+        }
+    }
 }
 
 /// A target joined with its contact.
 #[derive(Debug, Clone, Serialize)]
 pub struct TargetView {
-    pub kind: String,
+    pub kind: TargetKind,
     pub note: String,
     pub contact: Option<ContactView>,
 }
@@ -185,6 +255,7 @@ pub fn create(
         Some(s) => s,
         None => free_slug(conn, &Slug::from_title(&input.title))?,
     };
+    input.checked()?;
     campaign_exists(conn, input.campaign_id)?;
     let position: i32 = actions::table
         .filter(actions::campaign_id.eq(input.campaign_id))
@@ -200,7 +271,7 @@ pub fn create(
             actions::created_at.eq(actor.at),
             actions::updated_at.eq(actor.at),
             actions::kind.eq(input.kind.as_str()),
-            actions::title.eq(&input.title),
+            actions::title.eq(input.title.as_str()),
         ))
         .returning(actions::id)
         .get_result(conn)?;
@@ -235,14 +306,14 @@ fn write_fields(conn: &mut DbConn, id: i32, input: &ActionInput, at: NaiveDateTi
         .set((
             actions::campaign_id.eq(input.campaign_id),
             actions::kind.eq(input.kind.as_str()),
-            actions::title.eq(&input.title),
-            actions::summary.eq(&input.summary),
-            actions::body.eq(&input.body),
-            actions::url.eq(&input.url),
+            actions::title.eq(input.title.as_str()),
+            actions::summary.eq(input.summary.as_str()),
+            actions::body.eq(input.body.as_str()),
+            actions::url.eq(input.url.as_ref().map(HttpUrl::as_str)),
             actions::developing.eq(input.developing),
             actions::starts_at.eq(input.starts_at),
             actions::ends_at.eq(input.ends_at),
-            actions::location.eq(&input.location),
+            actions::location.eq(input.location.as_str()),
             actions::expires_at.eq(input.expires_at),
             actions::updated_at.eq(at),
         ))
@@ -252,8 +323,8 @@ fn write_fields(conn: &mut DbConn, id: i32, input: &ActionInput, at: NaiveDateTi
         diesel::insert_into(scripts::table)
             .values((
                 scripts::action_id.eq(id),
-                scripts::lang.eq(&s.lang),
-                scripts::body.eq(&s.body),
+                scripts::lang.eq(s.lang.as_str()),
+                scripts::body.eq(s.body.as_str()),
             ))
             .execute(conn)?;
     }
@@ -263,7 +334,10 @@ fn write_fields(conn: &mut DbConn, id: i32, input: &ActionInput, at: NaiveDateTi
     tags.dedup();
     for t in &tags {
         diesel::insert_into(action_tags::table)
-            .values((action_tags::action_id.eq(id), action_tags::tag.eq(t)))
+            .values((
+                action_tags::action_id.eq(id),
+                action_tags::tag.eq(t.as_str()),
+            ))
             .execute(conn)?;
     }
     diesel::delete(action_links::table.filter(action_links::action_id.eq(id))).execute(conn)?;
@@ -272,8 +346,8 @@ fn write_fields(conn: &mut DbConn, id: i32, input: &ActionInput, at: NaiveDateTi
             .values((
                 action_links::action_id.eq(id),
                 action_links::kind.eq(&l.kind),
-                action_links::title.eq(&l.title),
-                action_links::url.eq(&l.url),
+                action_links::title.eq(l.title.as_str()),
+                action_links::url.eq(l.url.as_str()),
                 action_links::position.eq(i as i32),
             ))
             .execute(conn)?;
@@ -285,7 +359,7 @@ fn write_fields(conn: &mut DbConn, id: i32, input: &ActionInput, at: NaiveDateTi
                 action_targets::action_id.eq(id),
                 action_targets::kind.eq(t.kind.as_str()),
                 action_targets::contact_id.eq(t.contact_id),
-                action_targets::note.eq(&t.note),
+                action_targets::note.eq(t.note.as_str()),
                 action_targets::position.eq(i as i32),
             ))
             .execute(conn)?;
@@ -297,6 +371,7 @@ fn write_fields(conn: &mut DbConn, id: i32, input: &ActionInput, at: NaiveDateTi
 /// changed, old and new, in the change log; editing a draft writes none.
 pub fn update(conn: &mut DbConn, id: i32, input: &ActionInput, actor: &Actor) -> Result<Action> {
     let current = by_id(conn, id)?;
+    input.checked()?;
     campaign_exists(conn, input.campaign_id)?;
     let before = snapshot(conn, id)?;
     write_fields(conn, id, input, actor.at)?;
@@ -318,7 +393,7 @@ pub fn update(conn: &mut DbConn, id: i32, input: &ActionInput, actor: &Actor) ->
         Some(id),
         &json!({"fields": fields}),
     )?;
-    if Status::parse(&current.status).is_ok_and(Status::is_public) {
+    if current.status.is_public() {
         changes::append(
             conn,
             NewChange {
@@ -412,7 +487,7 @@ pub fn describe_fields(fields: &[FieldChange]) -> String {
 /// Publishes, expires or reopens an action, recording the change.
 pub fn transition(conn: &mut DbConn, id: i32, t: Transition, actor: &Actor) -> Result<Action> {
     let current = by_id(conn, id)?;
-    let from = Status::parse(&current.status).map_err(|e| Error::invalid("status", e.0))?;
+    let from = current.status;
     let to = from.apply(t).map_err(|e| Error::Conflict {
         field: "status".into(),
         message: e.0,
@@ -533,23 +608,64 @@ pub fn expire_due(conn: &mut DbConn, now: NaiveDateTime) -> Result<Vec<String>> 
 }
 
 /// The canonical JSON of an action and everything attached to it: what revisions store
-/// and what edits are compared on.
+/// and what edits are compared on (so what the change log, feeds and digests can report).
+/// The row is taken apart field by field, without `..`: a new column does not compile
+/// until it is either snapshotted here (and worded in [`field_label`] and
+/// [`describe_fields`]) or named as not diffed.
 pub fn snapshot(conn: &mut DbConn, id: i32) -> Result<Value> {
     let action = by_id(conn, id)?;
     let d = detail(conn, action)?;
-    let a = &d.action;
-    let ts = |t: Option<NaiveDateTime>| t.map(|t| t.and_utc().to_rfc3339());
+    let Action {
+        // Identity, lifecycle and bookkeeping: not content, never diffed.
+        id: _,
+        slug: _,
+        status: _,
+        position: _,
+        published_at: _,
+        expired_at: _,
+        created_at: _,
+        updated_at: _,
+        // The campaign is diffed by its slug (below).
+        campaign_id: _,
+        kind,
+        title,
+        summary,
+        body,
+        url,
+        developing,
+        starts_at,
+        ends_at,
+        location,
+        expires_at,
+    } = &d.action;
+    let ts = |t: &Option<NaiveDateTime>| t.map(|t| t.and_utc().to_rfc3339());
     Ok(json!({
         "campaign": d.campaign_slug,
-        "kind": a.kind, "title": a.title, "summary": a.summary, "body": a.body,
-        "url": a.url, "developing": a.developing, "location": a.location,
-        "starts_at": ts(a.starts_at), "ends_at": ts(a.ends_at), "expires_at": ts(a.expires_at),
+        "kind": kind, "title": title, "summary": summary, "body": body,
+        "url": url, "developing": developing, "location": location,
+        "starts_at": ts(starts_at), "ends_at": ts(ends_at), "expires_at": ts(expires_at),
         "scripts": d.scripts.iter().map(|s| (s.lang.clone(), json!(s.body))).collect::<serde_json::Map<_, _>>(),
         "tags": d.tags,
         "links": d.links.iter().map(|l| json!({"kind": l.kind, "title": l.title, "url": l.url})).collect::<Vec<_>>(),
         "targets": d.targets.iter().map(|t| json!({"kind": t.kind, "note": t.note,
             "contact": t.contact.as_ref().map(|c| c.details.slug.clone())})).collect::<Vec<_>>(),
     }))
+}
+
+/// A snapshot field's name as visitors read it (an action's history, feeds): the one
+/// wording table of the fields [`snapshot`] records.
+pub fn field_label(field: &str) -> String {
+    match field {
+        "expires_at" => "deadline".into(),
+        "starts_at" => "start time".into(),
+        "ends_at" => "end time".into(),
+        "url" => "link".into(),
+        "body" => "description".into(),
+        "targets" => "people to contact".into(),
+        "links" => "links and sources".into(),
+        "scripts" => "script".into(),
+        other => other.trim_start_matches("contact.").replace('_', " "),
+    }
 }
 
 /// The action with this slug, if any.
@@ -665,7 +781,7 @@ pub fn details(conn: &mut DbConn, list: Vec<Action>) -> Result<Vec<ActionDetail>
                     .iter()
                     .filter(|t| t.action_id == a.id)
                     .map(|t| TargetView {
-                        kind: t.kind.clone(),
+                        kind: t.kind,
                         note: t.note.clone(),
                         contact: t.contact_id.and_then(|c| views.get(&c).cloned()),
                     })

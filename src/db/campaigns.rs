@@ -7,7 +7,7 @@ use serde_json::json;
 use super::changes::{self, ChangeKind, NewChange};
 use super::schema::campaigns;
 use super::{settings, Actor, DbConn, Error, Result};
-use crate::domain::Slug;
+use crate::domain::{Body, Slug, Summary, Title};
 
 /// A campaign row.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
@@ -24,13 +24,13 @@ pub struct Campaign {
     pub updated_at: chrono::NaiveDateTime,
 }
 
-/// The editable fields of a campaign, already validated.
+/// The editable fields of a campaign, each checked by its type.
 #[derive(Debug, Clone)]
 pub struct CampaignInput {
     pub slug: Slug,
-    pub title: String,
-    pub summary: String,
-    pub body: String,
+    pub title: Title,
+    pub summary: Summary,
+    pub body: Body,
 }
 
 impl Campaign {
@@ -55,9 +55,9 @@ pub fn create(conn: &mut DbConn, input: &CampaignInput, actor: &Actor) -> Result
     let id: i32 = diesel::insert_into(campaigns::table)
         .values((
             campaigns::slug.eq(input.slug.as_str()),
-            campaigns::title.eq(&input.title),
-            campaigns::summary.eq(&input.summary),
-            campaigns::body.eq(&input.body),
+            campaigns::title.eq(input.title.as_str()),
+            campaigns::summary.eq(input.summary.as_str()),
+            campaigns::body.eq(input.body.as_str()),
             campaigns::status.eq("active"),
             campaigns::position.eq(position),
             campaigns::created_at.eq(actor.at),
@@ -90,9 +90,9 @@ pub fn update(
     let before = by_id(conn, id)?;
     diesel::update(campaigns::table.find(id))
         .set((
-            campaigns::title.eq(&input.title),
-            campaigns::summary.eq(&input.summary),
-            campaigns::body.eq(&input.body),
+            campaigns::title.eq(input.title.as_str()),
+            campaigns::summary.eq(input.summary.as_str()),
+            campaigns::body.eq(input.body.as_str()),
             campaigns::updated_at.eq(actor.at),
         ))
         .execute(conn)?;

@@ -11,7 +11,10 @@ use super::changes;
 use super::schema::{contact_offices, contacts, hotlines, phones};
 use super::{settings, Actor, DbConn, Error, Result};
 use crate::domain::names;
-use crate::domain::{ContactKind, PhoneKind, PhoneNumber, Slug};
+use crate::domain::{
+    Address, ContactKind, Description, HttpUrl, Line, LongLine, Name, Note, PhoneKind, PhoneNumber,
+    Slug,
+};
 
 /// A contact row: a senator, representative, agency, international body or organisation.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
@@ -108,24 +111,25 @@ impl Phone {
 pub struct PhoneInput {
     pub number: PhoneNumber,
     pub kind: PhoneKind,
-    pub note: String,
+    pub note: Note,
 }
 
-/// The editable fields of a contact, already validated.
+/// The editable fields of a contact, each checked by its type (state, district, party and
+/// bioguide id come from the legislators' import only).
 #[derive(Debug, Clone)]
 pub struct ContactInput {
     pub slug: Slug,
     pub kind: ContactKind,
-    pub name: String,
-    pub role: String,
-    pub organisation: String,
+    pub name: Name,
+    pub role: Line,
+    pub organisation: Line,
     pub state: Option<String>,
     pub district: Option<i32>,
     pub party: Option<String>,
     pub email: Option<String>,
-    pub contact_form_url: Option<String>,
-    pub website_url: Option<String>,
-    pub address: String,
+    pub contact_form_url: Option<HttpUrl>,
+    pub website_url: Option<HttpUrl>,
+    pub address: Address,
     pub bioguide_id: Option<String>,
     pub phones: Vec<PhoneInput>,
 }
@@ -230,7 +234,7 @@ fn replace_phones(
                 phones::e164.eq(p.number.e164()),
                 phones::vanity.eq(p.number.vanity()),
                 phones::kind.eq(p.kind.as_str()),
-                phones::note.eq(&p.note),
+                phones::note.eq(p.note.as_str()),
                 phones::position.eq(i as i32),
             ))
             .execute(conn)?;
@@ -248,16 +252,16 @@ pub fn upsert(
     let existing = find(conn, input.slug.as_str())?;
     let values = (
         contacts::kind.eq(input.kind.as_str()),
-        contacts::name.eq(&input.name),
-        contacts::role.eq(&input.role),
-        contacts::organisation.eq(&input.organisation),
+        contacts::name.eq(input.name.as_str()),
+        contacts::role.eq(input.role.as_str()),
+        contacts::organisation.eq(input.organisation.as_str()),
         contacts::state.eq(&input.state),
         contacts::district.eq(input.district),
         contacts::party.eq(&input.party),
         contacts::email.eq(&input.email),
-        contacts::contact_form_url.eq(&input.contact_form_url),
-        contacts::website_url.eq(&input.website_url),
-        contacts::address.eq(&input.address),
+        contacts::contact_form_url.eq(input.contact_form_url.as_ref().map(HttpUrl::as_str)),
+        contacts::website_url.eq(input.website_url.as_ref().map(HttpUrl::as_str)),
+        contacts::address.eq(input.address.as_str()),
         contacts::bioguide_id.eq(&input.bioguide_id),
         contacts::updated_at.eq(actor.at),
     );
@@ -411,16 +415,16 @@ pub struct Hotline {
     pub updated_at: chrono::NaiveDateTime,
 }
 
-/// The editable fields of a hotline, already validated.
+/// The editable fields of a hotline, each checked by its type.
 #[derive(Debug, Clone)]
 pub struct HotlineInput {
     pub slug: Slug,
-    pub name: String,
-    pub description: String,
-    pub hours: String,
-    pub languages: String,
-    pub audience: String,
-    pub url: Option<String>,
+    pub name: Name,
+    pub description: Description,
+    pub hours: Line,
+    pub languages: Line,
+    pub audience: LongLine,
+    pub url: Option<HttpUrl>,
     pub phones: Vec<PhoneInput>,
 }
 
@@ -445,12 +449,12 @@ pub fn upsert_hotline(conn: &mut DbConn, input: &HotlineInput, actor: &Actor) ->
         .first(conn)
         .optional()?;
     let values = (
-        hotlines::name.eq(&input.name),
-        hotlines::description.eq(&input.description),
-        hotlines::hours.eq(&input.hours),
-        hotlines::languages.eq(&input.languages),
-        hotlines::audience.eq(&input.audience),
-        hotlines::url.eq(&input.url),
+        hotlines::name.eq(input.name.as_str()),
+        hotlines::description.eq(input.description.as_str()),
+        hotlines::hours.eq(input.hours.as_str()),
+        hotlines::languages.eq(input.languages.as_str()),
+        hotlines::audience.eq(input.audience.as_str()),
+        hotlines::url.eq(input.url.as_ref().map(HttpUrl::as_str)),
         hotlines::updated_at.eq(actor.at),
     );
     let hotline_id: i32 = match &existing {

@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod campaigns;
 pub mod changes;
+mod columns;
 pub mod contacts;
 pub mod dashboard;
 pub mod digest_sources;

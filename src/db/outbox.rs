@@ -12,20 +12,7 @@ use serde::Serialize;
 
 use super::schema::{digest_bodies, digest_runs, outbox, subscribers};
 use super::{subscribers as subs, write_tx, DbConn, Result};
-
-/// Row states.
-pub mod status {
-    /// Waiting to be sent (or to be retried at `next_attempt_at`).
-    pub const PENDING: &str = "pending";
-    /// Claimed by a sender (until its lease runs out).
-    pub const SENDING: &str = "sending";
-    /// Accepted by the mail server.
-    pub const SENT: &str = "sent";
-    /// Given up: a permanent failure, or too many transient ones.
-    pub const FAILED: &str = "failed";
-    /// Not sent because the subscriber left before it went out.
-    pub const CANCELLED: &str = "cancelled";
-}
+use crate::domain::OutboxStatus;
 
 /// Stands for the recipient's own token in a body or header shared by many recipients.
 pub const TOKEN_SLOT: &str = "__MANAGE_TOKEN__";
@@ -50,7 +37,7 @@ pub struct Message {
     pub message_id: String,
     /// Extra headers as a JSON object of name to value.
     pub headers: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub claimed_by: Option<String>,
@@ -134,7 +121,7 @@ type RowValues<'a> = (
         dsl::Eq<outbox::manage_token, Option<&'a str>>,
         dsl::Eq<outbox::message_id, &'a str>,
         dsl::Eq<outbox::headers, &'a str>,
-        dsl::Eq<outbox::status, &'static str>,
+        dsl::Eq<outbox::status, OutboxStatus>,
         dsl::Eq<outbox::next_attempt_at, NaiveDateTime>,
         dsl::Eq<outbox::created_at, NaiveDateTime>,
         dsl::Eq<outbox::claimed_by, Option<&'a str>>,
@@ -173,8 +160,8 @@ fn row<'a>(
 ) -> RowValues<'a> {
     let (body_text, body_html, body_id, manage_token) = m.content.columns();
     let (state, claimed_by, claimed_at, attempts) = match claim {
-        None => (status::PENDING, None, None, 0),
-        Some((worker, when)) => (status::SENDING, Some(worker), Some(when), 1),
+        None => (OutboxStatus::Pending, None, None, 0),
+        Some((worker, when)) => (OutboxStatus::Sending, Some(worker), Some(when), 1),
     };
     (
         (
@@ -253,7 +240,7 @@ pub fn enqueue_claimed(
                 body_html: body_html.into(),
                 message_id: m.message_id.clone(),
                 headers,
-                status: status::SENDING.into(),
+                status: OutboxStatus::Sending,
                 attempts: 1,
                 next_attempt_at: at,
                 claimed_by: Some(worker.into()),
@@ -330,7 +317,7 @@ pub fn claim(
             };
             let mut ids: Vec<i32> = only_this(
                 outbox::table
-                    .filter(outbox::status.eq(status::SENDING))
+                    .filter(outbox::status.eq(OutboxStatus::Sending))
                     .filter(outbox::claimed_at.lt(stale))
                     .order(outbox::id.asc())
                     .limit(limit)
@@ -343,7 +330,7 @@ pub fn claim(
                 ids.extend(
                     only_this(
                         outbox::table
-                            .filter(outbox::status.eq(status::PENDING))
+                            .filter(outbox::status.eq(OutboxStatus::Pending))
                             .filter(outbox::next_attempt_at.le(now))
                             .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
                             .limit(left)
@@ -355,7 +342,7 @@ pub fn claim(
             }
             diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
                 .set((
-                    outbox::status.eq(status::SENDING),
+                    outbox::status.eq(OutboxStatus::Sending),
                     outbox::claimed_by.eq(Some(worker)),
                     outbox::claimed_at.eq(Some(now)),
                     outbox::attempts.eq(outbox::attempts + 1),
@@ -428,7 +415,7 @@ pub fn mark_sent(conn: &mut DbConn, ids: &[i32], at: NaiveDateTime) -> Result<()
     write_tx(conn, |conn| {
         diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
             .set((
-                outbox::status.eq(status::SENT),
+                outbox::status.eq(OutboxStatus::Sent),
                 outbox::sent_at.eq(Some(at)),
                 outbox::last_error.eq(None::<String>),
                 outbox::manage_token.eq(None::<String>),
@@ -451,7 +438,7 @@ pub fn renew(
         let n = diesel::update(
             outbox::table
                 .find(id)
-                .filter(outbox::status.eq(status::SENDING))
+                .filter(outbox::status.eq(OutboxStatus::Sending))
                 .filter(outbox::claimed_by.eq(worker))
                 .filter(outbox::claimed_at.eq(claimed_at)),
         )
@@ -482,7 +469,7 @@ pub fn mark_retry(
     let wait = (base * factor).min(Duration::hours(6));
     diesel::update(outbox::table.find(id))
         .set((
-            outbox::status.eq(status::PENDING),
+            outbox::status.eq(OutboxStatus::Pending),
             outbox::next_attempt_at.eq(now + wait),
             outbox::claimed_by.eq(None::<String>),
             outbox::last_error.eq(Some(error)),
@@ -496,7 +483,7 @@ pub fn mark_failed(conn: &mut DbConn, id: i32, error: &str, permanent: bool) -> 
     write_tx(conn, |conn| {
         diesel::update(outbox::table.find(id))
             .set((
-                outbox::status.eq(status::FAILED),
+                outbox::status.eq(OutboxStatus::Failed),
                 outbox::claimed_by.eq(None::<String>),
                 outbox::last_error.eq(Some(error)),
                 outbox::manage_token.eq(None::<String>),
@@ -518,7 +505,7 @@ pub fn mark_failed(conn: &mut DbConn, id: i32, error: &str, permanent: bool) -> 
 /// Messages still to send (pending or claimed).
 pub fn pending_count(conn: &mut DbConn) -> Result<i64> {
     Ok(outbox::table
-        .filter(outbox::status.eq_any([status::PENDING, status::SENDING]))
+        .filter(outbox::status.eq_any([OutboxStatus::Pending, OutboxStatus::Sending]))
         .count()
         .get_result(conn)?)
 }
@@ -551,9 +538,11 @@ pub fn recent_failures(conn: &mut DbConn, limit: i64) -> Result<Vec<FailedDelive
     Ok(outbox::table
         .left_join(subscribers::table)
         .filter(
-            outbox::status.eq(status::FAILED).or(outbox::last_error
-                .is_not_null()
-                .and(outbox::status.ne(status::SENT))),
+            outbox::status
+                .eq(OutboxStatus::Failed)
+                .or(outbox::last_error
+                    .is_not_null()
+                    .and(outbox::status.ne(OutboxStatus::Sent))),
         )
         .order(outbox::id.desc())
         .limit(limit)

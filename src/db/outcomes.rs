@@ -134,7 +134,7 @@ pub fn report(
     use super::schema::action_targets;
     super::write_tx(conn, |conn| {
         let action = super::actions::by_slug(conn, action_slug)?;
-        if action.status != crate::domain::Status::Published.as_str() {
+        if action.status != crate::domain::Status::Published {
             return Err(super::Error::NotFound("action"));
         }
         let contact_id = match contact_slug.map(str::trim).filter(|s| !s.is_empty()) {

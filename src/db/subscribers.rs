@@ -7,10 +7,9 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::outbox::status as outbox_status;
 use super::schema::{outbox, subscriber_campaigns, subscriber_tokens, subscribers};
 use super::{changes, DbConn, Result};
-use crate::domain::{EmailAddress, Frequency};
+use crate::domain::{EmailAddress, Frequency, OutboxStatus, SubscriberStatus};
 use crate::security::{new_token, split, token_hash};
 
 /// How long a confirmation link works; unconfirmed subscriptions lapse after it.
@@ -18,25 +17,13 @@ pub const CONFIRM_TTL: Duration = Duration::days(7);
 /// Permanent delivery failures after which an address is no longer mailed.
 pub const MAX_BOUNCES: i32 = 3;
 
-/// A subscriber's state.
-pub mod status {
-    /// Asked to subscribe, has not confirmed yet.
-    pub const PENDING: &str = "pending";
-    /// Confirmed: receives digests.
-    pub const ACTIVE: &str = "active";
-    /// Unsubscribed.
-    pub const UNSUBSCRIBED: &str = "unsubscribed";
-    /// Too many permanent failures: no longer mailed.
-    pub const BOUNCED: &str = "bounced";
-}
-
 /// A subscriber row.
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = subscribers)]
 pub struct Subscriber {
     pub id: i32,
     pub email: String,
-    pub status: String,
+    pub status: SubscriberStatus,
     pub frequency: String,
     #[serde(skip)]
     pub manage_token_hash: String,
@@ -223,7 +210,10 @@ pub fn subscribe(
     at: NaiveDateTime,
 ) -> Result<Subscribed> {
     let existing = find(conn, email.as_str())?;
-    if let Some(s) = existing.as_ref().filter(|s| s.status == status::ACTIVE) {
+    if let Some(s) = existing
+        .as_ref()
+        .filter(|s| s.status == SubscriberStatus::Active)
+    {
         let token = new_manage_token(conn, s.id, at)?;
         return Ok(Subscribed::AlreadyActive {
             subscriber: s.clone(),
@@ -234,7 +224,7 @@ pub fn subscribe(
         Some(s) => {
             diesel::update(subscribers::table.find(s.id))
                 .set((
-                    subscribers::status.eq(status::PENDING),
+                    subscribers::status.eq(SubscriberStatus::Pending),
                     subscribers::frequency.eq(frequency.as_str()),
                     subscribers::bounce_count.eq(0),
                 ))
@@ -246,7 +236,7 @@ pub fn subscribe(
             diesel::insert_into(subscribers::table)
                 .values((
                     subscribers::email.eq(email.as_str()),
-                    subscribers::status.eq(status::PENDING),
+                    subscribers::status.eq(SubscriberStatus::Pending),
                     subscribers::frequency.eq(frequency.as_str()),
                     subscribers::manage_token_hash.eq(token_hash(&new_token())),
                     subscribers::created_at.eq(at),
@@ -288,14 +278,14 @@ pub fn confirm(
         return Ok(Err(ConfirmError::Unknown));
     };
     let s = by_id(conn, id)?;
-    if s.status != status::ACTIVE {
-        if s.status != status::PENDING || at - made > CONFIRM_TTL {
+    if s.status != SubscriberStatus::Active {
+        if s.status != SubscriberStatus::Pending || at - made > CONFIRM_TTL {
             return Ok(Err(ConfirmError::Lapsed));
         }
         let cursor = changes::max_id(conn)?;
         diesel::update(subscribers::table.find(id))
             .set((
-                subscribers::status.eq(status::ACTIVE),
+                subscribers::status.eq(SubscriberStatus::Active),
                 subscribers::confirmed_at.eq(Some(at)),
                 subscribers::unsubscribed_at.eq(None::<NaiveDateTime>),
                 subscribers::last_change_id.eq(cursor),
@@ -353,10 +343,10 @@ pub fn unsubscribe(conn: &mut DbConn, id: i32, at: NaiveDateTime) -> Result<Subs
     diesel::update(
         subscribers::table
             .find(id)
-            .filter(subscribers::status.ne(status::UNSUBSCRIBED)),
+            .filter(subscribers::status.ne(SubscriberStatus::Unsubscribed)),
     )
     .set((
-        subscribers::status.eq(status::UNSUBSCRIBED),
+        subscribers::status.eq(SubscriberStatus::Unsubscribed),
         subscribers::unsubscribed_at.eq(Some(at)),
     ))
     .execute(conn)?;
@@ -369,10 +359,10 @@ fn cancel_pending_digests(conn: &mut DbConn, id: i32) -> Result<usize> {
         outbox::table
             .filter(outbox::subscriber_id.eq(id))
             .filter(outbox::kind.eq("digest"))
-            .filter(outbox::status.eq(outbox_status::PENDING)),
+            .filter(outbox::status.eq(OutboxStatus::Pending)),
     )
     .set((
-        outbox::status.eq(outbox_status::CANCELLED),
+        outbox::status.eq(OutboxStatus::Cancelled),
         outbox::manage_token.eq(None::<String>),
     ))
     .execute(conn)?)
@@ -384,9 +374,9 @@ pub fn record_bounce(conn: &mut DbConn, id: i32) -> Result<()> {
         .set(subscribers::bounce_count.eq(subscribers::bounce_count + 1))
         .execute(conn)?;
     let s = by_id(conn, id)?;
-    if s.bounce_count >= MAX_BOUNCES && s.status != status::BOUNCED {
+    if s.bounce_count >= MAX_BOUNCES && s.status != SubscriberStatus::Bounced {
         diesel::update(subscribers::table.find(id))
-            .set(subscribers::status.eq(status::BOUNCED))
+            .set(subscribers::status.eq(SubscriberStatus::Bounced))
             .execute(conn)?;
         cancel_pending_digests(conn, id)?;
     }
@@ -403,7 +393,7 @@ pub fn lapse_unconfirmed(conn: &mut DbConn, now: NaiveDateTime) -> Result<usize>
         .select(subscriber_tokens::subscriber_id);
     Ok(diesel::delete(
         subscribers::table
-            .filter(subscribers::status.eq(status::PENDING))
+            .filter(subscribers::status.eq(SubscriberStatus::Pending))
             .filter(subscribers::confirmed_at.is_null())
             .filter(subscribers::created_at.le(cutoff))
             .filter(subscribers::id.ne_all(fresh)),
@@ -432,7 +422,7 @@ pub fn due(
     let daily = slots.daily.unwrap_or(never);
     let weekly = slots.weekly.unwrap_or(never);
     Ok(s::subscribers
-        .filter(s::status.eq(status::ACTIVE))
+        .filter(s::status.eq(SubscriberStatus::Active))
         .filter(s::bounce_count.lt(MAX_BOUNCES))
         .filter(s::id.gt(after))
         .filter(s::last_change_id.lt(max_change))
@@ -486,7 +476,7 @@ pub fn counts(conn: &mut DbConn) -> Result<Vec<(String, i64)>> {
 /// Active subscribers per campaign followed (`None`: all campaigns).
 pub fn counts_by_campaign(conn: &mut DbConn) -> Result<Vec<(Option<i32>, i64)>> {
     let all: i64 = subscribers::table
-        .filter(subscribers::status.eq(status::ACTIVE))
+        .filter(subscribers::status.eq(SubscriberStatus::Active))
         .filter(
             subscribers::id
                 .ne_all(subscriber_campaigns::table.select(subscriber_campaigns::subscriber_id)),
@@ -495,7 +485,7 @@ pub fn counts_by_campaign(conn: &mut DbConn) -> Result<Vec<(Option<i32>, i64)>> 
         .get_result(conn)?;
     let per: Vec<(i32, i64)> = subscriber_campaigns::table
         .inner_join(subscribers::table)
-        .filter(subscribers::status.eq(status::ACTIVE))
+        .filter(subscribers::status.eq(SubscriberStatus::Active))
         .group_by(subscriber_campaigns::campaign_id)
         .select((subscriber_campaigns::campaign_id, diesel::dsl::count_star()))
         .load(conn)?;

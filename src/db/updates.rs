@@ -8,7 +8,7 @@ use serde_json::json;
 use super::changes::{self, ChangeKind, NewChange};
 use super::schema::{actions, campaigns, update_actions, updates};
 use super::{Actor, DbConn, Error, Result};
-use crate::domain::Slug;
+use crate::domain::{Body, Slug, Title};
 
 /// An update row.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
@@ -42,12 +42,12 @@ impl Relation {
     }
 }
 
-/// A dated update to post, already validated.
+/// A dated update to post, each field checked by its type.
 #[derive(Debug, Clone)]
 pub struct UpdateInput {
     pub campaign_id: i32,
-    pub title: String,
-    pub body: String,
+    pub title: Title,
+    pub body: Body,
     pub published_at: NaiveDateTime,
     pub actions: Vec<(i32, Relation)>,
 }
@@ -92,8 +92,8 @@ pub fn post(conn: &mut DbConn, input: &UpdateInput, actor: &Actor) -> Result<Upd
         .values((
             updates::campaign_id.eq(input.campaign_id),
             updates::slug.eq(slug.as_str()),
-            updates::title.eq(&input.title),
-            updates::body.eq(&input.body),
+            updates::title.eq(input.title.as_str()),
+            updates::body.eq(input.body.as_str()),
             updates::published_at.eq(input.published_at),
             updates::created_at.eq(actor.at),
             updates::organizer_id.eq(actor.organizer_id),

@@ -36,6 +36,16 @@ macro_rules! string_enum {
                 }
             }
 
+            /// The stored forms, for people: `a, b or c`.
+            pub fn choices() -> String {
+                let all: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                match all.split_last() {
+                    Some((last, [])) => last.to_string(),
+                    Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+                    None => String::new(),
+                }
+            }
+
             /// Parses the stored form (surrounding whitespace and ASCII case are ignored).
             pub fn parse(s: &str) -> Result<Self, InvalidInput> {
                 let s = s.trim();
@@ -53,6 +63,13 @@ macro_rules! string_enum {
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+
+        /// Compares with a stored form, as rows held strings before.
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
             }
         }
 
@@ -146,6 +163,36 @@ string_enum! {
         Daily => ("daily", "Daily"),
         /// One digest a week.
         Weekly => ("weekly", "Weekly"),
+    }
+}
+
+string_enum! {
+    /// A subscriber's state.
+    pub enum SubscriberStatus {
+        /// Asked to subscribe, has not confirmed yet.
+        Pending => ("pending", "Pending"),
+        /// Confirmed: receives digests.
+        Active => ("active", "Active"),
+        /// Unsubscribed.
+        Unsubscribed => ("unsubscribed", "Unsubscribed"),
+        /// Too many permanent failures: no longer mailed.
+        Bounced => ("bounced", "Bounced"),
+    }
+}
+
+string_enum! {
+    /// Where a message in the outbox is.
+    pub enum OutboxStatus {
+        /// Waiting to be sent (or to be retried at `next_attempt_at`).
+        Pending => ("pending", "Pending"),
+        /// Claimed by a sender (until its lease runs out).
+        Sending => ("sending", "Sending"),
+        /// Accepted by the mail server.
+        Sent => ("sent", "Sent"),
+        /// Given up: a permanent failure, or too many transient ones.
+        Failed => ("failed", "Failed"),
+        /// Not sent because the subscriber left before it went out.
+        Cancelled => ("cancelled", "Cancelled"),
     }
 }
 

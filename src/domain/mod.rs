@@ -14,17 +14,24 @@ pub mod phone;
 pub mod placeholders;
 pub mod schedule;
 pub mod slug;
+pub mod text;
 pub mod zip;
 
 #[cfg(test)]
 mod test_support;
 
 pub use email::EmailAddress;
-pub use kinds::{ActionKind, ContactKind, Frequency, PhoneKind, TargetKind};
+pub use kinds::{
+    ActionKind, ContactKind, Frequency, OutboxStatus, PhoneKind, SubscriberStatus, TargetKind,
+};
 pub use lifecycle::{Status, Transition};
 pub use outcome::Outcome;
 pub use phone::PhoneNumber;
 pub use slug::Slug;
+pub use text::{
+    parse_time, Address, Body, Description, HttpUrl, LangTag, Line, LinkTitle, LongLine, Name,
+    Note, Summary, Tag, Title,
+};
 pub use zip::Zip;
 
 /// A value that failed to parse; the message is meant for a person (e.g. "is not a valid phone number").

@@ -16,8 +16,10 @@ use super::{states, Error, Malformed};
 use crate::db::contacts::{self, Contact, ContactInput, Phone, PhoneInput};
 use crate::db::districts::{self, ZipDistrict};
 use crate::db::legislators::{self, OfficeInput};
-use crate::db::{self, Actor, DbConn};
-use crate::domain::{ContactKind, PhoneKind, PhoneNumber, Slug};
+use crate::db::{self, Actor, DbConn, FieldExt};
+use crate::domain::{
+    Address, ContactKind, HttpUrl, Line, Name, Note, PhoneKind, PhoneNumber, Slug,
+};
 
 // ---------------------------------------------------------------------------------------
 // Legislators
@@ -59,15 +61,15 @@ struct RawTerm {
 #[derive(Debug, Clone)]
 pub struct Legislator {
     pub bioguide: String,
-    pub name: String,
+    pub name: Name,
     pub kind: ContactKind,
     pub state: String,
     pub district: Option<i32>,
     pub party: Option<String>,
     pub phone: Option<PhoneNumber>,
-    pub contact_form_url: Option<String>,
-    pub website_url: Option<String>,
-    pub address: String,
+    pub contact_form_url: Option<HttpUrl>,
+    pub website_url: Option<HttpUrl>,
+    pub address: Address,
 }
 
 /// A member's district offices as read from the offices file, checked.
@@ -143,13 +145,12 @@ fn yaml_error(file: &str, e: serde_norway::Error) -> Error {
     })
 }
 
-fn check_url(v: Option<String>) -> Result<Option<String>, String> {
-    match v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()) {
+fn check_url(v: Option<String>) -> Result<Option<HttpUrl>, String> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => match url::Url::parse(&s) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(Some(s)),
-            _ => Err(format!("{s:?} is not an http(s) URL")),
-        },
+        Some(s) => HttpUrl::parse(s)
+            .map(Some)
+            .map_err(|e| format!("{s:?}: {e}")),
     }
 }
 
@@ -213,6 +214,7 @@ pub fn parse_legislators(text: &str, file: &str) -> Result<ParsedLegislators, Er
                 ))
             }
         };
+        let name = Name::parse(&name).map_err(|e| bad("name", "name", false, e.0))?;
         let Some(term) = m.terms.into_iter().last() else {
             return Err(bad("terms", "terms", false, "no terms listed".into()));
         };
@@ -290,7 +292,8 @@ pub fn parse_legislators(text: &str, file: &str) -> Result<ParsedLegislators, Er
             phone,
             contact_form_url,
             website_url,
-            address: term.address.unwrap_or_default().trim().to_string(),
+            address: Address::parse(term.address.as_deref().unwrap_or_default())
+                .map_err(|e| bad("address", "terms.address", true, e.0))?,
         });
     }
     Ok(ParsedLegislators {
@@ -475,7 +478,7 @@ fn phones_for(l: &Legislator, offices: &[OfficeInput]) -> Vec<PhoneInput> {
         list.push(PhoneInput {
             number: p.clone(),
             kind: PhoneKind::Main,
-            note: "Washington, DC office".into(),
+            note: Note::parse("Washington, DC office").unwrap_or_default(),
         });
     }
     for o in offices {
@@ -488,7 +491,7 @@ fn phones_for(l: &Legislator, offices: &[OfficeInput]) -> Vec<PhoneInput> {
             list.push(PhoneInput {
                 number,
                 kind: PhoneKind::DistrictOffice,
-                note: format!("{place} office"),
+                note: Note::parse(&format!("{place} office")).unwrap_or_default(),
             });
         }
     }
@@ -501,22 +504,22 @@ fn same_phones(stored: &[Phone], wanted: &[PhoneInput]) -> bool {
             s.e164 == w.number.e164()
                 && s.vanity.as_deref() == w.number.vanity()
                 && s.kind == w.kind.as_str()
-                && s.note == w.note
+                && s.note == w.note.as_str()
         })
 }
 
 fn same_contact(c: &Contact, i: &ContactInput) -> bool {
     c.kind == i.kind.as_str()
-        && c.name == i.name
-        && c.role == i.role
-        && c.organisation == i.organisation
+        && c.name == i.name.as_str()
+        && c.role == i.role.as_str()
+        && c.organisation == i.organisation.as_str()
         && c.state == i.state
         && c.district == i.district
         && c.party == i.party
         && c.email == i.email
-        && c.contact_form_url == i.contact_form_url
-        && c.website_url == i.website_url
-        && c.address == i.address
+        && c.contact_form_url.as_deref() == i.contact_form_url.as_ref().map(HttpUrl::as_str)
+        && c.website_url.as_deref() == i.website_url.as_ref().map(HttpUrl::as_str)
+        && c.address == i.address.as_str()
         && c.bioguide_id == i.bioguide_id
 }
 
@@ -562,14 +565,14 @@ pub fn import_legislators(
             };
             let slug = match &existing {
                 Some(c) => Slug::parse(&c.slug).unwrap_or_else(|_| Slug::from_title(&c.slug)),
-                None => free_contact_slug(conn, &m.name, &m.bioguide)?,
+                None => free_contact_slug(conn, m.name.as_str(), &m.bioguide)?,
             };
             let input = ContactInput {
                 slug,
                 kind: m.kind,
                 name: m.name.clone(),
-                role: role(m),
-                organisation: organisation(m.kind).into(),
+                role: Line::parse(&role(m)).field("role")?,
+                organisation: Line::parse(organisation(m.kind)).field("organisation")?,
                 state: Some(m.state.clone()),
                 district: m.district,
                 party: m.party.clone(),
@@ -644,23 +647,29 @@ fn retire_missing(conn: &mut DbConn, members: &[Legislator], actor: &Actor) -> d
                 Some(PhoneInput {
                     number: PhoneNumber::from_stored(&p.e164, p.vanity.as_deref()).ok()?,
                     kind: PhoneKind::parse(&p.kind).unwrap_or(PhoneKind::Main),
-                    note: p.note,
+                    note: Note::parse(&p.note).unwrap_or_default(),
                 })
             })
             .collect();
         let input = ContactInput {
             slug: Slug::parse(&c.slug).unwrap_or_else(|_| Slug::from_title(&c.slug)),
             kind: ContactKind::Person,
-            name: c.name.clone(),
-            role: format!("Former {}", c.role),
-            organisation: c.organisation.clone(),
+            name: Name::parse(&c.name).field("name")?,
+            role: Line::parse(&format!("Former {}", c.role)).field("role")?,
+            organisation: Line::parse(&c.organisation).field("organisation")?,
             state: c.state.clone(),
             district: c.district,
             party: c.party.clone(),
             email: c.email.clone(),
-            contact_form_url: c.contact_form_url.clone(),
-            website_url: c.website_url.clone(),
-            address: c.address.clone(),
+            contact_form_url: c
+                .contact_form_url
+                .as_deref()
+                .and_then(|u| HttpUrl::parse(u).ok()),
+            website_url: c
+                .website_url
+                .as_deref()
+                .and_then(|u| HttpUrl::parse(u).ok()),
+            address: Address::parse(&c.address).field("address")?,
             bioguide_id: c.bioguide_id.clone(),
             phones,
         };

@@ -20,7 +20,6 @@ use super::public::{cards, history_entries, ActionCard, HistoryEntry};
 use super::render::render;
 use crate::db::{self, actions, changes, outcomes, Db};
 use crate::domain::placeholders::{Placeholders, Segment};
-use crate::domain::Status;
 
 /// An action as read once per content version.
 pub struct ActionData {
@@ -122,7 +121,7 @@ impl ActionPages {
                 let data = db
                     .run(move |conn| {
                         let a = actions::by_slug(conn, &slug)?;
-                        if !Status::parse(&a.status).is_ok_and(Status::is_public) {
+                        if !a.status.is_public() {
                             return Err(db::Error::NotFound("action"));
                         }
                         let history = changes::for_action(conn, a.id)?;

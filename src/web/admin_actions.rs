@@ -9,16 +9,19 @@ use serde::{Deserialize, Serialize};
 use tera::Context;
 
 use super::admin::{self, see_other, FormErrors};
-use super::api_input::{parse_time, parse_url};
 use super::csrf::CsrfForm;
 use super::error::WebError;
 use super::session::CurrentOrganizer;
 use super::AppState;
 use crate::db::actions::{
-    self, Action, ActionDetail, ActionFilter, ActionInput, LinkInput, ScriptInput, TargetInput,
+    self, Action, ActionDetail, ActionField, ActionFilter, ActionInput, LinkInput, ScriptInput,
+    TargetInput,
 };
 use crate::db::{self, campaigns, changes, contacts, DbConn};
-use crate::domain::{ActionKind, Status, TargetKind, Transition};
+use crate::domain::{
+    parse_time, ActionKind, Body, HttpUrl, InvalidInput, LangTag, LinkTitle, LongLine, Note,
+    Summary, Tag, TargetKind, Title, Transition,
+};
 
 /// The action routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -34,8 +37,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 const BLANK_ROWS: usize = 2;
-const MAX_TITLE: usize = 200;
-const MAX_TEXT: usize = 100_000;
 
 /// The action form as posted: every field as typed (repeatable rows for scripts, links
 /// and targets), so that it can be shown again unchanged.
@@ -108,7 +109,7 @@ impl ActionForm {
         let a = &d.action;
         ActionForm {
             campaign: a.campaign_id.to_string(),
-            kind: a.kind.clone(),
+            kind: a.kind.to_string(),
             title: a.title.clone(),
             summary: a.summary.clone(),
             body: a.body.clone(),
@@ -129,7 +130,7 @@ impl ActionForm {
                 .iter()
                 .map(|t| match &t.contact {
                     Some(c) => format!("contact:{}", c.details.slug),
-                    None => t.kind.clone(),
+                    None => t.kind.to_string(),
                 })
                 .collect(),
             target_note: d.targets.iter().map(|t| t.note.clone()).collect(),
@@ -137,7 +138,8 @@ impl ActionForm {
         }
     }
 
-    /// Checks every field; returns the input to store, or each bad field's message.
+    /// Checks every field through its type and the action's own check; returns the input
+    /// to store, or each bad field's message under its name on this form.
     pub fn parse(&self, conn: &mut DbConn) -> db::Result<Result<ActionInput, FormErrors>> {
         let mut e = FormErrors::default();
         let campaign_id = match self.campaign.trim().parse::<i32>() {
@@ -147,85 +149,48 @@ impl ActionForm {
                 0
             }
         };
-        let kind = ActionKind::parse(&self.kind).unwrap_or_else(|err| {
-            e.add("kind", err.0);
-            ActionKind::Other
-        });
-        let title = self.title.trim().to_string();
-        if title.is_empty() {
-            e.add("title", "is required");
-        } else if title.chars().count() > MAX_TITLE {
-            e.add("title", format!("must be at most {MAX_TITLE} characters"));
-        }
-        for (name, v) in [
-            ("summary", &self.summary),
-            ("body", &self.body),
-            ("location", &self.location),
-        ] {
-            if v.chars().count() > MAX_TEXT {
-                e.add(name, format!("must be at most {MAX_TEXT} characters"));
-            }
-        }
+        let kind = take(&mut e, "kind", ActionKind::parse(&self.kind));
+        let title = take(&mut e, "title", Title::parse(&self.title));
+        let summary = take(&mut e, "summary", Summary::parse(&self.summary));
+        let body = take(&mut e, "body", Body::parse(&self.body));
+        let location = take(&mut e, "location", LongLine::parse(&self.location));
         let mut time = |name: &str, v: &str| -> Option<NaiveDateTime> {
             if v.trim().is_empty() {
                 return None;
             }
-            parse_time(name, v)
-                .map_err(|err| {
-                    let _ = e.absorb(err);
-                })
-                .ok()
+            take(&mut e, name, parse_time(v))
         };
         let starts_at = time("starts_at", &self.starts_at);
         let ends_at = time("ends_at", &self.ends_at);
         let expires_at = time("expires_at", &self.expires_at);
-        if let (Some(s), Some(en)) = (starts_at, ends_at) {
-            if en < s {
-                e.add("ends_at", "must not be before the start");
-            }
-        }
         let url = if self.url.trim().is_empty() {
             None
         } else {
-            match parse_url("url", &self.url) {
-                Ok(u) => Some(u),
-                Err(err) => {
-                    e.absorb(err).ok();
-                    None
-                }
-            }
+            take(&mut e, "url", HttpUrl::parse(&self.url))
         };
+        // Script rows with an empty script are left out; `script_rows` keeps the row of
+        // each script kept, to name it.
         let mut scripts: Vec<ScriptInput> = Vec::new();
+        let mut script_rows: Vec<usize> = Vec::new();
         for i in 0..self.script_lang.len().max(self.script_body.len()) {
-            let lang = at(&self.script_lang, i).trim().to_lowercase();
-            let body = at(&self.script_body, i).trim().to_string();
-            if body.is_empty() {
+            let body = at(&self.script_body, i);
+            if body.trim().is_empty() {
                 continue;
             }
-            let ok = (2..=12).contains(&lang.len())
-                && lang.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-            if !ok {
-                e.add(
-                    &format!("script_lang.{i}"),
-                    "must be a language tag such as en or es",
-                );
-            } else if scripts.iter().any(|s| s.lang == lang) {
-                e.add(
-                    &format!("script_lang.{i}"),
-                    format!("{lang} is given twice"),
-                );
-            } else {
+            let lang = take(
+                &mut e,
+                &format!("script_lang.{i}"),
+                LangTag::parse(&at(&self.script_lang, i)),
+            );
+            let body = take(&mut e, &format!("script_body.{i}"), Body::parse(&body));
+            if let (Some(lang), Some(body)) = (lang, body) {
                 scripts.push(ScriptInput { lang, body });
+                script_rows.push(i);
             }
         }
-        let tags: Vec<String> = self
-            .tags
-            .split(',')
-            .map(|t| t.trim().to_lowercase())
-            .filter(|t| !t.is_empty())
-            .collect();
-        if tags.iter().any(|t| t.chars().count() > 50) {
-            e.add("tags", "each tag must be at most 50 characters");
+        let mut tags: Vec<Tag> = Vec::new();
+        for t in self.tags.split(',').filter(|t| !t.trim().is_empty()) {
+            tags.extend(take(&mut e, "tags", Tag::parse(t)));
         }
         let mut links: Vec<LinkInput> = Vec::new();
         let n = self
@@ -235,9 +200,9 @@ impl ActionForm {
             .max(self.link_kind.len());
         for i in 0..n {
             let url = at(&self.link_url, i);
-            let title = at(&self.link_title, i).trim().to_string();
+            let title = at(&self.link_title, i);
             if url.trim().is_empty() {
-                if !title.is_empty() {
+                if !title.trim().is_empty() {
                     e.add(&format!("link_url.{i}"), "a link needs its URL");
                 }
                 continue;
@@ -246,23 +211,26 @@ impl ActionForm {
                 "link" => "link",
                 _ => "source",
             };
-            match parse_url(&format!("link_url.{i}"), &url) {
-                Ok(url) => links.push(LinkInput {
-                    kind: kind.into(),
-                    title,
-                    url,
-                }),
-                Err(err) => e.absorb(err).unwrap_or(()),
+            let url = take(&mut e, &format!("link_url.{i}"), HttpUrl::parse(&url));
+            let title = take(&mut e, &format!("link_title.{i}"), LinkTitle::parse(&title));
+            if let (Some(url), Some(title)) = (url, title) {
+                links.push(LinkInput::new(kind, Some(title), url));
             }
         }
         let mut targets: Vec<TargetInput> = Vec::new();
         for i in 0..self.target.len() {
             let t = at(&self.target, i);
-            let note = at(&self.target_note, i).trim().to_string();
             let t = t.trim();
             if t.is_empty() {
                 continue;
             }
+            let Some(note) = take(
+                &mut e,
+                &format!("target_note.{i}"),
+                Note::parse(&at(&self.target_note, i)),
+            ) else {
+                continue;
+            };
             if let Some(slug) = t.strip_prefix("contact:") {
                 match contacts::find(conn, slug)? {
                     Some(c) => targets.push(TargetInput {
@@ -283,27 +251,42 @@ impl ActionForm {
                 }
             }
         }
-        if !e.is_empty() {
+        let (Some(kind), Some(title), Some(summary), Some(body), Some(location), true) =
+            (kind, title, summary, body, location, e.is_empty())
+        else {
             return Ok(Err(e));
-        }
-        Ok(Ok(ActionInput {
+        };
+        let input = ActionInput {
             campaign_id,
             kind,
             title,
-            summary: self.summary.trim().to_string(),
-            body: self.body.trim_end().to_string(),
+            summary,
+            body,
             url,
             developing: self.developing.is_some(),
             starts_at,
             ends_at,
-            location: self.location.trim().to_string(),
+            location,
             expires_at,
             scripts,
             tags,
             links,
             targets,
-        }))
+        };
+        for (field, err) in input.check() {
+            let name = match field {
+                ActionField::EndsAt => "ends_at".to_string(),
+                ActionField::ScriptLang(k) => format!("script_lang.{}", script_rows[k]),
+            };
+            e.add(&name, err.0);
+        }
+        Ok(if e.is_empty() { Ok(input) } else { Err(e) })
     }
+}
+
+/// A field's value, or `None` with its error added under `field`.
+fn take<T>(e: &mut FormErrors, field: &str, r: Result<T, InvalidInput>) -> Option<T> {
+    r.map_err(|err| e.add(field, err.0)).ok()
 }
 
 /// What the form page needs beside the form: campaigns, kinds and contacts to pick from.
@@ -402,7 +385,7 @@ fn render_form(
     ctx.insert(
         "transitions",
         &p.action
-            .and_then(|a| Status::parse(&a.status).ok())
+            .map(|a| a.status)
             .map(|s| {
                 Transition::ALL
                     .iter()

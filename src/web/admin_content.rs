@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use tera::Context;
 
 use super::admin::{self, see_other, FormErrors};
-use super::api_input::{parse_time, parse_url};
 use super::csrf::CsrfForm;
 use super::error::WebError;
 use super::session::CurrentOrganizer;
@@ -19,7 +18,16 @@ use crate::db::campaigns::{self, CampaignInput};
 use crate::db::contacts::{self, ContactInput, HotlineInput, PhoneInput, PhoneView};
 use crate::db::updates::{self, Relation, UpdateInput};
 use crate::db::{self, actions, Actor, DbConn};
-use crate::domain::{ContactKind, EmailAddress, PhoneKind, PhoneNumber, Slug};
+use crate::domain::{
+    parse_time, Address, Body, ContactKind, Description, EmailAddress, HttpUrl, InvalidInput, Line,
+    LongLine, Name, Note, PhoneKind, PhoneNumber, Slug, Summary, Title,
+};
+
+/// A form's input is `None` only when checking it named an error, and then it is never
+/// saved (see [`save_checked`]); this is what saving one would answer.
+fn unchecked() -> db::Error {
+    db::Error::invalid("form", "has errors")
+}
 
 /// The routes of campaigns, updates, contacts and hotlines.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -34,25 +42,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(edit_routes::<HotlineForm>);
 }
 
-fn text(e: &mut FormErrors, field: &str, v: &str, required: bool, max: usize) -> String {
-    let v = v.trim();
-    if required && v.is_empty() {
-        e.add(field, "is required");
-    } else if v.chars().count() > max {
-        e.add(field, format!("must be at most {max} characters"));
-    }
-    v.to_string()
+/// A field's value, or `None` with its error added under `field`.
+fn take<T>(e: &mut FormErrors, field: &str, r: Result<T, InvalidInput>) -> Option<T> {
+    r.map_err(|err| e.add(field, err.0)).ok()
 }
 
-fn opt_url(e: &mut FormErrors, field: &str, v: &str) -> Option<String> {
+fn opt_url(e: &mut FormErrors, field: &str, v: &str) -> Option<HttpUrl> {
     if v.trim().is_empty() {
         return None;
     }
-    parse_url(field, v)
-        .map_err(|err| {
-            e.absorb(err).ok();
-        })
-        .ok()
+    take(e, field, HttpUrl::parse(v))
 }
 
 /// Picks the slug: the one typed, or one made from the title; on edit, the stored one.
@@ -266,7 +265,7 @@ pub async fn campaign_list(
 impl EditForm for CampaignForm {
     const BASE: &'static str = "/admin/campaigns";
     const TEMPLATE: &'static str = "admin/campaign_form.html";
-    type Input = CampaignInput;
+    type Input = Option<CampaignInput>;
 
     fn load(conn: &mut DbConn, slug: &str) -> db::Result<Self> {
         let c = campaigns::by_slug(conn, slug)?;
@@ -278,22 +277,31 @@ impl EditForm for CampaignForm {
         })
     }
 
-    fn check(&self, editing: Option<&str>, e: &mut FormErrors) -> CampaignInput {
-        let title = text(e, "title", &self.title, true, 200);
-        CampaignInput {
-            slug: slug_of(e, editing, &self.slug, &title),
-            title,
-            summary: text(e, "summary", &self.summary, false, 1_000),
-            body: text(e, "body", &self.body, false, 100_000),
-        }
+    fn check(&self, editing: Option<&str>, e: &mut FormErrors) -> Option<CampaignInput> {
+        let title = take(e, "title", Title::parse(&self.title));
+        let slug = slug_of(
+            e,
+            editing,
+            &self.slug,
+            title.as_deref().unwrap_or(&self.title),
+        );
+        let summary = take(e, "summary", Summary::parse(&self.summary));
+        let body = take(e, "body", Body::parse(&self.body));
+        Some(CampaignInput {
+            slug,
+            title: title?,
+            summary: summary?,
+            body: body?,
+        })
     }
 
     fn save(
         conn: &mut DbConn,
-        input: CampaignInput,
+        input: Option<CampaignInput>,
         editing: Option<&str>,
         actor: &Actor,
     ) -> db::Result<String> {
+        let input = input.ok_or_else(unchecked)?;
         let c = db::write_tx(conn, |conn| match editing {
             Some(s) => {
                 let c = campaigns::by_slug(conn, s)?;
@@ -390,15 +398,12 @@ pub async fn update_post(
 ) -> Result<HttpResponse, WebError> {
     let CsrfForm { me, data: f } = form;
     let mut e = FormErrors::default();
-    let title = text(&mut e, "title", &f.title, true, 200);
-    let body = text(&mut e, "body", &f.body, false, 100_000);
+    let title = take(&mut e, "title", Title::parse(&f.title));
+    let body = take(&mut e, "body", Body::parse(&f.body));
     let published_at = if f.published_at.trim().is_empty() {
         db::now()
     } else {
-        parse_time("published_at", &f.published_at).unwrap_or_else(|err| {
-            e.absorb(err).ok();
-            db::now()
-        })
+        take(&mut e, "published_at", parse_time(&f.published_at)).unwrap_or_else(db::now)
     };
     let campaign_id = f.campaign.trim().parse::<i32>().unwrap_or_else(|_| {
         e.add("campaign", "choose a campaign");
@@ -414,15 +419,16 @@ pub async fn update_post(
             }
         }
     }
-    let input = UpdateInput {
+    let input = title.zip(body).map(|(title, body)| UpdateInput {
         campaign_id,
         title,
         body,
         published_at,
         actions: related,
-    };
+    });
     let actor = me.actor();
     let saved = save_checked(&state, e, move |conn| {
+        let input = input.ok_or_else(unchecked)?;
         campaigns::by_id(conn, campaign_id)
             .map_err(|_| db::Error::invalid("campaign", "no such campaign"))?;
         db::write_tx(conn, |conn| updates::post(conn, &input, &actor))?;
@@ -483,7 +489,13 @@ fn parse_phones(
         };
         let kind =
             PhoneKind::parse(kind.get(i).map_or("main", |s| s.as_str())).unwrap_or(PhoneKind::Main);
-        let note = note.get(i).map_or("", |s| s.trim()).to_string();
+        let Some(note) = take(
+            e,
+            &format!("phone_note.{i}"),
+            Note::parse(note.get(i).map_or("", |s| s.as_str())),
+        ) else {
+            continue;
+        };
         out.push(PhoneInput { number, kind, note });
     }
     out
@@ -547,7 +559,7 @@ pub async fn contact_list(
 impl EditForm for ContactForm {
     const BASE: &'static str = "/admin/contacts";
     const TEMPLATE: &'static str = "admin/contact_form.html";
-    type Input = ContactInput;
+    type Input = Option<ContactInput>;
 
     fn blank() -> Self {
         ContactForm {
@@ -583,9 +595,14 @@ impl EditForm for ContactForm {
 
     /// Legislators' imported details (state, district, party, bioguide id) are not on the
     /// form: [`EditForm::save`] keeps the stored ones.
-    fn check(&self, editing: Option<&str>, e: &mut FormErrors) -> ContactInput {
-        let name = text(e, "name", &self.name, true, 200);
-        let slug = slug_of(e, editing, &self.slug, &name);
+    fn check(&self, editing: Option<&str>, e: &mut FormErrors) -> Option<ContactInput> {
+        let name = take(e, "name", Name::parse(&self.name));
+        let slug = slug_of(
+            e,
+            editing,
+            &self.slug,
+            name.as_deref().unwrap_or(&self.name),
+        );
         let kind = ContactKind::parse(&self.kind).unwrap_or_else(|err| {
             e.add("kind", err.0);
             ContactKind::Agency
@@ -598,30 +615,37 @@ impl EditForm for ContactForm {
                 .map_err(|err| e.add("email", err.0))
                 .ok()
         };
-        ContactInput {
+        let role = take(e, "role", Line::parse(&self.role));
+        let organisation = take(e, "organisation", Line::parse(&self.organisation));
+        let contact_form_url = opt_url(e, "contact_form_url", &self.contact_form_url);
+        let website_url = opt_url(e, "website_url", &self.website_url);
+        let address = take(e, "address", Address::parse(&self.address));
+        let phones = parse_phones(e, &self.phone_number, &self.phone_kind, &self.phone_note);
+        Some(ContactInput {
             slug,
             kind,
-            name,
-            role: text(e, "role", &self.role, false, 200),
-            organisation: text(e, "organisation", &self.organisation, false, 200),
+            name: name?,
+            role: role?,
+            organisation: organisation?,
             state: None,
             district: None,
             party: None,
             email,
-            contact_form_url: opt_url(e, "contact_form_url", &self.contact_form_url),
-            website_url: opt_url(e, "website_url", &self.website_url),
-            address: text(e, "address", &self.address, false, 1_000),
+            contact_form_url,
+            website_url,
+            address: address?,
             bioguide_id: None,
-            phones: parse_phones(e, &self.phone_number, &self.phone_kind, &self.phone_note),
-        }
+            phones,
+        })
     }
 
     fn save(
         conn: &mut DbConn,
-        mut input: ContactInput,
+        input: Option<ContactInput>,
         editing: Option<&str>,
         actor: &Actor,
     ) -> db::Result<String> {
+        let mut input = input.ok_or_else(unchecked)?;
         match editing {
             None if contacts::find(conn, input.slug.as_str())?.is_some() => {
                 return Err(slug_taken("contact", input.slug.as_str()));
@@ -685,7 +709,7 @@ pub async fn hotline_list(
 impl EditForm for HotlineForm {
     const BASE: &'static str = "/admin/hotlines";
     const TEMPLATE: &'static str = "admin/hotline_form.html";
-    type Input = HotlineInput;
+    type Input = Option<HotlineInput>;
 
     fn load(conn: &mut DbConn, slug: &str) -> db::Result<Self> {
         let h = contacts::list_hotlines(conn)?
@@ -707,26 +731,39 @@ impl EditForm for HotlineForm {
         })
     }
 
-    fn check(&self, editing: Option<&str>, e: &mut FormErrors) -> HotlineInput {
-        let name = text(e, "name", &self.name, true, 200);
-        HotlineInput {
-            slug: slug_of(e, editing, &self.slug, &name),
-            name,
-            description: text(e, "description", &self.description, false, 2_000),
-            hours: text(e, "hours", &self.hours, false, 200),
-            languages: text(e, "languages", &self.languages, false, 200),
-            audience: text(e, "audience", &self.audience, false, 500),
-            url: opt_url(e, "url", &self.url),
-            phones: parse_phones(e, &self.phone_number, &self.phone_kind, &self.phone_note),
-        }
+    fn check(&self, editing: Option<&str>, e: &mut FormErrors) -> Option<HotlineInput> {
+        let name = take(e, "name", Name::parse(&self.name));
+        let slug = slug_of(
+            e,
+            editing,
+            &self.slug,
+            name.as_deref().unwrap_or(&self.name),
+        );
+        let description = take(e, "description", Description::parse(&self.description));
+        let hours = take(e, "hours", Line::parse(&self.hours));
+        let languages = take(e, "languages", Line::parse(&self.languages));
+        let audience = take(e, "audience", LongLine::parse(&self.audience));
+        let url = opt_url(e, "url", &self.url);
+        let phones = parse_phones(e, &self.phone_number, &self.phone_kind, &self.phone_note);
+        Some(HotlineInput {
+            slug,
+            name: name?,
+            description: description?,
+            hours: hours?,
+            languages: languages?,
+            audience: audience?,
+            url,
+            phones,
+        })
     }
 
     fn save(
         conn: &mut DbConn,
-        input: HotlineInput,
+        input: Option<HotlineInput>,
         editing: Option<&str>,
         actor: &Actor,
     ) -> db::Result<String> {
+        let input = input.ok_or_else(unchecked)?;
         if editing.is_none()
             && contacts::list_hotlines(conn)?
                 .iter()

@@ -385,7 +385,7 @@ pub async fn get_action(
         .db
         .run(move |conn| {
             let a = actions::by_slug(conn, &slug)?;
-            if a.status == Status::Draft.as_str() && !may_see_drafts {
+            if a.status == Status::Draft && !may_see_drafts {
                 return Err(crate::db::Error::NotFound("action"));
             }
             let counts = crate::db::outcomes::counts(conn, a.id)?;

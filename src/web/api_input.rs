@@ -2,14 +2,16 @@
 //! checking into the db layer's validated inputs. Every bad value is an `Invalid` error
 //! naming its field (`title`, `targets[0].contact.phones[1].number`, …).
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound, Utc};
+use chrono::NaiveDateTime;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::error::WebError;
-use crate::db::actions::{ActionDetail, ActionInput, LinkInput, ScriptInput, TargetInput};
+use crate::db::actions::{
+    ActionDetail, ActionField, ActionInput, LinkInput, ScriptInput, TargetInput,
+};
 use crate::db::campaigns::CampaignInput;
 use crate::db::contacts::{self, ContactInput, PhoneInput};
 use crate::db::updates::{Relation, UpdateInput};
@@ -17,7 +19,10 @@ use crate::db::{self, campaigns, Actor, DbConn, Error, FieldExt};
 use crate::domain::names::{
     ActionKindName, ContactKindName, PhoneKindName, RelationName, TargetKindName,
 };
-use crate::domain::{ActionKind, ContactKind, PhoneKind, PhoneNumber, Slug, TargetKind};
+use crate::domain::{
+    parse_time, ActionKind, Address, Body, ContactKind, HttpUrl, LangTag, Line, LinkTitle,
+    LongLine, Name, Note, PhoneKind, PhoneNumber, Slug, Summary, Tag, TargetKind, Title,
+};
 
 /// Reads a JSON object into `T`. A value of the wrong type, a missing or an unknown field
 /// is a 422 naming the field (found by trying each field alone: every field of the API's
@@ -280,76 +285,52 @@ pub struct UpdateIn {
     pub actions: Option<Vec<UpdateActionIn>>,
 }
 
-/// Parses an RFC 3339 time (or one without an offset, taken as UTC, or a bare date,
-/// taken as midnight UTC) into UTC.
-pub fn parse_time(field: &str, s: &str) -> Result<NaiveDateTime, Error> {
-    let s = s.trim();
-    let parsed = DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc).naive_utc())
-        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f"))
-        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
-        .or_else(|_| {
-            NaiveDate::parse_from_str(s, "%Y-%m-%d").map(|d| d.and_time(Default::default()))
-        })
-        .map_err(|_| {
-            Error::invalid(
-                field,
-                format!("{s:?} is not a time; use RFC 3339, e.g. 2026-06-01T18:00:00Z"),
-            )
-        })?;
-    Ok(parsed.trunc_subsecs(6))
+/// A time given in a field (see [`parse_time`]).
+fn time(field: &str, s: &str) -> db::Result<NaiveDateTime> {
+    parse_time(s).field(field)
 }
 
-/// Checks an absolute http(s) URL.
-pub fn parse_url(field: &str, s: &str) -> Result<String, Error> {
-    let s = s.trim();
-    match url::Url::parse(s) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
-            Ok(s.to_string())
-        }
-        _ => Err(Error::invalid(
-            field,
-            format!("{s:?} is not an absolute http or https URL"),
-        )),
+/// An optional URL: absent, `null` or empty is none.
+fn opt_url(field: &str, v: Option<&str>) -> db::Result<Option<HttpUrl>> {
+    match v.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(u) => HttpUrl::parse(u).field(field).map(Some),
     }
 }
 
-/// A required one-line text: trimmed, not empty, at most `max` characters.
-pub fn required_text(field: &str, s: Option<&str>, max: usize) -> Result<String, Error> {
-    let s = s.unwrap_or("").trim();
-    if s.is_empty() {
-        return Err(Error::invalid(field, "is required"));
+/// A lookup key (a slug naming something stored) that must be given.
+fn required_key<'a>(field: &str, s: Option<&'a str>) -> db::Result<&'a str> {
+    match s.map(str::trim) {
+        Some(s) if !s.is_empty() => Ok(s),
+        _ => Err(Error::invalid(field, "is required")),
     }
-    limit(field, s, max)
 }
 
-fn limit(field: &str, s: &str, max: usize) -> Result<String, Error> {
-    if s.chars().count() > max {
-        return Err(Error::invalid(
-            field,
-            format!("must be at most {max} characters"),
-        ));
+/// The first rule between an action's fields that `input` breaks, by its API name.
+fn check_action(input: &ActionInput, only_scripts: bool) -> db::Result<()> {
+    let broken = input
+        .check()
+        .into_iter()
+        .find(|(f, _)| !only_scripts || matches!(f, ActionField::ScriptLang(_)));
+    match broken {
+        Some((field, e)) => Err(Error::invalid(field.api_name(), e.0)),
+        None => Ok(()),
     }
-    Ok(s.to_string())
 }
-
-const MAX_TITLE: usize = 200;
-const MAX_SUMMARY: usize = 1_000;
-const MAX_BODY: usize = 100_000;
 
 /// An empty draft of this campaign, the base a create starts from.
-fn blank(campaign_id: i32, kind: ActionKind) -> ActionInput {
+fn blank(campaign_id: i32, kind: ActionKind, title: Title) -> ActionInput {
     ActionInput {
         campaign_id,
         kind,
-        title: String::new(),
-        summary: String::new(),
-        body: String::new(),
+        title,
+        summary: Summary::default(),
+        body: Body::default(),
         url: None,
         developing: false,
         starts_at: None,
         ends_at: None,
-        location: String::new(),
+        location: LongLine::default(),
         expires_at: None,
         scripts: Vec::new(),
         tags: Vec::new(),
@@ -358,69 +339,74 @@ fn blank(campaign_id: i32, kind: ActionKind) -> ActionInput {
     }
 }
 
-/// The stored fields of an action, as an input to edit.
+/// The stored fields of an action, as an input to edit (each checked again by its type:
+/// a value stored before a rule was tightened is named when it no longer passes).
 pub fn input_of(conn: &mut DbConn, d: &ActionDetail) -> db::Result<ActionInput> {
     let a = &d.action;
     let mut targets = Vec::new();
-    for t in &d.targets {
+    for (i, t) in d.targets.iter().enumerate() {
         let contact_id = match &t.contact {
             Some(c) => Some(contacts::by_slug(conn, &c.details.slug)?.id),
             None => None,
         };
         targets.push(TargetInput {
-            kind: TargetKind::parse(&t.kind).field("targets")?,
+            kind: t.kind,
             contact_id,
-            note: t.note.clone(),
+            note: Note::parse(&t.note).field(&format!("targets[{i}].note"))?,
         });
+    }
+    let mut scripts = Vec::new();
+    for (i, s) in d.scripts.iter().enumerate() {
+        scripts.push(ScriptInput {
+            lang: LangTag::parse(&s.lang).field(&format!("scripts[{i}].lang"))?,
+            body: Body::parse(&s.body).field(&format!("scripts[{i}].body"))?,
+        });
+    }
+    let mut tags = Vec::new();
+    for (i, t) in d.tags.iter().enumerate() {
+        tags.push(Tag::parse(t).field(&format!("tags[{i}]"))?);
+    }
+    let mut links = Vec::new();
+    for (i, l) in d.links.iter().enumerate() {
+        let field = format!("{}s[{i}]", l.kind);
+        let url = HttpUrl::parse(&l.url).field(&format!("{field}.url"))?;
+        let title = LinkTitle::parse(&l.title).ok();
+        links.push(LinkInput::new(&l.kind, title, url));
     }
     Ok(ActionInput {
         campaign_id: a.campaign_id,
-        kind: ActionKind::parse(&a.kind).field("kind")?,
-        title: a.title.clone(),
-        summary: a.summary.clone(),
-        body: a.body.clone(),
-        url: a.url.clone(),
+        kind: a.kind,
+        title: Title::parse(&a.title).field("title")?,
+        summary: Summary::parse(&a.summary).field("summary")?,
+        body: Body::parse(&a.body).field("body")?,
+        url: opt_url("url", a.url.as_deref())?,
         developing: a.developing,
         starts_at: a.starts_at,
         ends_at: a.ends_at,
-        location: a.location.clone(),
+        location: LongLine::parse(&a.location).field("location")?,
         expires_at: a.expires_at,
-        scripts: d
-            .scripts
-            .iter()
-            .map(|s| ScriptInput {
-                lang: s.lang.clone(),
-                body: s.body.clone(),
-            })
-            .collect(),
-        tags: d.tags.clone(),
-        links: d
-            .links
-            .iter()
-            .map(|l| LinkInput {
-                kind: l.kind.clone(),
-                title: l.title.clone(),
-                url: l.url.clone(),
-            })
-            .collect(),
+        scripts,
+        tags,
+        links,
         targets,
     })
 }
 
 fn campaign_id(conn: &mut DbConn, slug: Option<&str>) -> db::Result<i32> {
-    let slug = required_text("campaign", slug, 200)?;
-    campaigns::find(conn, &slug)?
+    let slug = required_key("campaign", slug)?;
+    campaigns::find(conn, slug)?
         .map(|c| c.id)
         .ok_or_else(|| Error::invalid("campaign", format!("no campaign called {slug:?}")))
 }
 
 fn kind(s: Option<&str>) -> db::Result<ActionKind> {
-    let s = required_text("kind", s, 40)?;
-    ActionKind::parse(&s).map_err(|_| {
+    let s = required_key("kind", s)?;
+    ActionKind::parse(s).map_err(|_| {
         Error::invalid(
             "kind",
             format!(
-                "{s:?} is not a kind of action; use call, email, petition, letter, event, donate, read or other"
+                "{s:?} is not a kind of action; use {}",
+                ActionKind::choices()
             ),
         )
     })
@@ -435,14 +421,13 @@ impl ActionFields {
     ) -> db::Result<(ActionInput, Option<Slug>)> {
         let campaign = campaign_id(conn, self.campaign.clone().flatten().as_deref())?;
         let kind = kind(self.kind.clone().flatten().as_deref())?;
-        if self.title.clone().flatten().is_none() {
-            return Err(Error::invalid("title", "is required"));
-        }
+        let title =
+            Title::parse(self.title.clone().flatten().as_deref().unwrap_or("")).field("title")?;
         let slug = match self.slug.clone().flatten() {
             Some(s) => Some(Slug::parse(&s).field("slug")?),
             None => None,
         };
-        let input = self.apply(conn, blank(campaign, kind), actor)?;
+        let input = self.apply(conn, blank(campaign, kind, title), actor)?;
         Ok((input, slug))
     }
 
@@ -453,9 +438,7 @@ impl ActionFields {
         mut base: ActionInput,
         actor: &Actor,
     ) -> db::Result<ActionInput> {
-        fn text(v: Option<String>, field: &str, max: usize) -> db::Result<String> {
-            limit(field, v.unwrap_or_default().trim(), max)
-        }
+        let text = |v: &Option<String>| v.as_deref().unwrap_or("").to_string();
         if let Some(c) = self.campaign {
             base.campaign_id = campaign_id(conn, c.as_deref())?;
         }
@@ -463,25 +446,22 @@ impl ActionFields {
             base.kind = kind(k.as_deref())?;
         }
         if let Some(t) = self.title {
-            base.title = required_text("title", t.as_deref(), MAX_TITLE)?;
+            base.title = Title::parse(&text(&t)).field("title")?;
         }
         if let Some(v) = self.summary {
-            base.summary = text(v, "summary", MAX_SUMMARY)?;
+            base.summary = Summary::parse(&text(&v)).field("summary")?;
         }
         if let Some(v) = self.body {
-            base.body = text(v, "body", MAX_BODY)?;
+            base.body = Body::parse(&text(&v)).field("body")?;
         }
         if let Some(v) = self.location {
-            base.location = text(v, "location", 500)?;
+            base.location = LongLine::parse(&text(&v)).field("location")?;
         }
         if let Some(v) = self.developing {
             base.developing = v.unwrap_or(false);
         }
         if let Some(v) = self.url {
-            base.url = match v.as_deref().map(str::trim) {
-                None | Some("") => None,
-                Some(u) => Some(parse_url("url", u)?),
-            };
+            base.url = opt_url("url", v.as_deref())?;
         }
         for (field, value, slot) in [
             ("starts_at", self.starts_at, &mut base.starts_at),
@@ -491,26 +471,22 @@ impl ActionFields {
             if let Some(v) = value {
                 *slot = match v.as_deref().map(str::trim) {
                     None | Some("") => None,
-                    Some(t) => Some(parse_time(field, t)?),
+                    Some(t) => Some(time(field, t)?),
                 };
-            }
-        }
-        if let (Some(s), Some(e)) = (base.starts_at, base.ends_at) {
-            if e < s {
-                return Err(Error::invalid("ends_at", "is before starts_at"));
             }
         }
         if let Some(v) = self.scripts {
             base.scripts = scripts(v.unwrap_or_default())?;
+            check_action(&base, true)?;
         }
         if let Some(v) = self.script {
-            base.scripts.retain(|s| s.lang != "en");
-            if let Some(body) = v.filter(|b| !b.trim().is_empty()) {
-                let body = limit("script", body.trim(), MAX_BODY)?;
+            let body = Body::parse(&text(&v)).field("script")?;
+            base.scripts.retain(|s| s.lang != LangTag::en());
+            if !body.is_empty() {
                 base.scripts.insert(
                     0,
                     ScriptInput {
-                        lang: "en".into(),
+                        lang: LangTag::en(),
                         body,
                     },
                 );
@@ -519,7 +495,7 @@ impl ActionFields {
         if let Some(v) = self.tags {
             let mut tags = Vec::new();
             for (i, t) in v.unwrap_or_default().iter().enumerate() {
-                tags.push(required_text(&format!("tags[{i}]"), Some(t), 50)?);
+                tags.push(Tag::parse(t).field(&format!("tags[{i}]"))?);
             }
             base.tags = tags;
         }
@@ -528,17 +504,12 @@ impl ActionFields {
                 let kind = if field == "links" { "link" } else { "source" };
                 base.links.retain(|l| l.kind != kind);
                 for (i, l) in v.unwrap_or_default().into_iter().enumerate() {
-                    let url = parse_url(&format!("{field}[{i}].url"), &l.url)?;
-                    let title = l
-                        .title
-                        .map(|t| t.trim().to_string())
-                        .filter(|t| !t.is_empty())
-                        .unwrap_or_else(|| url.clone());
-                    base.links.push(LinkInput {
-                        kind: kind.into(),
-                        title: limit(&format!("{field}[{i}].title"), &title, 300)?,
-                        url,
-                    });
+                    let url = HttpUrl::parse(&l.url).field(&format!("{field}[{i}].url"))?;
+                    let title = match l.title.as_deref().map(str::trim) {
+                        None | Some("") => None,
+                        Some(t) => Some(LinkTitle::parse(t).field(&format!("{field}[{i}].title"))?),
+                    };
+                    base.links.push(LinkInput::new(kind, title, url));
                 }
                 // Links first, then sources, each in the order given.
                 base.links.sort_by_key(|l| l.kind != "link");
@@ -551,29 +522,21 @@ impl ActionFields {
             }
             base.targets = targets;
         }
+        check_action(&base, false)?;
         Ok(base)
     }
 }
 
+/// Scripts as given; the rule that each language appears once is [`ActionInput::check`]'s.
 fn scripts(list: Vec<ScriptIn>) -> db::Result<Vec<ScriptInput>> {
     let mut out: Vec<ScriptInput> = Vec::new();
     for (i, s) in list.into_iter().enumerate() {
-        let lang = s.lang.trim().to_lowercase();
-        let ok = (2..=12).contains(&lang.len())
-            && lang.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-        if !ok {
-            return Err(Error::invalid(
-                format!("scripts[{i}].lang"),
-                "must be a language tag such as en or es",
-            ));
+        let lang = LangTag::parse(&s.lang).field(&format!("scripts[{i}].lang"))?;
+        let field = format!("scripts[{i}].body");
+        let body = Body::parse(&s.body).field(&field)?;
+        if body.is_empty() {
+            return Err(Error::invalid(field, "is required"));
         }
-        if out.iter().any(|o| o.lang == lang) {
-            return Err(Error::invalid(
-                format!("scripts[{i}].lang"),
-                format!("{lang} is given twice"),
-            ));
-        }
-        let body = required_text(&format!("scripts[{i}].body"), Some(&s.body), MAX_BODY)?;
         out.push(ScriptInput { lang, body });
     }
     Ok(out)
@@ -586,15 +549,11 @@ fn target(conn: &mut DbConn, i: usize, t: TargetIn, actor: &Actor) -> db::Result
         Some(k) => TargetKind::parse(k).map_err(|_| {
             Error::invalid(
                 format!("{field}.kind"),
-                format!("{k:?} is not a target kind; use contact, visitor_senators or visitor_representative"),
+                format!("{k:?} is not a target kind; use {}", TargetKind::choices()),
             )
         })?,
     };
-    let note = limit(
-        &format!("{field}.note"),
-        t.note.as_deref().unwrap_or("").trim(),
-        1_000,
-    )?;
+    let note = Note::parse(t.note.as_deref().unwrap_or("")).field(&format!("{field}.note"))?;
     let contact_id = match (kind, t.contact) {
         (TargetKind::Contact, None) => {
             return Err(Error::invalid(
@@ -631,7 +590,7 @@ fn target(conn: &mut DbConn, i: usize, t: TargetIn, actor: &Actor) -> db::Result
 }
 
 fn new_contact(conn: &mut DbConn, field: &str, c: NewContactIn, actor: &Actor) -> db::Result<i32> {
-    let name = required_text(&format!("{field}.name"), Some(&c.name), 200)?;
+    let name = Name::parse(&c.name).field(&format!("{field}.name"))?;
     let slug = match c.slug.as_deref() {
         Some(s) => Slug::parse(s).field(&format!("{field}.slug"))?,
         None => Slug::from_title(&name),
@@ -647,12 +606,6 @@ fn new_contact(conn: &mut DbConn, field: &str, c: NewContactIn, actor: &Actor) -
     let kind = match c.kind.as_deref() {
         None => ContactKind::Agency,
         Some(k) => ContactKind::parse(k).field(&format!("{field}.kind"))?,
-    };
-    let opt_url = |f: &str, v: Option<String>| -> db::Result<Option<String>> {
-        match v.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(u) => parse_url(&format!("{field}.{f}"), u).map(Some),
-        }
     };
     let email = match c.email.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -671,25 +624,26 @@ fn new_contact(conn: &mut DbConn, field: &str, c: NewContactIn, actor: &Actor) -
             None if number.is_toll_free() => PhoneKind::TollFree,
             None => PhoneKind::Main,
         };
-        phones.push(PhoneInput {
-            number,
-            kind,
-            note: p.note.clone().unwrap_or_default().trim().to_string(),
-        });
+        let note = Note::parse(p.note.as_deref().unwrap_or("")).field(&format!("{pf}.note"))?;
+        phones.push(PhoneInput { number, kind, note });
     }
     let input = ContactInput {
         slug,
         kind,
         name,
-        role: c.role.unwrap_or_default().trim().to_string(),
-        organisation: c.organisation.unwrap_or_default().trim().to_string(),
+        role: Line::parse(c.role.as_deref().unwrap_or("")).field(&format!("{field}.role"))?,
+        organisation: Line::parse(c.organisation.as_deref().unwrap_or(""))
+            .field(&format!("{field}.organisation"))?,
         state: None,
         district: None,
         party: None,
         email,
-        contact_form_url: opt_url("contact_form_url", c.contact_form_url)?,
-        website_url: opt_url("website_url", c.website_url)?,
-        address: String::new(),
+        contact_form_url: opt_url(
+            &format!("{field}.contact_form_url"),
+            c.contact_form_url.as_deref(),
+        )?,
+        website_url: opt_url(&format!("{field}.website_url"), c.website_url.as_deref())?,
+        address: Address::default(),
         bioguide_id: None,
         phones,
     };
@@ -701,7 +655,7 @@ impl CampaignIn {
     /// Checks a create request into a new campaign's input. Without a slug one is made
     /// from the title (`-2`, `-3`, … while that is taken); a slug given must be free.
     pub fn into_input(self, conn: &mut DbConn) -> db::Result<CampaignInput> {
-        let title = required_text("title", self.title.as_deref(), MAX_TITLE)?;
+        let title = Title::parse(self.title.as_deref().unwrap_or("")).field("title")?;
         let slug = match self.slug.as_deref().map(str::trim) {
             Some(s) if !s.is_empty() => Slug::parse(s).field("slug")?,
             _ => {
@@ -718,8 +672,8 @@ impl CampaignIn {
         Ok(CampaignInput {
             slug,
             title,
-            summary: self.summary.unwrap_or_default().trim().to_string(),
-            body: self.body.unwrap_or_default().trim().to_string(),
+            summary: Summary::parse(self.summary.as_deref().unwrap_or("")).field("summary")?,
+            body: Body::parse(self.body.as_deref().unwrap_or("")).field("body")?,
         })
     }
 }
@@ -733,16 +687,17 @@ impl UpdateIn {
         campaign_id: i32,
         now: NaiveDateTime,
     ) -> db::Result<UpdateInput> {
-        let title = required_text("title", self.title.as_deref(), MAX_TITLE)?;
+        let title = Title::parse(self.title.as_deref().unwrap_or("")).field("title")?;
+        let body = Body::parse(self.body.as_deref().unwrap_or("")).field("body")?;
         let published_at = match self.published_at.as_deref().map(str::trim) {
-            Some(t) if !t.is_empty() => parse_time("published_at", t)?,
+            Some(t) if !t.is_empty() => time("published_at", t)?,
             _ => now,
         };
         let actions = update_actions(conn, campaign_id, self.actions.unwrap_or_default())?;
         Ok(UpdateInput {
             campaign_id,
             title,
-            body: self.body.unwrap_or_default().trim().to_string(),
+            body,
             published_at,
             actions,
         })

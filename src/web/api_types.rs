@@ -164,7 +164,7 @@ impl From<&ActionDetail> for ActionJson {
             slug: a.slug.clone(),
             campaign: d.campaign_slug.clone(),
             campaign_title: d.campaign_title.clone(),
-            kind: a.kind.clone(),
+            kind: a.kind.to_string(),
             title: a.title.clone(),
             summary: a.summary.clone(),
             body: a.body.clone(),
@@ -177,7 +177,7 @@ impl From<&ActionDetail> for ActionJson {
                     body: s.body.clone(),
                 })
                 .collect(),
-            status: a.status.clone(),
+            status: a.status.to_string(),
             developing: a.developing,
             starts_at: utc_opt(a.starts_at),
             ends_at: utc_opt(a.ends_at),
@@ -190,7 +190,7 @@ impl From<&ActionDetail> for ActionJson {
                 .map(|t| {
                     let c = t.contact.as_ref().map(|c| &c.details);
                     TargetJson {
-                        kind: t.kind.clone(),
+                        kind: t.kind.to_string(),
                         note: t.note.clone(),
                         contact: c.map(|c| c.slug.clone()),
                         name: c.map(|c| c.name.clone()),

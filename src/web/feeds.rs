@@ -266,7 +266,7 @@ fn vevent(settings: &Settings, d: &actions::ActionDetail) -> Option<Event> {
         e.location(&one_line(&a.location));
     }
     let mut description = a.summary.clone();
-    if a.status == Status::Expired.as_str() {
+    if a.status == Status::Expired {
         description = format!("This action is over. {description}");
     }
     description.push_str(&format!(
@@ -307,7 +307,7 @@ pub async fn action_ics(
         .db
         .run(move |conn| {
             let a = actions::by_slug(conn, &slug)?;
-            if !Status::parse(&a.status).is_ok_and(Status::is_public) || a.starts_at.is_none() {
+            if !a.status.is_public() || a.starts_at.is_none() {
                 return Err(db::Error::NotFound("event"));
             }
             actions::detail(conn, a)

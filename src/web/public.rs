@@ -11,7 +11,7 @@ use super::error::WebError;
 use super::render::{page, STYLESHEET};
 use super::{visitor, AppState};
 use crate::db::{self, actions, campaigns, changes, contacts, updates};
-use crate::domain::{ActionKind, Status};
+use crate::domain::Status;
 
 /// The public pages' routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -48,7 +48,7 @@ pub fn badges(
 ) -> Vec<&'static str> {
     let mut b = Vec::new();
     let fresh = |t: Option<NaiveDateTime>| t.is_some_and(|t| now - t <= FRESH && t <= now);
-    if a.status == Status::Published.as_str() {
+    if a.status == Status::Published {
         let published = activity.and_then(|x| x.published_at);
         let changed = activity.and_then(|x| x.changed_at);
         if fresh(published) {
@@ -81,7 +81,7 @@ pub(crate) fn cards(
             let act = activity.get(&a.id);
             ActionCard {
                 badges: badges(&a, act, now),
-                kind_label: ActionKind::parse(&a.kind).map_or("Other", |k| k.label()),
+                kind_label: a.kind.label(),
                 last_updated: act.and_then(|x| x.last_at).unwrap_or(a.updated_at),
                 action: a,
             }
@@ -171,21 +171,6 @@ pub struct HistoryEntry {
     fields: Vec<String>,
 }
 
-/// A stored field name as visitors read it.
-fn field_label(field: &str) -> String {
-    match field {
-        "expires_at" => "deadline".into(),
-        "starts_at" => "start time".into(),
-        "ends_at" => "end time".into(),
-        "url" => "link".into(),
-        "body" => "description".into(),
-        "targets" => "people to contact".into(),
-        "links" => "links and sources".into(),
-        "scripts" => "script".into(),
-        other => other.trim_start_matches("contact.").replace('_', " "),
-    }
-}
-
 /// An action's change log as its page shows it, newest first.
 pub(crate) fn history_entries(log: Vec<changes::Change>) -> Vec<HistoryEntry> {
     log.into_iter()
@@ -194,7 +179,7 @@ pub(crate) fn history_entries(log: Vec<changes::Change>) -> Vec<HistoryEntry> {
             let mut fields: Vec<String> = Vec::new();
             if c.kind == "action_changed" {
                 for f in c.field_changes() {
-                    let l = field_label(&f.field);
+                    let l = actions::field_label(&f.field);
                     if !fields.contains(&l) {
                         fields.push(l);
                     }

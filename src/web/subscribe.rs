@@ -377,7 +377,7 @@ async fn save_preferences(
             .await;
         }
     };
-    if s.status != subscribers::status::ACTIVE {
+    if s.status != crate::domain::SubscriberStatus::Active {
         return preferences_page(
             &state,
             s,

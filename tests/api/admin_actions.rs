@@ -347,10 +347,7 @@ async fn a_manual_and_an_automatic_expiry_are_recorded_alike() {
         async move {
             app.with_db(move |c| {
                 let a = actions::by_slug(c, slug)?;
-                Ok((
-                    a.status.clone(),
-                    changes::for_action(c, a.id)?.pop().unwrap(),
-                ))
+                Ok((a.status, changes::for_action(c, a.id)?.pop().unwrap()))
             })
             .await
         }

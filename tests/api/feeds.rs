@@ -3,6 +3,7 @@
 use std::process::Command;
 
 use actiondesk::db::{self, actions, campaigns, Actor};
+use actiondesk::domain::text::Checked;
 use actiondesk::domain::{ActionKind, Transition};
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -99,9 +100,9 @@ async fn add_timed_event(app: &TestApp) -> String {
         let input = actions::ActionInput {
             campaign_id: c.id,
             kind: ActionKind::Event,
-            title: "Vigil <at> City Hall & more".into(),
-            summary: "A candlelight vigil.".into(),
-            body: String::new(),
+            title: "Vigil <at> City Hall & more".checked(),
+            summary: "A candlelight vigil.".checked(),
+            body: Default::default(),
             url: None,
             developing: false,
             starts_at: NaiveDate::from_ymd_opt(2030, 7, 4)
@@ -110,10 +111,10 @@ async fn add_timed_event(app: &TestApp) -> String {
             ends_at: NaiveDate::from_ymd_opt(2030, 7, 4)
                 .unwrap()
                 .and_hms_opt(20, 0, 0),
-            location: "City Hall, Springfield".into(),
+            location: "City Hall, Springfield".checked(),
             expires_at: None,
             scripts: vec![],
-            tags: vec!["vigil".into()],
+            tags: vec!["vigil".checked()],
             links: vec![],
             targets: vec![],
         };
@@ -270,20 +271,28 @@ async fn calendars_list_event_actions_with_utc_times() {
 #[tokio::test]
 async fn control_characters_never_reach_calendars_or_feeds() {
     let app = spawn_demo().await;
+    // The fields' own rules refuse such text now; this is text stored before they did (or
+    // written by another tool), put straight into the table.
     app.with_db(|conn| {
+        use actiondesk::db::schema::actions as t;
+        use diesel::prelude::*;
         let c = campaigns::by_slug(conn, "where-are-the-children")?;
-        let mut input =
-            crate::fixtures::action(c.id, "Vigil\u{7} at the\r\nURL:https://evil.example/ hall");
+        let mut input = crate::fixtures::action(c.id, "Vigil");
         input.kind = ActionKind::Event;
         input.starts_at = NaiveDate::from_ymd_opt(2030, 7, 4)
             .unwrap()
             .and_hms_opt(18, 30, 0);
-        input.location =
-            "City Hall\rATTENDEE:mailto:evil@example.org\u{7}\u{0}\nURL:https://evil.example/"
-                .into();
-        input.summary = "Bring a candle.\r\u{1b}[31m\rORGANIZER:mailto:evil@example.org".into();
         db::write_tx(conn, |conn| {
             let a = actions::create(conn, &input, None, &Actor::system())?;
+            diesel::update(t::table.filter(t::id.eq(a.id)))
+                .set((
+                    t::title.eq("Vigil\u{7} at the\r\nURL:https://evil.example/ hall"),
+                    t::location.eq(
+                        "City Hall\rATTENDEE:mailto:evil@example.org\u{7}\u{1b}\nURL:https://evil.example/",
+                    ),
+                    t::summary.eq("Bring a candle.\r\u{1b}[31m\rORGANIZER:mailto:evil@example.org"),
+                ))
+                .execute(conn)?;
             actions::transition(conn, a.id, Transition::Publish, &Actor::system())?;
             Ok(a.slug)
         })

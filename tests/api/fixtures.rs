@@ -5,6 +5,7 @@ use actiondesk::db::actions::{self, Action, ActionInput, ScriptInput, TargetInpu
 use actiondesk::db::campaigns::{self, CampaignInput};
 use actiondesk::db::contacts::{ContactInput, PhoneInput};
 use actiondesk::db::{self, Actor, DbConn};
+use actiondesk::domain::text::Checked;
 use actiondesk::domain::{
     ActionKind, ContactKind, PhoneKind, PhoneNumber, Slug, TargetKind, Transition,
 };
@@ -25,9 +26,9 @@ pub fn organizer() -> Actor {
 pub fn campaign(conn: &mut DbConn, slug: &str, title: &str) -> db::Result<i32> {
     let input = CampaignInput {
         slug: Slug::parse(slug).unwrap(),
-        title: title.into(),
-        summary: "A campaign for tests".into(),
-        body: String::new(),
+        title: title.checked(),
+        summary: "A campaign for tests".checked(),
+        body: Default::default(),
     };
     Ok(campaigns::create(conn, &input, &organizer())?.id)
 }
@@ -37,20 +38,20 @@ pub fn action(campaign_id: i32, title: &str) -> ActionInput {
     ActionInput {
         campaign_id,
         kind: ActionKind::Call,
-        title: title.into(),
-        summary: "Call them".into(),
-        body: "Because it matters.".into(),
+        title: title.checked(),
+        summary: "Call them".checked(),
+        body: "Because it matters.".checked(),
         url: None,
         developing: false,
         starts_at: None,
         ends_at: None,
-        location: String::new(),
+        location: Default::default(),
         expires_at: None,
         scripts: vec![ScriptInput {
-            lang: "en".into(),
-            body: "Hello [REP NAME]".into(),
+            lang: "en".checked(),
+            body: "Hello [REP NAME]".checked(),
         }],
-        tags: vec!["phone".into()],
+        tags: vec!["phone".checked()],
         links: vec![],
         targets: vec![],
     }
@@ -62,7 +63,7 @@ pub fn calling(campaign_id: i32, title: &str, contact_id: i32) -> ActionInput {
         targets: vec![TargetInput {
             kind: TargetKind::Contact,
             contact_id: Some(contact_id),
-            note: String::new(),
+            note: Default::default(),
         }],
         ..action(campaign_id, title)
     }
@@ -73,21 +74,21 @@ pub fn contact(slug: &str, name: &str, number: &str) -> ContactInput {
     ContactInput {
         slug: Slug::parse(slug).unwrap(),
         kind: ContactKind::Agency,
-        name: name.into(),
-        role: String::new(),
-        organisation: String::new(),
+        name: name.checked(),
+        role: Default::default(),
+        organisation: Default::default(),
         state: None,
         district: None,
         party: None,
         email: None,
         contact_form_url: None,
         website_url: None,
-        address: String::new(),
+        address: Default::default(),
         bioguide_id: None,
         phones: vec![PhoneInput {
             number: PhoneNumber::parse(number).unwrap(),
             kind: PhoneKind::Main,
-            note: String::new(),
+            note: Default::default(),
         }],
     }
 }

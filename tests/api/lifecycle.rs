@@ -4,6 +4,7 @@
 use actiondesk::db::actions::{self, ActionInput};
 use actiondesk::db::contacts;
 use actiondesk::db::{self, campaigns, changes, write_tx, DbConn};
+use actiondesk::domain::text::Checked;
 use actiondesk::domain::{PhoneNumber, Slug, Transition};
 use actiondesk::{demo, worker};
 use chrono::Duration;
@@ -75,7 +76,7 @@ async fn a_draft_is_private_until_published_and_only_public_changes_are_logged()
     // Editing a draft writes no change-log entry.
     app.with_db(move |c| {
         let mut i = input(1, "Call the mayor");
-        i.summary = "Call the mayor today".into();
+        i.summary = "Call the mayor today".checked();
         write_tx(c, |c| actions::update(c, id, &i, &organizer()))
     })
     .await;
@@ -97,7 +98,7 @@ async fn a_draft_is_private_until_published_and_only_public_changes_are_logged()
     // A published edit records which fields changed, old and new.
     app.with_db(move |c| {
         let mut i = input(1, "Call the mayor");
-        i.summary = "Call the mayor today".into();
+        i.summary = "Call the mayor today".checked();
         i.expires_at = Some(db::now() + Duration::days(2));
         write_tx(c, |c| actions::update(c, id, &i, &organizer()))
     })
@@ -117,7 +118,7 @@ async fn a_draft_is_private_until_published_and_only_public_changes_are_logged()
     // Saving without changes records nothing.
     app.with_db(move |c| {
         let mut i = input(1, "Call the mayor");
-        i.summary = "Call the mayor today".into();
+        i.summary = "Call the mayor today".checked();
         let current = actions::by_id(c, id)?;
         i.expires_at = current.expires_at;
         write_tx(c, |c| actions::update(c, id, &i, &organizer()))

@@ -31,3 +31,4 @@ mod reps;
 mod search;
 mod spike;
 mod tools;
+mod validation;
