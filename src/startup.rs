@@ -95,7 +95,8 @@ impl Application {
             visitors: Default::default(),
             versions: versions.clone(),
             directory,
-            action_pages: routes::action_page::ActionPages::new(cache_bytes / 2),
+            action_pages: routes::action_page::ActionPages::new(cache_bytes / 4),
+            zip_parts: routes::zip_parts::ZipParts::new(cache_bytes / 4),
             login_limits: Default::default(),
             api_limits: Default::default(),
         });

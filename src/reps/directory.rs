@@ -17,6 +17,8 @@ use crate::domain::Zip;
 /// A member of Congress as every lookup shows them, offices still to rank by ZIP code.
 #[derive(Debug)]
 struct Member {
+    /// The contact's id.
+    id: u32,
     /// Everything but `offices`, which depend on the visitor's ZIP code.
     shown: Legislator,
     /// District offices in stored order, each with its number ready to show.
@@ -49,6 +51,7 @@ impl Directory {
         for (c, v) in members.iter().zip(views) {
             let own = offices.remove(&c.id).unwrap_or_default();
             let member = Arc::new(Member {
+                id: c.id as u32,
                 shown: lookup::legislator(c, v, Vec::new()),
                 offices: own
                     .into_iter()
@@ -99,6 +102,45 @@ impl Directory {
     /// How many ZIP code areas it knows.
     pub fn zip_count(&self) -> usize {
         self.zips.len()
+    }
+
+    /// What a ZIP code's answer is made of, but the ZIP code itself: its districts, its
+    /// members and which of their offices are shown, in order and how near. Two ZIP codes
+    /// with the same shape get the same answer with another `zip` (and `near` flags).
+    /// `None` when no district is known.
+    pub fn shape(&self, zip: &Zip) -> Option<Arc<[u32]>> {
+        let rows = self.zips.get(zip.as_str())?;
+        let mut shape = Vec::with_capacity(32);
+        let code = |s: &str| s.bytes().fold(0u32, |acc, b| acc << 8 | u32::from(b));
+        for (s, d) in rows {
+            shape.push(code(s));
+            shape.push(*d as u32);
+        }
+        let none = Vec::new();
+        let mut seen_states: Vec<&str> = Vec::new();
+        for (s, _) in rows {
+            if !seen_states.contains(&s.as_ref()) {
+                seen_states.push(s);
+            }
+        }
+        let sens = seen_states
+            .iter()
+            .flat_map(|s| self.senators.get(*s).unwrap_or(&none));
+        let reps = rows.iter().flat_map(|(s, d)| {
+            self.representatives
+                .get(&(s.to_string(), *d))
+                .unwrap_or(&none)
+        });
+        for m in sens.chain(reps) {
+            shape.push(u32::MAX);
+            shape.push(m.id);
+            for (i, rank) in
+                lookup::rank_offices_with_rank(m.offices.iter().map(|(o, _)| o), zip.as_str())
+            {
+                shape.push((i as u32) << 2 | u32::from(rank));
+            }
+        }
+        Some(shape.into())
     }
 
     /// A ZIP code's districts and members of Congress; `None` when no district is known.
@@ -158,9 +200,9 @@ fn office_phone(o: &Office) -> Option<PhoneView> {
 
 /// Offices nearest the ZIP code first, as [`lookup`] ranks them.
 fn nearest(list: &[(Office, Option<PhoneView>)], zip: &str) -> Vec<OfficeView> {
-    lookup::rank_offices(list.iter().map(|(o, _)| o), zip)
+    lookup::rank_offices_with_rank(list.iter().map(|(o, _)| o), zip)
         .into_iter()
-        .map(|i| {
+        .map(|(i, _)| {
             let (o, phone) = &list[i];
             lookup::office_view(o, phone.clone(), zip)
         })

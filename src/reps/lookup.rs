@@ -127,10 +127,13 @@ pub(crate) fn office_view(o: &Office, phone: Option<PhoneView>, zip: &str) -> Of
     }
 }
 
-/// Which offices to show for a ZIP code, nearest first: the same ZIP code, then the same
-/// three-digit area, then the rest in stored order; at most [`NEAREST_OFFICES`]. Answers
-/// their positions in `list`.
-pub(crate) fn rank_offices<'a>(list: impl Iterator<Item = &'a Office>, zip: &str) -> Vec<usize> {
+/// Which offices to show for a ZIP code, nearest first: the same ZIP code (rank 0), then
+/// the same three-digit area (1), then the rest (2) in stored order; at most
+/// [`NEAREST_OFFICES`]. Answers their positions in `list` with their rank.
+pub(crate) fn rank_offices_with_rank<'a>(
+    list: impl Iterator<Item = &'a Office>,
+    zip: &str,
+) -> Vec<(usize, u8)> {
     let mut ranked: Vec<(u8, usize)> = list
         .enumerate()
         .map(|(i, o)| {
@@ -148,7 +151,7 @@ pub(crate) fn rank_offices<'a>(list: impl Iterator<Item = &'a Office>, zip: &str
     ranked
         .into_iter()
         .take(NEAREST_OFFICES)
-        .map(|(_, i)| i)
+        .map(|(r, i)| (i, r))
         .collect()
 }
 

@@ -7,6 +7,7 @@
 //! Both caches are bounded and single-flight: when a version moves, the first request for a
 //! page reads and renders it, and the requests that arrive meanwhile wait for that one.
 
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use quick_cache::sync::Cache;
@@ -18,6 +19,7 @@ use tera::Context;
 use super::error::WebError;
 use super::public::{cards, history_entries, ActionCard, HistoryEntry};
 use super::render::render;
+use super::zip_parts::Parts;
 use crate::db::{self, actions, changes, outcomes, Db};
 use crate::domain::placeholders::{Placeholders, Segment};
 
@@ -29,6 +31,9 @@ pub struct ActionData {
     counts: outcomes::ActionCounts,
     /// What the per-request parts need besides the visitor's ZIP code.
     fixed: Context,
+    /// A hash of what the per-request parts depend on (but the visitor), so parts kept per
+    /// shape outlive a content version that did not change them (an outcome reported).
+    pub parts_hash: u64,
 }
 
 /// The rendered page around the two per-request parts: before "who to contact", between
@@ -132,9 +137,16 @@ impl ActionPages {
                     .await?;
                 let (detail, card, history, counts) = data;
                 let a = &detail.action;
+                let a_json = json!({"slug": a.slug, "status": a.status});
+                let d_json = json!({"targets": detail.targets});
+                let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                (a.id, a_json.to_string(), d_json.to_string()).hash(&mut hasher);
+                for s in &detail.scripts {
+                    (&s.lang, &s.body).hash(&mut hasher);
+                }
                 let mut fixed = Context::new();
-                fixed.insert("a", &json!({"slug": a.slug, "status": a.status}));
-                fixed.insert("d", &json!({"targets": detail.targets}));
+                fixed.insert("a", &a_json);
+                fixed.insert("d", &d_json);
                 fixed.insert("here", &format!("/actions/{}", a.slug));
                 fixed.insert("outcome_choices", &crate::domain::outcome::CHOICES);
                 Ok::<_, WebError>(Arc::new(ActionData {
@@ -143,6 +155,7 @@ impl ActionPages {
                     card,
                     counts,
                     fixed,
+                    parts_hash: hasher.finish(),
                 }))
             })
             .await
@@ -215,19 +228,25 @@ impl ActionPages {
         }))
     }
 
-    /// The whole page: the skeleton with the per-request parts rendered from `ctx` (the
-    /// action's fixed values plus the visitor's).
-    pub fn assemble(&self, skeleton: &Skeleton, ctx: &Context) -> Result<String, WebError> {
-        let who = render("action_who.html", ctx)?;
-        let script = render("action_script.html", ctx)?;
+    /// The whole page: the skeleton with the parts that depend on the visitor written in.
+    pub fn assemble(&self, skeleton: &Skeleton, who: &Parts, script: &Parts, zip: &str) -> String {
         let [before, between, after] = &skeleton.pieces;
-        let mut page = String::with_capacity(skeleton.len() + who.len() + script.len());
+        let mut page = String::with_capacity(skeleton.len() + who.len() + script.len() + 64);
         page.push_str(before);
-        page.push_str(&who);
+        who.write(zip, &mut page);
         page.push_str(between);
-        page.push_str(&script);
+        script.write(zip, &mut page);
         page.push_str(after);
-        Ok(page)
+        page
+    }
+
+    /// The parts that depend on the visitor — whom to contact, the script — rendered from
+    /// `ctx` (the action's fixed values plus the visitor's).
+    pub fn render_parts(ctx: &Context) -> Result<Vec<String>, WebError> {
+        Ok(vec![
+            render("action_who.html", ctx)?,
+            render("action_script.html", ctx)?,
+        ])
     }
 
     /// A copy of the action's fixed values, for [`ActionPages::assemble`].

@@ -31,6 +31,7 @@ pub mod session;
 pub mod subscribe;
 pub mod versions;
 pub mod visitor;
+pub mod zip_parts;
 
 use actix_web::http::StatusCode;
 use actix_web::middleware::{ErrorHandlers, NormalizePath, TrailingSlash};
@@ -53,6 +54,8 @@ pub struct AppState {
     pub directory: crate::reps::directory::LiveDirectory,
     /// Action pages' parts, per content version.
     pub action_pages: action_page::ActionPages,
+    /// What a ZIP code changes on a page, kept per shape.
+    pub zip_parts: zip_parts::ZipParts,
     /// Sign-in attempts per client and per account.
     pub login_limits: admin_auth::LoginLimits,
     /// Rate limits of the JSON API.

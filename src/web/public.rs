@@ -6,9 +6,12 @@ use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use tera::Context;
 
+use std::hash::{Hash, Hasher};
+
 use super::action_page::{script_views, ActionPages};
 use super::error::WebError;
 use super::render::{page, STYLESHEET};
+use super::zip_parts::Parts;
 use super::{visitor, AppState};
 use crate::db::{self, actions, campaigns, changes, contacts, updates};
 use crate::domain::Status;
@@ -209,20 +212,49 @@ pub async fn action(
     let pages = &state.action_pages;
     let data = pages.data(&state.db, known.content, &slug).await?;
     let vz = visitor::VisitorZip::of(&req, query.zip.as_deref());
-    let reps = visitor::resolve(&state, &vz, known.directory).await?;
+    let dir = match vz.zip() {
+        Some(_) => Some(state.directory.at(&state.db, known.directory).await?),
+        None => None,
+    };
     let lang = visitor::pick_lang(&data.detail.scripts, query.lang.as_deref());
     let recorded = query.recorded.as_deref().is_some_and(|r| !r.is_empty());
     let skeleton = pages
         .skeleton(known.content, &data, &lang, recorded)
         .await?;
-    let fill = visitor::placeholders(&vz, reps.as_ref(), &query);
-    let mut ctx = ActionPages::context(&data);
-    ctx.insert("scripts", &script_views(&data.detail.scripts, &lang, &fill));
-    visitor::insert_context(&mut ctx, &vz, reps.as_ref());
-    ctx.insert("lang", &lang);
-    ctx.insert("your_name", &query.name);
-    ctx.insert("your_city", &query.city);
-    let body = pages.assemble(&skeleton, &ctx)?;
+    // What the visitor's ZIP code changes, rendered with `shown` for the ZIP code.
+    let render_with = |shown: Option<&str>, seg: &str| {
+        let reps = vz.zip().zip(dir.as_ref()).and_then(|(z, d)| d.lookup(z));
+        let fill = visitor::placeholders(&vz, reps.as_ref(), &query);
+        let mut ctx = ActionPages::context(&data);
+        ctx.insert("scripts", &script_views(&data.detail.scripts, &lang, &fill));
+        visitor::insert_context(&mut ctx, &vz, reps.as_ref(), shown);
+        ctx.insert("lang", &lang);
+        ctx.insert("your_name", &query.name);
+        ctx.insert("your_city", &query.city);
+        ctx.insert("seg", seg);
+        ActionPages::render_parts(&ctx)
+    };
+    let zip = vz.zip().map_or("", |z| z.as_str());
+    let body = match visitor::seen(&vz) {
+        // Kept per shape: the same for every visitor of this kind whose ZIP code has it.
+        Some(seen) if !query.personal() => {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (data.parts_hash, &lang).hash(&mut h);
+            let shape = vz.zip().zip(dir.as_ref()).and_then(|(z, d)| d.shape(z));
+            let parts = &state.zip_parts;
+            let kept = parts
+                .get_or_render((h.finish(), known.directory, seen, shape), || {
+                    render_with(Some(&parts.zip_marker), &parts.seg_marker)
+                })
+                .await?;
+            pages.assemble(&skeleton, &kept[0], &kept[1], zip)
+        }
+        _ => {
+            let parts = render_with(None, "")?;
+            let [who, script] = [&parts[0], &parts[1]].map(|p| Parts::text(p));
+            pages.assemble(&skeleton, &who, &script, zip)
+        }
+    };
     let res = HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(body);

@@ -11,7 +11,8 @@ use tera::Context;
 
 use super::error::WebError;
 use super::ratelimit::Limiter;
-use super::render::page;
+use super::render::render;
+use super::zip_parts::Seen;
 use super::AppState;
 use crate::domain::placeholders::Placeholders;
 use crate::domain::Zip;
@@ -217,22 +218,38 @@ pub fn remember(zip: &Zip) -> Cookie<'static> {
         .finish()
 }
 
-/// What templates need to show the ZIP box and the visitor's people.
-pub fn insert_context(ctx: &mut Context, vz: &VisitorZip, answer: Option<&RepsAnswer>) {
+/// What templates need to show the ZIP box and the visitor's people. `shown` replaces the
+/// ZIP code where it is written (the marker of a part kept per shape).
+pub fn insert_context(
+    ctx: &mut Context,
+    vz: &VisitorZip,
+    answer: Option<&RepsAnswer>,
+    shown: Option<&str>,
+) {
+    let known = vz.zip().map(|z| shown.unwrap_or(z.as_str()).to_string());
     let (typed, error) = match vz {
         VisitorZip::Invalid(raw, msg) => (raw.clone(), Some(msg.clone())),
-        other => (other.zip().map(Zip::to_string).unwrap_or_default(), None),
+        _ => (known.clone().unwrap_or_default(), None),
     };
     ctx.insert("zip_value", &typed);
     ctx.insert("zip_error", &error);
-    ctx.insert("zip_known", &vz.zip().map(Zip::to_string));
+    ctx.insert("zip_known", &known);
     ctx.insert("zip_remembered", &matches!(vz, VisitorZip::Remembered(_)));
     // The cookie is set only for a ZIP code that was found.
     ctx.insert(
         "zip_saved",
         &(answer.is_some() || matches!(vz, VisitorZip::Remembered(_))),
     );
-    ctx.insert("reps", &answer);
+    match (answer, shown) {
+        (Some(a), Some(shown)) => ctx.insert(
+            "reps",
+            &RepsAnswer {
+                zip: shown.to_string(),
+                ..a.clone()
+            },
+        ),
+        _ => ctx.insert("reps", &answer),
+    }
     if let Some(a) = answer {
         ctx.insert(
             "reps_state_names",
@@ -241,6 +258,18 @@ pub fn insert_context(ctx: &mut Context, vz: &VisitorZip, answer: Option<&RepsAn
                 .map(|s| lookup::state_name(s).to_string())
                 .collect::<Vec<_>>(),
         );
+    }
+}
+
+/// How a page for this visitor may be kept per shape (see [`super::zip_parts`]): `None`
+/// for a malformed ZIP code, whose page shows what was typed.
+pub fn seen(vz: &VisitorZip) -> Option<Seen> {
+    match vz {
+        VisitorZip::Given(_) => Some(Seen::Given),
+        VisitorZip::Remembered(_) => Some(Seen::Remembered),
+        VisitorZip::None => Some(Seen::Nothing),
+        VisitorZip::Ambiguous => Some(Seen::Ambiguous),
+        VisitorZip::Invalid(..) => None,
     }
 }
 
@@ -322,7 +351,8 @@ pub async fn remember_zip(query: web::Query<RememberQuery>) -> HttpResponse {
     res.finish()
 }
 
-/// `/reps?zip=`: that ZIP code's senators and representative(s).
+/// `/reps?zip=`: that ZIP code's senators and representative(s), from the parts kept for
+/// its shape.
 pub async fn reps_page(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -330,12 +360,45 @@ pub async fn reps_page(
 ) -> Result<HttpResponse, WebError> {
     let vz = VisitorZip::of(&req, query.zip.as_deref());
     let known = state.versions.get().await?;
-    let answer = resolve(&state, &vz, known.directory).await?;
-    let mut ctx = Context::new();
-    insert_context(&mut ctx, &vz, answer.as_ref());
-    ctx.insert("here", "/reps");
-    Ok(caching(&state, page("reps.html", &ctx)?, &vz, false))
+    let dir = state.directory.at(&state.db, known.directory).await?;
+    let render_with = |shown: Option<&str>| {
+        let answer = vz.zip().and_then(|z| dir.lookup(z));
+        let mut ctx = Context::new();
+        insert_context(&mut ctx, &vz, answer.as_ref(), shown);
+        ctx.insert("here", "/reps");
+        // Legislator blocks are split apart, to be kept once for every shape they are in.
+        ctx.insert(
+            "seg",
+            shown.map_or("", |_| state.zip_parts.seg_marker.as_str()),
+        );
+        render("reps.html", &ctx)
+    };
+    let body = match seen(&vz) {
+        Some(seen) => {
+            let parts = &state.zip_parts;
+            let key = (
+                REPS_PAGE,
+                known.directory,
+                seen,
+                vz.zip().and_then(|z| dir.shape(z)),
+            );
+            let kept = parts
+                .get_or_render(key, || Ok(vec![render_with(Some(&parts.zip_marker))?]))
+                .await?;
+            let mut body = String::with_capacity(kept[0].len() + 64);
+            kept[0].write(vz.zip().map_or("", Zip::as_str), &mut body);
+            body
+        }
+        None => render_with(None)?,
+    };
+    let res = HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body);
+    Ok(caching(&state, res, &vz, false))
 }
+
+/// The key of `/reps` among the kept parts of pages.
+const REPS_PAGE: u64 = 0x7265_7073;
 
 /// Where "forget my ZIP code" goes back to: a path on this site only.
 #[derive(Debug, Deserialize)]

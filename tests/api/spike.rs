@@ -121,6 +121,16 @@ async fn three_thousand_zip_codes_at_once_all_answer_with_their_own_senators() {
     );
     let mut checked = 0;
     for (zip, _, body) in &results {
+        // Pages are kept per shape (districts, members, offices) and the ZIP code written
+        // in: every page names its own ZIP code, and nothing else's marker leaks.
+        assert!(
+            body.contains(&format!("value=\"{zip}\"")),
+            "{zip}: its ZIP code in the box"
+        );
+        assert!(
+            !body.contains("zipmark") && !body.contains("<!--seg-"),
+            "{zip}: a marker left"
+        );
         for state in &states_of[zip] {
             for last in senators.get(state).into_iter().flatten() {
                 assert!(
