@@ -14,10 +14,18 @@ wait_for() {
   return 1
 }
 
-# start_nginx PORT ROOT: nginx serving ROOT's files (`/x` answers `ROOT/x.html`) on PORT
-# in the background; sets NGINX_PID.
+# headers_of URL: the response headers that make actiondesk's answer bigger than a bare
+# file's (security policy, caching), as nginx `add_header` lines, so nginx sends the same.
+headers_of() {
+  curl -fsS -o /dev/null -D - "$1" | tr -d '\r' |
+    grep -iE '^(content-security-policy|x-content-type-options|referrer-policy|x-frame-options|cache-control|vary):' |
+    sed -E 's/^([^:]+): (.*)$/add_header \1 "\2";/'
+}
+
+# start_nginx PORT ROOT [HEADERS]: nginx serving ROOT's files (`/x` answers `ROOT/x.html`)
+# on PORT, adding HEADERS (add_header lines), in the background; sets NGINX_PID.
 start_nginx() {
-  local port=$1 root=$2 nginx
+  local port=$1 root=$2 headers=${3:-} nginx
   nginx=$(command -v nginx || echo /usr/sbin/nginx)
   [ -x "$nginx" ] || { echo "bench: nginx is not installed" >&2; exit 1; }
   # nginx workers run as an unprivileged user when started as root: let them read the page.
@@ -40,7 +48,7 @@ http {
   server {
     listen 127.0.0.1:$port;
     root $root;
-    location / { default_type "text/html; charset=utf-8"; try_files \$uri.html =404; }
+    location / { default_type "text/html; charset=utf-8"; try_files \$uri.html =404; $headers }
   }
 }
 CONF

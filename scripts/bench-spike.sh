@@ -8,7 +8,7 @@
 # Builds --release; imports the real data set (ACTIONDESK_DATA_DIR, default ../shared/data:
 # legislators with district offices, every ZIP of zccd.csv) into a fresh database with the
 # demo campaign; starts `actiondesk serve` and nginx (serving one ZIP page's very bytes as a
-# static file) on loopback; then, alternating for ROUNDS rounds, runs wrk against:
+# static file, with the same security and caching headers) on loopback; then, alternating for ROUNDS rounds, runs wrk against:
 #   nginx   the static page                       (the yardstick)
 #   action  the demo action page without a ZIP
 #   zip     the action page for a ZIP drawn at random from all of zccd.csv, per request
@@ -109,7 +109,8 @@ lua_for "/reps?zip=" "$WORK/reps.lua"
 SAMPLE=$(sed -n '1000p' "$WORK/zips.txt")
 mkdir -p "$WORK/www"
 curl -fs "http://127.0.0.1:$APP_PORT/actions/$ACTION?zip=$SAMPLE" -o "$WORK/www/page.html"
-start_nginx "$NGINX_PORT" "$WORK/www"
+# …and the same headers (security policy, caching), so both answers weigh the same.
+start_nginx "$NGINX_PORT" "$WORK/www" "$(headers_of "http://127.0.0.1:$APP_PORT/actions/$ACTION?zip=$SAMPLE" | tr '\n' ' ')"
 wait_for "http://127.0.0.1:$NGINX_PORT/page" || { cat "$WORK/nginx/stderr" >&2; exit 1; }
 cmp -s <(curl -fs "http://127.0.0.1:$NGINX_PORT/page") "$WORK/www/page.html" \
   || { echo "bench-spike: nginx does not serve the page" >&2; exit 1; }

@@ -45,6 +45,8 @@ pub struct Settings {
     pub public_stale: Duration,
     /// `PAGE_CACHE_MB`: the memory kept for rendered pages, in MiB.
     pub page_cache_bytes: u64,
+    /// The `Cache-Control` of public pages, made from the two above.
+    public_control: actix_web::http::header::HeaderValue,
     /// `TRUSTED_PROXIES`: the reverse proxies whose `Forwarded` / `X-Forwarded-For` name
     /// the client. Empty: the peer address is the client.
     pub trusted_proxies: Vec<IpNet>,
@@ -243,6 +245,12 @@ impl Settings {
             smtp_pool_size,
             mail_retry_base,
             mail_claim_lease,
+            public_control: actix_web::http::header::HeaderValue::from_str(&format!(
+                "public, max-age=0, s-maxage={}, stale-while-revalidate={}",
+                public_cache.as_secs(),
+                public_stale.as_secs()
+            ))
+            .expect("ASCII"),
             public_cache,
             public_stale,
             page_cache_bytes: page_cache_mb * 1024 * 1024,
@@ -255,12 +263,7 @@ impl Settings {
     /// The `Cache-Control` of a public page: browsers ask again each time (with the ETag),
     /// shared caches may keep it `PUBLIC_CACHE_SECS` and serve it stale while refreshing.
     pub fn public_cache_control(&self) -> actix_web::http::header::HeaderValue {
-        let v = format!(
-            "public, max-age=0, s-maxage={}, stale-while-revalidate={}",
-            self.public_cache.as_secs(),
-            self.public_stale.as_secs()
-        );
-        actix_web::http::header::HeaderValue::from_str(&v).expect("ASCII")
+        self.public_control.clone()
     }
 
     /// An absolute link: `BASE_URL` joined with `path` (which starts with '/').

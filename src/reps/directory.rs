@@ -32,10 +32,10 @@ pub struct Directory {
     version: i64,
     /// ZIP code area → (state, district), by state and district.
     zips: HashMap<String, Vec<(Arc<str>, i32)>>,
-    /// State → its senators, by name.
-    senators: HashMap<String, Vec<Arc<Member>>>,
+    /// State (see [`code`]) → its senators, by name.
+    senators: HashMap<u16, Vec<Arc<Member>>>,
     /// (State, district) → its representative(s), by name.
-    representatives: HashMap<(String, i32), Vec<Arc<Member>>>,
+    representatives: HashMap<(u16, i32), Vec<Arc<Member>>>,
 }
 
 impl Directory {
@@ -46,8 +46,8 @@ impl Directory {
         let ids: Vec<i32> = members.iter().map(|c| c.id).collect();
         let views = contacts::views(conn, &members)?;
         let mut offices = legislators::offices_of(conn, &ids)?;
-        let mut senators: HashMap<String, Vec<Arc<Member>>> = HashMap::new();
-        let mut representatives: HashMap<(String, i32), Vec<Arc<Member>>> = HashMap::new();
+        let mut senators: HashMap<u16, Vec<Arc<Member>>> = HashMap::new();
+        let mut representatives: HashMap<(u16, i32), Vec<Arc<Member>>> = HashMap::new();
         for (c, v) in members.iter().zip(views) {
             let own = offices.remove(&c.id).unwrap_or_default();
             let member = Arc::new(Member {
@@ -61,7 +61,7 @@ impl Directory {
                     })
                     .collect(),
             });
-            let state = c.state.clone().unwrap_or_default();
+            let state = code(c.state.as_deref().unwrap_or_default());
             if c.kind == "senator" {
                 senators.entry(state).or_default().push(member);
             } else {
@@ -111,32 +111,15 @@ impl Directory {
     pub fn shape(&self, zip: &Zip) -> Option<Arc<[u32]>> {
         let rows = self.zips.get(zip.as_str())?;
         let mut shape = Vec::with_capacity(32);
-        let code = |s: &str| s.bytes().fold(0u32, |acc, b| acc << 8 | u32::from(b));
         for (s, d) in rows {
-            shape.push(code(s));
+            shape.push(u32::from(code(s)));
             shape.push(*d as u32);
         }
-        let none = Vec::new();
-        let mut seen_states: Vec<&str> = Vec::new();
-        for (s, _) in rows {
-            if !seen_states.contains(&s.as_ref()) {
-                seen_states.push(s);
-            }
-        }
-        let sens = seen_states
-            .iter()
-            .flat_map(|s| self.senators.get(*s).unwrap_or(&none));
-        let reps = rows.iter().flat_map(|(s, d)| {
-            self.representatives
-                .get(&(s.to_string(), *d))
-                .unwrap_or(&none)
-        });
-        for m in sens.chain(reps) {
+        for m in self.members(rows) {
             shape.push(u32::MAX);
             shape.push(m.id);
-            for (i, rank) in
-                lookup::rank_offices_with_rank(m.offices.iter().map(|(o, _)| o), zip.as_str())
-            {
+            let offices = m.offices.iter().map(|(o, _)| o);
+            for (i, rank) in lookup::rank_offices_with_rank(offices, zip.as_str()) {
                 shape.push((i as u32) << 2 | u32::from(rank));
             }
         }
@@ -147,23 +130,8 @@ impl Directory {
     /// The same answer as [`lookup::lookup`] gives from the database.
     pub fn lookup(&self, zip: &Zip) -> Option<RepsAnswer> {
         let rows = self.zips.get(zip.as_str())?;
-        let mut states: Vec<String> = Vec::new();
-        for (s, _) in rows {
-            if !states.iter().any(|x| x == s.as_ref()) {
-                states.push(s.to_string());
-            }
-        }
-        let none = Vec::new();
-        let sens = states
-            .iter()
-            .flat_map(|s| self.senators.get(s).unwrap_or(&none));
-        let reps = rows.iter().flat_map(|(s, d)| {
-            self.representatives
-                .get(&(s.to_string(), *d))
-                .unwrap_or(&none)
-        });
-        let legislators = sens
-            .chain(reps)
+        let legislators = self
+            .members(rows)
             .map(|m| Legislator {
                 offices: nearest(&m.offices, zip.as_str()),
                 ..m.shown.clone()
@@ -172,10 +140,38 @@ impl Directory {
         Some(lookup::answer(
             zip,
             rows.iter().map(|(s, d)| (s.to_string(), *d)).collect(),
-            states,
+            states(rows).map(str::to_string).collect(),
             legislators,
         ))
     }
+
+    /// The members for these districts: the senators of their states, then the
+    /// representatives of each district, as [`lookup`] lists them.
+    fn members<'a>(&'a self, rows: &'a [(Arc<str>, i32)]) -> impl Iterator<Item = &'a Arc<Member>> {
+        let sens = states(rows).flat_map(|s| self.senators.get(&code(s)).into_iter().flatten());
+        let reps = rows.iter().flat_map(|(s, d)| {
+            self.representatives
+                .get(&(code(s), *d))
+                .into_iter()
+                .flatten()
+        });
+        sens.chain(reps)
+    }
+}
+
+/// A state's postal code as a number, for keys.
+fn code(state: &str) -> u16 {
+    state
+        .bytes()
+        .fold(0u16, |acc, b| acc.wrapping_shl(8) | u16::from(b))
+}
+
+/// The states of these (state, district) rows, each once, in order.
+fn states(rows: &[(Arc<str>, i32)]) -> impl Iterator<Item = &str> {
+    rows.iter()
+        .enumerate()
+        .filter(|(i, (s, _))| !rows[..*i].iter().any(|(x, _)| x == s))
+        .map(|(_, (s, _))| s.as_ref())
 }
 
 /// A district office's number, ready to show.

@@ -11,7 +11,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use quick_cache::sync::Cache;
-use quick_cache::Weighter;
+use quick_cache::{Equivalent, Weighter};
 use serde::Serialize;
 use serde_json::json;
 use tera::Context;
@@ -75,6 +75,26 @@ pub fn script_views(
         .collect()
 }
 
+/// A data key, borrowed: hashes as `(i64, String)` does.
+#[derive(Hash)]
+struct SlugAt<'a>(i64, &'a str);
+
+impl Equivalent<(i64, String)> for SlugAt<'_> {
+    fn equivalent(&self, k: &(i64, String)) -> bool {
+        self.0 == k.0 && self.1 == k.1
+    }
+}
+
+/// A skeleton key, borrowed: hashes as `(i64, String, String, bool)` does.
+#[derive(Hash)]
+struct SkeletonOf<'a>(i64, &'a str, &'a str, bool);
+
+impl Equivalent<(i64, String, String, bool)> for SkeletonOf<'_> {
+    fn equivalent(&self, k: &(i64, String, String, bool)) -> bool {
+        self.0 == k.0 && self.1 == k.1 && self.2 == k.2 && self.3 == k.3
+    }
+}
+
 #[derive(Clone)]
 struct ByBytes;
 
@@ -118,6 +138,9 @@ impl ActionPages {
         version: i64,
         slug: &str,
     ) -> Result<Arc<ActionData>, WebError> {
+        if let Some(hit) = self.data.get(&SlugAt(version, slug)) {
+            return Ok(hit);
+        }
         let key = (version, slug.to_string());
         let slug = slug.to_string();
         self.data
@@ -170,12 +193,14 @@ impl ActionPages {
         lang: &str,
         recorded: bool,
     ) -> Result<Arc<Skeleton>, WebError> {
-        let key = (
-            version,
-            data.detail.action.slug.clone(),
-            lang.to_string(),
-            recorded,
-        );
+        let slug = data.detail.action.slug.as_str();
+        if let Some(hit) = self
+            .skeletons
+            .get(&SkeletonOf(version, slug, lang, recorded))
+        {
+            return Ok(hit);
+        }
+        let key = (version, slug.to_string(), lang.to_string(), recorded);
         self.skeletons
             .get_or_insert_async(&key, async { self.render_skeleton(data, lang, recorded) })
             .await

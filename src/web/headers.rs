@@ -57,7 +57,11 @@ pub fn add(h: &mut HeaderMap, https: bool) {
     let html = h
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"));
+        .is_some_and(|v| {
+            v.trim_start()
+                .get(..9)
+                .is_some_and(|t| t.eq_ignore_ascii_case("text/html"))
+        });
     if html {
         set_default(h, header::CONTENT_SECURITY_POLICY, CSP);
     }
