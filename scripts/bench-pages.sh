@@ -23,11 +23,9 @@ DURATION=${DURATION:-10s}
 ACTION=${ACTION:-call-your-senators-and-representative}
 ZIP=${ZIP:-}
 
-need() { command -v "$1" >/dev/null || { echo "bench-pages: $1 is not installed (scripts/install-test-tools.sh)" >&2; exit 1; }; }
+. scripts/bench-lib.sh
 need wrk
 need curl
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-[ -x "$NGINX" ] || { echo "bench-pages: nginx is not installed" >&2; exit 1; }
 
 echo "building --release …" >&2
 cargo build --release --quiet
@@ -46,7 +44,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 APP_PORT=$(free_port)
 NGINX_PORT=$(free_port)
 
@@ -61,43 +58,13 @@ if [ -n "${ZIPS_CSV:-}" ]; then
 fi
 "$BIN" serve --bind "127.0.0.1:$APP_PORT" --no-worker 2>"$WORK/app.log" &
 APP_PID=$!
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$APP_PORT/healthz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -fs "http://127.0.0.1:$APP_PORT/healthz" >/dev/null || { cat "$WORK/app.log" >&2; exit 1; }
+wait_for "http://127.0.0.1:$APP_PORT/healthz" || { cat "$WORK/app.log" >&2; exit 1; }
 
 # nginx serves exactly the bytes actiondesk serves for the action page.
-mkdir -p "$WORK/www/actions" "$WORK/nginx"
+mkdir -p "$WORK/www/actions"
 curl -fs "http://127.0.0.1:$APP_PORT/actions/$ACTION" -o "$WORK/www/actions/$ACTION.html"
-cat >"$WORK/nginx/nginx.conf" <<EOF
-worker_processes auto;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-daemon off;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 1000000;
-  client_body_temp_path $WORK/nginx/tmp; proxy_temp_path $WORK/nginx/tmp;
-  fastcgi_temp_path $WORK/nginx/tmp; uwsgi_temp_path $WORK/nginx/tmp; scgi_temp_path $WORK/nginx/tmp;
-  types { text/html html; }
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    root $WORK/www;
-    location / { default_type "text/html; charset=utf-8"; try_files \$uri.html =404; }
-  }
-}
-EOF
-mkdir -p "$WORK/nginx/tmp"
-"$NGINX" -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" 2>"$WORK/nginx/stderr" &
-NGINX_PID=$!
-for _ in $(seq 1 50); do
-  curl -fs "http://127.0.0.1:$NGINX_PORT/actions/$ACTION" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+start_nginx "$NGINX_PORT" "$WORK/www"
+wait_for "http://127.0.0.1:$NGINX_PORT/actions/$ACTION" || { cat "$WORK/nginx/stderr" >&2; exit 1; }
 cmp -s <(curl -fs "http://127.0.0.1:$NGINX_PORT/actions/$ACTION") "$WORK/www/actions/$ACTION.html" \
   || { echo "bench-pages: nginx does not serve the page" >&2; cat "$WORK/nginx/stderr" >&2; exit 1; }
 
@@ -114,8 +81,6 @@ else
   echo "note: the ?zip= target is skipped (set ZIP, ZIPS_CSV and LEGISLATORS_YAML)" >&2
 fi
 
-# wrk's latency distribution in milliseconds.
-to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; printf "%.3f", v}'; }
 declare -A RPS P50 P99
 for round in $(seq 1 "$ROUNDS"); do
   for name in "${ORDER[@]}"; do
@@ -129,7 +94,6 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 echo
 echo "machine: $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//'), $(uname -sr)"
 echo "command: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, $ROUNDS rounds alternating; page /actions/$ACTION ($(wc -c <"$WORK/www/actions/$ACTION.html") bytes)"
