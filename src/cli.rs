@@ -252,7 +252,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let settings = Settings::from_env(None)?;
             // Sending yields the CPU to visitors: on a machine that also serves pages, a run
             // of 100,000 digests must not double their latency.
-            yield_cpu();
+            yield_cpu(settings.digest_nice);
             let db = startup::open_database(&settings).await?;
             let mailer = crate::mail::transport::Mailer::from_settings(&settings)
                 .map_err(|e| Failure::Other(e.into()))?;
@@ -407,11 +407,14 @@ fn read_password() -> Result<String, Failure> {
     Ok(line)
 }
 
-/// Lowers this process's CPU priority (nice 10), so a digest run that shares a machine with
-/// `serve` takes the cores only when visitors' requests leave them idle.
-fn yield_cpu() {
+/// Lowers this process's CPU priority (`DIGEST_NICE`, default 10), so a digest run that
+/// shares a machine with `serve` takes the cores only when visitors' requests leave them idle.
+fn yield_cpu(nice: i32) {
+    if nice == 0 {
+        return;
+    }
     // SAFETY: setpriority only reads its arguments; 0 names this process.
-    let done = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) };
+    let done = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice) };
     if done != 0 {
         tracing::debug!("could not lower the digest run's CPU priority");
     }

@@ -45,6 +45,9 @@ pub struct Settings {
     pub public_stale: Duration,
     /// `PAGE_CACHE_MB`: the memory kept for rendered pages, in MiB.
     pub page_cache_bytes: u64,
+    /// `DIGEST_NICE`: the CPU priority (nice, 0 to 19) `actiondesk digest run` gives itself,
+    /// so a run on a machine that also serves pages leaves the cores to visitors.
+    pub digest_nice: i32,
     /// The `Cache-Control` of public pages, made from the two above.
     public_control: actix_web::http::header::HeaderValue,
     /// `TRUSTED_PROXIES`: the reverse proxies whose `Forwarded` / `X-Forwarded-For` name
@@ -215,6 +218,7 @@ impl Settings {
         let public_cache = Duration::from_secs(whole("PUBLIC_CACHE_SECS", 5, 86_400)?);
         let public_stale = Duration::from_secs(whole("PUBLIC_STALE_SECS", 30, 86_400)?);
         let page_cache_mb = whole("PAGE_CACHE_MB", 64, 65_536)?.max(1);
+        let digest_nice = whole("DIGEST_NICE", 10, 19)? as i32;
         let body_timeout = secs("BODY_TIMEOUT_SECS", 10)?;
         let trusted_proxies = match lookup("TRUSTED_PROXIES") {
             None => Vec::new(),
@@ -251,6 +255,7 @@ impl Settings {
                 public_stale.as_secs()
             ))
             .expect("ASCII"),
+            digest_nice,
             public_cache,
             public_stale,
             page_cache_bytes: page_cache_mb * 1024 * 1024,
@@ -306,6 +311,7 @@ mod tests {
             ("MAIL_CLAIM_LEASE_SECS", "x"),
             ("PUBLIC_CACHE_SECS", "soon"),
             ("PAGE_CACHE_MB", "-1"),
+            ("DIGEST_NICE", "20"),
             ("TRUSTED_PROXIES", "10.0.0.1, nonsense"),
             ("TRUSTED_PROXIES", "10.0.0.0/33"),
             ("BODY_TIMEOUT_SECS", "0"),

@@ -393,9 +393,12 @@ pub mod settings {
 
     /// The version of public content; every write bumps it so cached pages go stale at once.
     pub fn content_version(conn: &mut DbConn) -> Result<i64> {
-        Ok(get(conn, "content_version")?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0))
+        number(conn, "content_version")
+    }
+
+    /// A value kept as a number (0 when unset).
+    fn number(conn: &mut DbConn, key: &str) -> Result<i64> {
+        Ok(get(conn, key)?.and_then(|v| v.parse().ok()).unwrap_or(0))
     }
 
     /// Bumps the content version; call inside the transaction of any public write.
@@ -410,9 +413,7 @@ pub mod settings {
     /// and offices): bumped with the content version by the writes that change it, so the
     /// in-memory directory is rebuilt only when it has to be.
     pub fn directory_version(conn: &mut DbConn) -> Result<i64> {
-        Ok(get(conn, "directory_version")?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0))
+        number(conn, "directory_version")
     }
 
     /// Bumps the directory version and the content version; call inside the transaction

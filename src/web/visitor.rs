@@ -315,12 +315,7 @@ pub struct RememberQuery {
 /// remembered nowhere: the page shows what was typed and why it is wrong.
 pub async fn remember_zip(query: web::Query<RememberQuery>) -> HttpResponse {
     let q = query.into_inner();
-    let next = q
-        .next
-        .as_deref()
-        .and_then(super::redirect::safe_next)
-        .unwrap_or_else(|| "/".into());
-    let base = strip_zip(&next);
+    let base = way_back(q.next.as_deref());
     let typed = q.zip.as_deref().map(str::trim).unwrap_or("");
     let zip = Zip::parse(typed).ok();
     let mut params = url::form_urlencoded::Serializer::new(String::new());
@@ -408,19 +403,22 @@ pub struct ForgetQuery {
 
 /// `/zip/forget?next=/path`: removes the remembered ZIP code and goes back.
 pub async fn forget(query: web::Query<ForgetQuery>) -> HttpResponse {
-    let next = query
-        .next
-        .as_deref()
-        .and_then(super::redirect::safe_next)
-        .unwrap_or_else(|| "/".into());
-    // Drop any ?zip= from the way back, or it would be remembered again.
-    let next = strip_zip(&next);
+    let next = way_back(query.next.as_deref());
     let mut gone = Cookie::build(ZIP_COOKIE, "").path("/").finish();
     gone.make_removal();
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, next))
         .cookie(gone)
         .finish()
+}
+
+/// Where a ZIP form or "forget" link goes back to: a path on this site (else `/`), without
+/// any `?zip=` (it would be remembered again, or override the one just given).
+fn way_back(next: Option<&str>) -> String {
+    let next = next
+        .and_then(super::redirect::safe_next)
+        .unwrap_or_else(|| "/".into());
+    strip_zip(&next)
 }
 
 fn strip_zip(path: &str) -> String {

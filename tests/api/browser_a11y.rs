@@ -3,7 +3,6 @@
 
 use crate::browser::Browser;
 use crate::helpers::{spawn_demo, TestApp};
-use crate::reps::{fixture, import_files};
 use crate::tools;
 
 /// The public pages every visitor may land on.
@@ -57,13 +56,7 @@ async fn pages_with_a_zip_fit_a_phone_and_pass_axe() {
     };
     let axe = std::fs::read_to_string(axe_path).expect("axe-core readable");
     let app = spawn_demo().await;
-    import_files(
-        &app,
-        fixture("legislators.yaml"),
-        Some(fixture("offices.yaml")),
-        fixture("zips.csv"),
-    )
-    .await;
+    crate::reps::import_fixtures(&app).await;
     let (_, page) = app.get(ZIP_PAGES[0]).await;
     assert!(
         page.contains("tel:+1"),

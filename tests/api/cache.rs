@@ -20,7 +20,8 @@ fn etag(r: &reqwest::Response) -> Option<String> {
         .map(|v| v.to_str().unwrap().to_string())
 }
 
-async fn metric(app: &TestApp, name: &str) -> f64 {
+/// A value from `/metrics`.
+pub async fn metric(app: &TestApp, name: &str) -> f64 {
     let (_, text) = app.get("/metrics").await;
     text.lines()
         .find(|l| l.starts_with(&format!("{name} ")))
@@ -139,13 +140,7 @@ async fn personalised_and_cookie_requests_bypass_the_cache() {
 #[tokio::test]
 async fn pages_for_a_zip_may_be_kept_by_shared_caches_and_an_edit_shows_at_once() {
     let app = spawn_demo().await;
-    crate::reps::import_files(
-        &app,
-        crate::reps::fixture("legislators.yaml"),
-        Some(crate::reps::fixture("offices.yaml")),
-        crate::reps::fixture("zips.csv"),
-    )
-    .await;
+    crate::reps::import_fixtures(&app).await;
     // A visitor without cookies, arriving from a shared link with ?zip=.
     let client = reqwest::Client::builder()
         .pool_idle_timeout(std::time::Duration::from_secs(1))

@@ -9,7 +9,6 @@ use actiondesk::db::{self, actions, Actor};
 use actiondesk::domain::Transition;
 
 use crate::helpers::{spawn_with, Spawn};
-use crate::reps::{fixture, import_files};
 use crate::tools;
 
 const CALL: &str = "/actions/call-your-senators-and-representative";
@@ -45,13 +44,7 @@ async fn nginx_answers_zip_pages_from_its_cache_and_an_edit_shows_within_the_sta
         ..Spawn::default()
     })
     .await;
-    import_files(
-        &app,
-        fixture("legislators.yaml"),
-        Some(fixture("offices.yaml")),
-        fixture("zips.csv"),
-    )
-    .await;
+    crate::reps::import_fixtures(&app).await;
     let dir = app.dir.path().join("nginx");
     std::fs::create_dir_all(dir.join("tmp")).unwrap();
     let port = tools::free_port();

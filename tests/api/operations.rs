@@ -282,13 +282,7 @@ async fn every_answer_has_security_headers_and_html_a_policy() {
 #[tokio::test]
 async fn under_https_cookies_are_secure_and_hsts_is_sent() {
     let app = spawn_env(&[("BASE_URL", "https://actions.example.org")]).await;
-    crate::reps::import_files(
-        &app,
-        crate::reps::fixture("legislators.yaml"),
-        Some(crate::reps::fixture("offices.yaml")),
-        crate::reps::fixture("zips.csv"),
-    )
-    .await;
+    crate::reps::import_fixtures(&app).await;
     // The ZIP form's redirect remembers the ZIP code.
     let r = get(&app, "/zip?zip=98101&next=/reps").await;
     assert_eq!(r.status().as_u16(), 303);

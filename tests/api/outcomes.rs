@@ -4,22 +4,9 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_demo, TestApp};
-use crate::reps::{fixture, import_files};
+use crate::helpers::TestApp;
 
 const CALL: &str = "/actions/call-your-senators-and-representative";
-
-async fn demo_with_reps() -> TestApp {
-    let app = spawn_demo().await;
-    import_files(
-        &app,
-        fixture("legislators.yaml"),
-        Some(fixture("offices.yaml")),
-        fixture("zips.csv"),
-    )
-    .await;
-    app
-}
 
 fn form_post(app: &TestApp, path: &str) -> reqwest::RequestBuilder {
     app.client
@@ -29,7 +16,7 @@ fn form_post(app: &TestApp, path: &str) -> reqwest::RequestBuilder {
 
 #[tokio::test]
 async fn without_a_zip_the_action_page_offers_the_zip_box_where_the_people_go() {
-    let app = demo_with_reps().await;
+    let app = crate::reps::spawn_demo_with_fixtures().await;
     let (status, body) = app.get(CALL).await;
     assert_eq!(status, 200);
     assert!(body.contains(r#"name="zip""#), "the ZIP box");
@@ -46,7 +33,7 @@ async fn without_a_zip_the_action_page_offers_the_zip_box_where_the_people_go() 
 
 #[tokio::test]
 async fn with_a_zip_the_action_page_lists_that_zips_people_and_fills_the_script() {
-    let app = demo_with_reps().await;
+    let app = crate::reps::spawn_demo_with_fixtures().await;
     let (status, body) = app.get(&format!("{CALL}?zip=98104")).await;
     assert_eq!(status, 200);
     for tel in ["tel:+12022243441", "tel:+12022242621", "tel:+12022253106"] {
@@ -81,7 +68,7 @@ async fn with_a_zip_the_action_page_lists_that_zips_people_and_fills_the_script(
 
 #[tokio::test]
 async fn the_zip_is_remembered_in_a_cookie_and_can_be_forgotten() {
-    let app = demo_with_reps().await;
+    let app = crate::reps::spawn_demo_with_fixtures().await;
     let r = app
         .client
         .get(format!("{}/zip?zip=98104&next=/reps", app.address))
@@ -124,7 +111,7 @@ async fn the_zip_is_remembered_in_a_cookie_and_can_be_forgotten() {
 
 #[tokio::test]
 async fn scripts_are_offered_in_each_language_without_javascript() {
-    let app = demo_with_reps().await;
+    let app = crate::reps::spawn_demo_with_fixtures().await;
     let (_, en) = app.get(CALL).await;
     assert!(en.contains(r#"hreflang="es""#));
     assert!(en.contains("?lang=es"));
@@ -140,7 +127,7 @@ async fn scripts_are_offered_in_each_language_without_javascript() {
 
 #[tokio::test]
 async fn outcome_forms_work_without_javascript_and_counts_show() {
-    let app = demo_with_reps().await;
+    let app = crate::reps::spawn_demo_with_fixtures().await;
     let r = form_post(&app, &format!("{CALL}/outcomes"))
         .form(&[
             ("outcome", "voicemail"),
@@ -194,7 +181,7 @@ async fn outcome_forms_work_without_javascript_and_counts_show() {
 
 #[tokio::test]
 async fn bad_outcomes_are_422_naming_the_field_and_count_nothing() {
-    let app = demo_with_reps().await;
+    let app = crate::reps::spawn_demo_with_fixtures().await;
     for body in [json!({"outcome": "hung-up"}), json!({})] {
         let r = app
             .client
@@ -243,7 +230,7 @@ async fn bad_outcomes_are_422_naming_the_field_and_count_nothing() {
 
 #[tokio::test]
 async fn cross_site_form_posts_are_refused() {
-    let app = demo_with_reps().await;
+    let app = crate::reps::spawn_demo_with_fixtures().await;
     let r = app
         .client
         .post(format!("{}{CALL}/outcomes", app.address))
@@ -268,7 +255,7 @@ async fn cross_site_form_posts_are_refused() {
 
 #[tokio::test]
 async fn a_loop_cannot_inflate_the_counts() {
-    let app = demo_with_reps().await;
+    let app = crate::reps::spawn_demo_with_fixtures().await;
     let mut limited = None;
     for i in 0..20 {
         let r = app

@@ -56,16 +56,39 @@ pub async fn import_files(app: &TestApp, legs: PathBuf, offices: Option<PathBuf>
     .await;
 }
 
-/// The app with the fixture legislators, offices and ZIP rows.
-pub async fn spawn_with_fixtures() -> TestApp {
-    let app = spawn_app().await;
+/// Imports the fixture legislators, offices and ZIP rows.
+pub async fn import_fixtures(app: &TestApp) {
     import_files(
-        &app,
+        app,
         fixture("legislators.yaml"),
         Some(fixture("offices.yaml")),
         fixture("zips.csv"),
     )
     .await;
+}
+
+/// Imports the real data set from `dir` (see [`data_dir`]).
+pub async fn import_real(app: &TestApp, dir: &Path) {
+    import_files(
+        app,
+        dir.join("legislators-current.yaml"),
+        Some(dir.join("legislators-district-offices.yaml")),
+        dir.join("zccd.csv"),
+    )
+    .await;
+}
+
+/// The demo campaign with the fixture legislators, offices and ZIP rows.
+pub async fn spawn_demo_with_fixtures() -> TestApp {
+    let app = crate::helpers::spawn_demo().await;
+    import_fixtures(&app).await;
+    app
+}
+
+/// The app with the fixture legislators, offices and ZIP rows.
+pub async fn spawn_with_fixtures() -> TestApp {
+    let app = spawn_app().await;
+    crate::reps::import_fixtures(&app).await;
     app
 }
 
@@ -340,13 +363,7 @@ async fn a_reimport_that_changes_a_number_shows_at_once() {
 async fn the_real_data_set_imports_and_answers_a_zip_in_every_state() {
     let Some(dir) = data_dir() else { return };
     let app = spawn_app().await;
-    import_files(
-        &app,
-        dir.join("legislators-current.yaml"),
-        Some(dir.join("legislators-district-offices.yaml")),
-        dir.join("zccd.csv"),
-    )
-    .await;
+    crate::reps::import_real(&app, &dir).await;
     let (with_phone, rows) = app
         .with_db(|conn| {
             let all = legislators::all(conn)?;

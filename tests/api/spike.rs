@@ -7,32 +7,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use futures_util::stream::{self, StreamExt};
 
-use crate::helpers::{spawn_demo, spawn_with, Spawn, TestApp};
-use crate::reps::{data_dir, fixture, import_files};
+use crate::helpers::{spawn_demo, spawn_with, Spawn};
+use crate::reps::data_dir;
 
 const CALL: &str = "/actions/call-your-senators-and-representative";
-
-async fn demo_with_fixture_reps() -> TestApp {
-    let app = spawn_demo().await;
-    import_files(
-        &app,
-        fixture("legislators.yaml"),
-        Some(fixture("offices.yaml")),
-        fixture("zips.csv"),
-    )
-    .await;
-    app
-}
-
-async fn metric(app: &TestApp, name: &str) -> f64 {
-    let (_, text) = app.get("/metrics").await;
-    text.lines()
-        .find(|l| l.starts_with(&format!("{name} ")))
-        .and_then(|l| l.split(' ').nth(1))
-        .unwrap_or_else(|| panic!("{name} missing from /metrics"))
-        .parse()
-        .unwrap()
-}
 
 /// A client without a cookie store, like a visitor on their first page.
 fn fresh_client() -> reqwest::Client {
@@ -47,13 +25,7 @@ fn fresh_client() -> reqwest::Client {
 async fn three_thousand_zip_codes_at_once_all_answer_with_their_own_senators() {
     let Some(dir) = data_dir() else { return };
     let app = spawn_demo().await;
-    import_files(
-        &app,
-        dir.join("legislators-current.yaml"),
-        Some(dir.join("legislators-district-offices.yaml")),
-        dir.join("zccd.csv"),
-    )
-    .await;
+    crate::reps::import_real(&app, &dir).await;
     // An independent reading of the raw files: each ZIP's states, each state's senators.
     let csv = std::fs::read_to_string(dir.join("zccd.csv")).unwrap();
     let mut states_of: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -146,7 +118,7 @@ async fn three_thousand_zip_codes_at_once_all_answer_with_their_own_senators() {
 
 #[tokio::test]
 async fn conflicting_zip_cookies_cannot_show_the_next_visitor_the_wrong_people() {
-    let app = demo_with_fixture_reps().await;
+    let app = crate::reps::spawn_demo_with_fixtures().await;
     for path in ["/reps", CALL] {
         let client = fresh_client();
         let url = format!("{}{path}", app.address);
@@ -191,7 +163,7 @@ async fn conflicting_zip_cookies_cannot_show_the_next_visitor_the_wrong_people()
 
 #[tokio::test]
 async fn every_get_route_answers_head_and_other_methods_are_405_with_allow() {
-    let app = demo_with_fixture_reps().await;
+    let app = crate::reps::spawn_demo_with_fixtures().await;
     let client = fresh_client();
     for path in [
         "/",
@@ -269,10 +241,10 @@ async fn ten_thousand_query_strings_stay_within_the_cache_bound() {
     })
     .await;
     let client = fresh_client();
-    let capacity = metric(&app, "actiondesk_page_cache_capacity_bytes").await;
+    let capacity = crate::cache::metric(&app, "actiondesk_page_cache_capacity_bytes").await;
     assert!(capacity > 0.0 && capacity <= 1024.0 * 1024.0, "{capacity}");
     // Parameters no page reads make no new entries.
-    let before = metric(&app, "actiondesk_page_cache_entries").await;
+    let before = crate::cache::metric(&app, "actiondesk_page_cache_entries").await;
     let get_all = |urls: Vec<String>| {
         let client = client.clone();
         async move {
@@ -293,7 +265,7 @@ async fn ten_thousand_query_strings_stay_within_the_cache_bound() {
     )
     .await;
     assert!(updates.iter().all(|s| *s == 200));
-    let entries = metric(&app, "actiondesk_page_cache_entries").await;
+    let entries = crate::cache::metric(&app, "actiondesk_page_cache_entries").await;
     assert!(
         entries - before <= 1.0,
         "{before} -> {entries} entries for one page"
@@ -316,7 +288,7 @@ async fn ten_thousand_query_strings_stay_within_the_cache_bound() {
         searches.iter().all(|s| *s == 200),
         "a full cache never fails"
     );
-    let bytes = metric(&app, "actiondesk_page_cache_bytes").await;
+    let bytes = crate::cache::metric(&app, "actiondesk_page_cache_bytes").await;
     assert!(bytes <= capacity, "{bytes} > {capacity}");
     let (_, text) = app.get("/metrics").await;
     assert!(
@@ -336,13 +308,7 @@ async fn public_pages_may_be_kept_by_shared_caches_and_private_ones_never() {
         ..Spawn::default()
     })
     .await;
-    import_files(
-        &app,
-        fixture("legislators.yaml"),
-        Some(fixture("offices.yaml")),
-        fixture("zips.csv"),
-    )
-    .await;
+    crate::reps::import_fixtures(&app).await;
     let client = fresh_client();
     for path in [
         "/",
@@ -386,29 +352,21 @@ async fn public_pages_may_be_kept_by_shared_caches_and_private_ones_never() {
         .to_str()
         .unwrap()
         .starts_with("private"));
-    for path in ["/admin/login", "/admin"] {
-        let r = client
-            .get(format!("{}{path}", app.address))
-            .send()
-            .await
-            .unwrap();
+    let not_public = |r: reqwest::Response, what: &str| {
         let cc = r
             .headers()
             .get("cache-control")
             .map(|v| v.to_str().unwrap().to_string())
             .unwrap_or_default();
-        assert!(!cc.contains("public"), "{path}: {cc}");
+        assert!(!cc.contains("public"), "{what}: {cc}");
+    };
+    for path in ["/admin/login", "/admin"] {
+        let r = client.get(format!("{}{path}", app.address)).send();
+        not_public(r.await.unwrap(), path);
     }
     let write = client
         .post(format!("{}/api/v1/actions", app.address))
         .json(&serde_json::json!({"title": "x"}))
-        .send()
-        .await
-        .unwrap();
-    let cc = write
-        .headers()
-        .get("cache-control")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    assert!(!cc.contains("public"), "API write: {cc}");
+        .send();
+    not_public(write.await.unwrap(), "API write");
 }
