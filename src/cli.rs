@@ -165,7 +165,10 @@ pub fn main() -> i32 {
             return e.exit_code();
         }
     };
-    init_logging();
+    if let Err(msg) = init_logging(std::env::var("LOG_FORMAT").ok().as_deref()) {
+        eprintln!("error: {msg}");
+        return 2;
+    }
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -184,14 +187,35 @@ pub fn main() -> i32 {
     }
 }
 
-fn init_logging() {
+/// Logs to standard error, filtered by `RUST_LOG` (default `info`). `LOG_FORMAT=json`
+/// writes one JSON object per line, and a line for each answered request (the request
+/// span closing) with its method, route, client, status and `request_id`, the id also
+/// sent back as `X-Request-Id`; events logged while a request is served carry its span.
+fn init_logging(format: Option<&str>) -> Result<(), String> {
+    use tracing_subscriber::fmt::format::FmtSpan;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    match format.map(str::trim).unwrap_or("") {
+        "" | "text" => {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(std::io::stderr)
+                .try_init();
+        }
+        "json" => {
+            let _ = tracing_subscriber::fmt()
+                .json()
+                .with_current_span(true)
+                .with_span_list(false)
+                .with_span_events(FmtSpan::CLOSE)
+                .with_env_filter(filter)
+                .with_writer(std::io::stderr)
+                .try_init();
+        }
+        other => return Err(format!("LOG_FORMAT: expected text or json, not {other:?}")),
+    }
+    Ok(())
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {

@@ -472,3 +472,121 @@ async fn metrics_need_the_token_when_one_is_set() {
         .unwrap()
         .contains("actiondesk_http_requests_total"));
 }
+
+#[tokio::test]
+async fn every_answer_carries_its_own_request_id() {
+    let app = spawn_app().await;
+    let mut seen = std::collections::HashSet::new();
+    for path in ["/", "/", "/no-such-page", "/api/v1/actions"] {
+        let r = app
+            .client
+            .get(format!("{}{path}", app.address))
+            // A client's own id is not believed (nor echoed).
+            .header("X-Request-Id", "client-chosen")
+            .send()
+            .await
+            .unwrap();
+        let id = header(&r, "x-request-id").unwrap_or_else(|| panic!("{path}: no X-Request-Id"));
+        assert_eq!(id.len(), 36, "{path}: {id}");
+        assert_ne!(id, "client-chosen");
+        assert!(seen.insert(id), "{path}: an id seen before");
+    }
+}
+
+/// A `serve` process logging with `LOG_FORMAT=json`: its standard error, line by line.
+struct JsonServer {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl JsonServer {
+    fn start() -> (JsonServer, String) {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_actiondesk"))
+            .args(["serve", "--no-worker", "--no-demo", "--bind", "127.0.0.1:0"])
+            .env(
+                "DATABASE_URL",
+                crate::helpers::fresh_database_url(dir.path()),
+            )
+            .env("MAIL_DIR", dir.path().join("mail"))
+            .env(
+                "SECRET_KEY",
+                "test-secret-key-that-is-long-enough-0123456789",
+            )
+            .env("RUST_LOG", "info")
+            .env("LOG_FORMAT", "json")
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let server = JsonServer {
+            child,
+            lines,
+            _dir: dir,
+        };
+        let address = loop {
+            let line = server
+                .lines
+                .recv_timeout(Duration::from_secs(30))
+                .expect("the server says where it serves");
+            let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+            if let Some(a) = v["fields"]["address"].as_str() {
+                break a.to_string();
+            }
+        };
+        (server, address)
+    }
+
+    /// Every line logged until now, each parsed.
+    fn logged(&self) -> Vec<Value> {
+        std::thread::sleep(Duration::from_millis(300));
+        self.lines
+            .try_iter()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(&l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .collect()
+    }
+}
+
+impl Drop for JsonServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn with_log_format_json_each_line_is_json_and_requests_log_their_id() {
+    let (server, address) = JsonServer::start();
+    let client = reqwest::Client::new();
+    let mut ids = Vec::new();
+    for path in ["/", "/no-such-page"] {
+        let r = client.get(format!("{address}{path}")).send().await.unwrap();
+        ids.push((header(&r, "x-request-id").unwrap(), r.status().as_u16()));
+    }
+    let logged = server.logged();
+    assert!(logged.iter().all(|v| v.is_object()));
+    for (id, status) in ids {
+        let line = logged
+            .iter()
+            .find(|v| v["span"]["request_id"] == id.as_str())
+            .unwrap_or_else(|| panic!("no line for request {id}: {logged:#?}"));
+        assert_eq!(line["span"]["http.status_code"], status, "{line}");
+        assert_eq!(line["span"]["http.method"], "GET", "{line}");
+    }
+}
