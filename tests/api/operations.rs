@@ -590,3 +590,92 @@ async fn with_log_format_json_each_line_is_json_and_requests_log_their_id() {
         assert_eq!(line["span"]["http.method"], "GET", "{line}");
     }
 }
+
+/// `/metrics` parsed: series (name with labels) → value.
+async fn scrape(app: &TestApp) -> std::collections::HashMap<String, f64> {
+    let (status, text) = app.get("/metrics").await;
+    assert_eq!(status, 200);
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let (series, value) = l.rsplit_once(' ').unwrap();
+            (series.to_string(), value.parse().unwrap())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn metrics_give_latency_histograms_by_route_the_digest_queue_and_the_pool() {
+    use actiondesk::db::outbox::{self, Content, NewMessage};
+    let app = spawn_app().await;
+    app.with_db(|c| {
+        let mut ids = Vec::new();
+        for i in 0..4 {
+            ids.push(outbox::enqueue(
+                c,
+                &NewMessage {
+                    dedupe_key: format!("test:metrics:{i}"),
+                    subscriber_id: None,
+                    kind: "test".into(),
+                    first_change_id: None,
+                    last_change_id: None,
+                    to_addr: "ana@example.org".into(),
+                    subject: "Metrics".into(),
+                    content: Content::Own {
+                        text: "t".into(),
+                        html: "<p>h</p>".into(),
+                    },
+                    message_id: format!("<metrics{i}@example.org>"),
+                    headers: vec![],
+                },
+                actiondesk::db::now(),
+            )?);
+        }
+        outbox::mark_sent(c, &ids[..1], actiondesk::db::now())?;
+        outbox::mark_failed(c, ids[1], "550 no such user", false)
+    })
+    .await;
+    for _ in 0..3 {
+        assert_eq!(app.get("/").await.0, 200);
+    }
+    let m = scrape(&app).await;
+    let h = "actiondesk_http_request_duration_seconds";
+    let count = m[&format!("{h}_count{{route=\"/\"}}")];
+    assert_eq!(count, 3.0, "{m:#?}");
+    assert!(m[&format!("{h}_sum{{route=\"/\"}}")] > 0.0);
+    assert_eq!(m[&format!("{h}_bucket{{route=\"/\",le=\"+Inf\"}}")], count);
+    let mut buckets: Vec<(f64, f64)> = m
+        .iter()
+        .filter_map(|(k, v)| {
+            let le = k
+                .strip_prefix(&format!("{h}_bucket{{route=\"/\",le=\""))?
+                .strip_suffix("\"}")?;
+            Some((le.parse::<f64>().unwrap_or(f64::INFINITY), *v))
+        })
+        .collect();
+    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    assert!(buckets.len() > 5, "{buckets:?}");
+    assert!(
+        buckets.windows(2).all(|w| w[0].1 <= w[1].1),
+        "cumulative: {buckets:?}"
+    );
+    assert_eq!(m["actiondesk_digest_queue_depth"], 2.0);
+    assert_eq!(m["actiondesk_outbox_messages{status=\"pending\"}"], 2.0);
+    assert_eq!(m["actiondesk_outbox_messages{status=\"sent\"}"], 1.0);
+    assert_eq!(m["actiondesk_outbox_messages{status=\"failed\"}"], 1.0);
+    assert_eq!(m["actiondesk_outbox_messages{status=\"cancelled\"}"], 0.0);
+    let open = m["actiondesk_db_pool_connections"];
+    let in_use = m["actiondesk_db_pool_in_use_connections"];
+    assert!(
+        open >= 1.0 && (0.0..=open).contains(&in_use),
+        "{open} {in_use}"
+    );
+    // The names read before this histogram are still there.
+    assert_eq!(
+        m["actiondesk_http_requests_total{route=\"/\",status=\"200\"}"],
+        3.0
+    );
+    assert!(m.contains_key(
+        "actiondesk_http_request_duration_seconds_total{route=\"/\",status=\"200\"}"
+    ));
+}
