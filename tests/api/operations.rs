@@ -679,3 +679,115 @@ async fn metrics_give_latency_histograms_by_route_the_digest_queue_and_the_pool(
         "actiondesk_http_request_duration_seconds_total{route=\"/\",status=\"200\"}"
     ));
 }
+
+fn action_count(conn: &mut actiondesk::db::DbConn) -> actiondesk::db::Result<i64> {
+    use actiondesk::db::schema::actions;
+    use diesel::{QueryDsl, RunQueryDsl};
+    Ok(actions::table.count().get_result(conn)?)
+}
+
+#[tokio::test]
+async fn backup_copies_a_live_sqlite_database_and_never_overwrites() {
+    use crate::cli::{actiondesk, text};
+    let app = spawn_demo().await;
+    if !app.database_url.starts_with("sqlite") {
+        return; // PostgreSQL: see the next test.
+    }
+    // Readers and a writer keep the server busy while the copy is taken.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut busy = Vec::new();
+    for _ in 0..2 {
+        let (client, address, stop) = (app.client.clone(), app.address.clone(), stop.clone());
+        busy.push(tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let r = client.get(format!("{address}/")).send().await.unwrap();
+                assert_eq!(r.status(), 200);
+                n += 1;
+            }
+            n
+        }));
+    }
+    let (db, writer_stop) = (app.db.clone(), stop.clone());
+    let writer = tokio::spawn(async move {
+        let mut n = 0;
+        while !writer_stop.load(std::sync::atomic::Ordering::Relaxed) {
+            db.run(move |c| actiondesk::db::settings::set(c, "backup-test", &n.to_string()))
+                .await
+                .unwrap();
+            n += 1;
+        }
+        n
+    });
+    let file = app.dir.path().join("copy.db");
+    let file_arg = file.display().to_string();
+    let (url, arg) = (app.database_url.clone(), file_arg.clone());
+    let out = tokio::task::spawn_blocking(move || actiondesk(&["backup", &arg], &url, None))
+        .await
+        .unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for t in busy {
+        assert!(t.await.unwrap() > 0);
+    }
+    assert!(writer.await.unwrap() > 0);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("backup: "),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let copy = actiondesk::db::Db::connect(
+        &actiondesk::db::DatabaseUrl::parse(&format!("sqlite://{file_arg}")).unwrap(),
+        1,
+    )
+    .unwrap();
+    let copied = copy.run(action_count).await.unwrap();
+    let live = app.with_db(action_count).await;
+    assert!(live > 0);
+    assert_eq!(copied, live);
+    let integrity: Vec<String> = copy
+        .run(|c| {
+            use diesel::RunQueryDsl;
+            #[derive(diesel::QueryableByName)]
+            struct Row {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                integrity_check: String,
+            }
+            let rows: Vec<Row> = diesel::sql_query("PRAGMA integrity_check").load(c)?;
+            Ok(rows.into_iter().map(|r| r.integrity_check).collect())
+        })
+        .await
+        .unwrap();
+    assert_eq!(integrity, ["ok"]);
+
+    // A second backup to the same file is refused and leaves the copy alone.
+    let before = std::fs::read(&file).unwrap();
+    let out = actiondesk(&["backup", &file_arg], &app.database_url, None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("exists"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+}
+
+#[test]
+fn backup_on_postgresql_points_to_pg_dump() {
+    use crate::cli::{actiondesk, text};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("copy.db").display().to_string();
+    let out = actiondesk(
+        &["backup", &file],
+        "postgres://nobody@127.0.0.1:1/actiondesk",
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("pg_dump"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!std::path::Path::new(&file).exists());
+}
