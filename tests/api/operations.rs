@@ -791,3 +791,63 @@ fn backup_on_postgresql_points_to_pg_dump() {
     );
     assert!(!std::path::Path::new(&file).exists());
 }
+
+/// Every write operation in openapi.json, as (method, path with its `{slug}` filled in,
+/// documented statuses).
+async fn documented_writes(app: &TestApp) -> Vec<(String, String, Vec<String>)> {
+    let doc: Value = app
+        .client
+        .get(format!("{}/api/openapi.json", app.address))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut writes = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if ["post", "put", "patch", "delete"].contains(&method.as_str()) {
+                let statuses = op["responses"]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .cloned()
+                    .collect();
+                writes.push((method.clone(), path.replace("{slug}", "x"), statuses));
+            }
+        }
+    }
+    assert!(writes.len() >= 8, "{writes:?}");
+    writes
+}
+
+#[tokio::test]
+async fn openapi_documents_the_answers_writes_give_to_bad_bodies() {
+    let app = spawn_app().await;
+    for (method, path, statuses) in documented_writes(&app).await {
+        for s in ["408", "413"] {
+            assert!(
+                statuses.iter().any(|d| d == s),
+                "{method} {path}: {s} undocumented"
+            );
+        }
+        let send = |body: Vec<u8>| {
+            app.client
+                .request(
+                    method.to_uppercase().parse().unwrap(),
+                    format!("{}{path}", app.address),
+                )
+                .header("Content-Type", "application/json")
+                .body(body)
+                .send()
+        };
+        let over = send(vec![b' '; 1024 * 1024 + 1]).await.unwrap();
+        assert_eq!(over.status(), 413, "{method} {path}");
+        let not_json = send(b"{not json".to_vec()).await.unwrap().status();
+        assert!(
+            statuses.contains(&not_json.as_u16().to_string()),
+            "{method} {path}: {not_json} for a body that is not JSON is undocumented ({statuses:?})"
+        );
+    }
+}
