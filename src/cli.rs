@@ -45,6 +45,12 @@ enum Command {
     /// Subscriber digests.
     #[command(subcommand)]
     Digest(DigestCommand),
+    /// Write a consistent copy of the SQLite database to FILE, even while it serves
+    /// (PostgreSQL: use pg_dump). An existing FILE is never overwritten.
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -165,7 +171,10 @@ pub fn main() -> i32 {
             return e.exit_code();
         }
     };
-    init_logging();
+    if let Err(msg) = init_logging(std::env::var("LOG_FORMAT").ok().as_deref()) {
+        eprintln!("error: {msg}");
+        return 2;
+    }
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -184,14 +193,35 @@ pub fn main() -> i32 {
     }
 }
 
-fn init_logging() {
+/// Logs to standard error, filtered by `RUST_LOG` (default `info`). `LOG_FORMAT=json`
+/// writes one JSON object per line, and a line for each answered request (the request
+/// span closing) with its method, route, client, status and `request_id`, the id also
+/// sent back as `X-Request-Id`; events logged while a request is served carry its span.
+fn init_logging(format: Option<&str>) -> Result<(), String> {
+    use tracing_subscriber::fmt::format::FmtSpan;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    match format.map(str::trim).unwrap_or("") {
+        "" | "text" => {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(std::io::stderr)
+                .try_init();
+        }
+        "json" => {
+            let _ = tracing_subscriber::fmt()
+                .json()
+                .with_current_span(true)
+                .with_span_list(false)
+                .with_span_events(FmtSpan::CLOSE)
+                .with_env_filter(filter)
+                .with_writer(std::io::stderr)
+                .try_init();
+        }
+        other => return Err(format!("LOG_FORMAT: expected text or json, not {other:?}")),
+    }
+    Ok(())
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
@@ -274,7 +304,72 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Import(cmd) => import(cmd).await,
+        Command::Backup { file } => backup(&Settings::from_env(None)?, file).await,
     }
+}
+
+/// `backup FILE`: SQLite's `VACUUM INTO`, which reads the database in one transaction, so
+/// the copy is consistent while other processes write (they wait at most for its commit
+/// point, never for the copy); the copy is compact and has no WAL beside it.
+async fn backup(settings: &Settings, file: std::path::PathBuf) -> Result<(), Failure> {
+    let url = settings.database_url.clone();
+    if url.is_postgres() {
+        return Err(Failure::Input(
+            "backup copies SQLite databases; for PostgreSQL use pg_dump \
+             (e.g. pg_dump --format=custom --file=FILE \"$DATABASE_URL\")"
+                .into(),
+        ));
+    }
+    if file.as_os_str().is_empty() {
+        return Err(Failure::Input("FILE: must not be empty".into()));
+    }
+    // Made here, empty and exclusively (VACUUM INTO accepts an empty file): a file that
+    // exists is refused, and the one removed after a failure is always our own.
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&file)
+    {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Failure::Input(format!(
+                "FILE: {} exists already; backup never overwrites a file",
+                file.display()
+            )))
+        }
+        Err(e) => return Err(Failure::Input(format!("FILE: {}: {e}", file.display()))),
+    }
+    let target = file
+        .to_str()
+        .ok_or_else(|| Failure::Input("FILE: must be valid UTF-8".into()))?
+        .to_string();
+    let started = std::time::Instant::now();
+    let copied = tokio::task::spawn_blocking(move || -> Result<(), Failure> {
+        use diesel::RunQueryDsl;
+        let db = db::Db::connect(&url, 1)?;
+        let mut conn = db.get()?;
+        let db::DbConn::Sqlite(c) = &mut *conn else {
+            unreachable!("a SQLite URL opens a SQLite connection")
+        };
+        diesel::sql_query("VACUUM INTO ?")
+            .bind::<diesel::sql_types::Text, _>(&target)
+            .execute(c)
+            .map_err(|e| Failure::Other(anyhow::anyhow!("backup to {target} failed: {e}")))?;
+        Ok(())
+    })
+    .await
+    .map_err(|e| Failure::Other(e.into()))?;
+    if let Err(e) = copied {
+        let _ = std::fs::remove_file(&file);
+        return Err(e);
+    }
+    let bytes = std::fs::metadata(&file).map_or(0, |m| m.len());
+    println!(
+        "backup: {} ({bytes} bytes) in {:.1} s",
+        file.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// `import legislators` and `import zips`: the whole file is read and checked before the

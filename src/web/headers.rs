@@ -7,13 +7,15 @@
 //! - every HTML answer: [`CSP`] — scripts and styles only from this site (the one script
 //!   is `/static/copy.js`), no inline script or style, no framing;
 //! - when `BASE_URL` is https: `Strict-Transport-Security`, and `Secure` on every cookie
-//!   set (the session and sign-in cookies have it already; the `zip` cookie gets it here).
+//!   set (the session and sign-in cookies have it already; the `zip` cookie gets it here);
+//! - every answer: `X-Request-Id`, the request's id in the logs.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::{web, HttpMessage};
+use tracing_actix_web::RequestId;
 
 use super::AppState;
 
@@ -26,6 +28,11 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 /// `Strict-Transport-Security` when `BASE_URL` is https: one year.
 pub const HSTS: &str = "max-age=31536000";
 
+/// `X-Request-Id`: the id of the request in the logs (`request_id`). Always made here,
+/// never taken from the client: an id a client chose could collide with another request's
+/// or forge lines in a log search.
+pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
 /// The middleware.
 pub async fn middleware(
     req: ServiceRequest,
@@ -34,8 +41,16 @@ pub async fn middleware(
     let https = req
         .app_data::<web::Data<AppState>>()
         .is_some_and(|s| s.settings.base_url.scheme() == "https");
+    // Made by `TracingLogger` for every request, logged or not; sending it costs one
+    // small string.
+    let request_id = req.extensions().get::<RequestId>().copied();
     let mut res = next.call(req).await?;
     add(res.headers_mut(), https);
+    if let Some(id) = request_id {
+        if let Ok(v) = HeaderValue::try_from(id.to_string()) {
+            res.headers_mut().insert(X_REQUEST_ID, v);
+        }
+    }
     Ok(res)
 }
 

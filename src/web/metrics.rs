@@ -1,6 +1,7 @@
 //! `/metrics` in the Prometheus text format (version 0.0.4), written by hand: requests by
-//! route and status with their total time, page-cache hits and misses, the content
-//! version, the database pool, and counts of what is published.
+//! route and status with their total time, request latencies by route as a histogram,
+//! page-cache hits and misses, the content version, the database pool, the digest queue
+//! and the outbox by state, and counts of what is published.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -18,23 +19,77 @@ use subtle::ConstantTimeEq;
 use super::cache::PageCache;
 use super::error::WebError;
 use super::AppState;
-use crate::db::stats;
+use crate::db::{outbox, stats};
+
+/// Upper bounds (seconds) of the latency histogram's buckets; `+Inf` follows.
+pub const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+/// What is known of one route and status: how many, their total time, and how many took
+/// at most each bucket's bound (not cumulative here; summed when written).
+#[derive(Clone, Default)]
+struct Tally {
+    count: u64,
+    seconds: f64,
+    buckets: [u64; BUCKETS.len()],
+}
 
 /// Request counters of one running application.
 #[derive(Default)]
 pub struct Metrics {
-    /// (route pattern, status) → (count, total seconds).
-    requests: Mutex<BTreeMap<(String, u16), (u64, f64)>>,
+    /// (route pattern, status) → tally.
+    requests: Mutex<BTreeMap<(String, u16), Tally>>,
 }
 
 impl Metrics {
     /// Counts one answered request.
     pub fn record(&self, route: &str, status: u16, seconds: f64) {
+        let bucket = BUCKETS.iter().position(|b| seconds <= *b);
         if let Ok(mut m) = self.requests.lock() {
-            let e = m.entry((route.to_string(), status)).or_insert((0, 0.0));
-            e.0 += 1;
-            e.1 += seconds;
+            let e = m.entry((route.to_string(), status)).or_default();
+            e.count += 1;
+            e.seconds += seconds;
+            if let Some(i) = bucket {
+                e.buckets[i] += 1;
+            }
         }
+    }
+}
+
+/// Writes `actiondesk_http_request_duration_seconds`, a histogram by route (the statuses
+/// of a route summed).
+fn write_histogram(text: &mut String, requests: &BTreeMap<(String, u16), Tally>) {
+    let mut by_route: BTreeMap<&str, Tally> = BTreeMap::new();
+    for ((route, _), t) in requests {
+        let e = by_route.entry(route.as_str()).or_default();
+        e.count += t.count;
+        e.seconds += t.seconds;
+        for (sum, n) in e.buckets.iter_mut().zip(t.buckets) {
+            *sum += n;
+        }
+    }
+    const NAME: &str = "actiondesk_http_request_duration_seconds";
+    let _ = writeln!(
+        text,
+        "# HELP {NAME} Time to answer a request, by route pattern.\n# TYPE {NAME} histogram"
+    );
+    for (route, t) in &by_route {
+        let r = escape_label(route);
+        let mut cumulative = 0;
+        for (bound, n) in BUCKETS.iter().zip(t.buckets) {
+            cumulative += n;
+            let _ = writeln!(
+                text,
+                "{NAME}_bucket{{route=\"{r}\",le=\"{bound}\"}} {cumulative}"
+            );
+        }
+        let _ = writeln!(
+            text,
+            "{NAME}_bucket{{route=\"{r}\",le=\"+Inf\"}} {}\n\
+             {NAME}_sum{{route=\"{r}\"}} {:.6}\n{NAME}_count{{route=\"{r}\"}} {}",
+            t.count, t.seconds, t.count
+        );
     }
 }
 
@@ -103,7 +158,16 @@ pub async fn metrics(
     cache: Option<web::Data<PageCache>>,
 ) -> Result<HttpResponse, WebError> {
     check_token(&req, &state)?;
-    let counts = state.db.run(stats::counts).await?;
+    let (counts, outbox) = state
+        .db
+        .run(|conn| Ok((stats::counts(conn)?, outbox::counts(conn)?)))
+        .await?;
+    let in_outbox = |status: &str| {
+        outbox
+            .iter()
+            .find(|(s, _)| s == status)
+            .map_or(0, |(_, n)| *n)
+    };
     let requests = metrics
         .as_ref()
         .and_then(|m| m.requests.lock().ok().map(|m| m.clone()))
@@ -112,7 +176,7 @@ pub async fn metrics(
         "# HELP actiondesk_http_requests_total HTTP requests answered, by route pattern and status.\n\
          # TYPE actiondesk_http_requests_total counter\n",
     );
-    for ((route, status), (n, _)) in &requests {
+    for ((route, status), Tally { count: n, .. }) in &requests {
         let r = escape_label(route);
         let _ = writeln!(
             text,
@@ -123,13 +187,14 @@ pub async fn metrics(
         "# HELP actiondesk_http_request_duration_seconds_total Time spent answering, by route pattern and status.\n\
          # TYPE actiondesk_http_request_duration_seconds_total counter\n",
     );
-    for ((route, status), (_, secs)) in &requests {
+    for ((route, status), Tally { seconds: secs, .. }) in &requests {
         let r = escape_label(route);
         let _ = writeln!(
             text,
             "actiondesk_http_request_duration_seconds_total{{route=\"{r}\",status=\"{status}\"}} {secs:.6}"
         );
     }
+    write_histogram(&mut text, &requests);
     let (hits, misses, entries, known, bytes, capacity) =
         cache.as_ref().map_or((0, 0, 0, -1, 0, 0), |c| {
             (
@@ -198,6 +263,18 @@ pub async fn metrics(
             idle.to_string(),
         ),
         (
+            "actiondesk_db_pool_in_use_connections",
+            "gauge",
+            "Database connections in use (open less idle).",
+            open.saturating_sub(idle).to_string(),
+        ),
+        (
+            "actiondesk_digest_queue_depth",
+            "gauge",
+            "Messages in the outbox still to send (pending or being sent).",
+            (in_outbox("pending") + in_outbox("sending")).to_string(),
+        ),
+        (
             "actiondesk_campaigns_active",
             "gauge",
             "Active campaigns.",
@@ -225,6 +302,18 @@ pub async fn metrics(
             .find(|(s, _)| s == status)
             .map_or(0, |(_, n)| *n);
         let _ = writeln!(text, "actiondesk_actions{{status=\"{status}\"}} {n}");
+    }
+    text.push_str(
+        "# HELP actiondesk_outbox_messages Messages in the outbox by state: pending, sending, \
+         sent, failed (given up) and cancelled (suppressed: the subscriber left first).\n\
+         # TYPE actiondesk_outbox_messages gauge\n",
+    );
+    for status in ["pending", "sending", "sent", "failed", "cancelled"] {
+        let n = in_outbox(status);
+        let _ = writeln!(
+            text,
+            "actiondesk_outbox_messages{{status=\"{status}\"}} {n}"
+        );
     }
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

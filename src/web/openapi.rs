@@ -29,7 +29,7 @@ use utoipa::OpenApi;
         super::outcomes::post_json,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &BodyAnswers)
 )]
 pub struct ApiDoc;
 
@@ -49,6 +49,56 @@ impl utoipa::Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// The answers every write operation may give before its handler runs (web/body.rs, the
+/// JSON extractor), added to each one that lacks them: 413 for a body over the limit, 408
+/// for a body that does not arrive in time, and — where a JSON body is read — 400 for one
+/// that is not JSON. All carry [`ErrorBody`].
+struct BodyAnswers;
+
+impl utoipa::Modify for BodyAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let answer = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        let limit = super::body::MAX_BODY;
+        for item in openapi.paths.paths.values_mut() {
+            let writes = [
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for op in writes.into_iter().flatten() {
+                let reads_json = op.request_body.is_some();
+                let r = &mut op.responses.responses;
+                r.entry("413".into()).or_insert_with(|| {
+                    answer(&format!(
+                        "The body is too large (over {limit} bytes; a JSON body over 512 KiB)"
+                    ))
+                    .into()
+                });
+                r.entry("408".into()).or_insert_with(|| {
+                    answer("The body did not arrive in time (`BODY_TIMEOUT_SECS`)").into()
+                });
+                if reads_json {
+                    r.entry("400".into()).or_insert_with(|| {
+                        answer("The body is not JSON, or not sent as `application/json`").into()
+                    });
+                }
+            }
+        }
     }
 }
 

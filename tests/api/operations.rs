@@ -466,3 +466,382 @@ async fn metrics_need_the_token_when_one_is_set() {
         .unwrap()
         .contains("actiondesk_http_requests_total"));
 }
+
+#[tokio::test]
+async fn every_answer_carries_its_own_request_id() {
+    let app = spawn_app().await;
+    let mut seen = std::collections::HashSet::new();
+    for path in ["/", "/", "/no-such-page", "/api/v1/actions"] {
+        let r = app
+            .client
+            .get(format!("{}{path}", app.address))
+            // A client's own id is not believed (nor echoed).
+            .header("X-Request-Id", "client-chosen")
+            .send()
+            .await
+            .unwrap();
+        let id = header(&r, "x-request-id").unwrap_or_else(|| panic!("{path}: no X-Request-Id"));
+        assert_eq!(id.len(), 36, "{path}: {id}");
+        assert_ne!(id, "client-chosen");
+        assert!(seen.insert(id), "{path}: an id seen before");
+    }
+}
+
+/// A `serve` process logging with `LOG_FORMAT=json`: its standard error, line by line.
+struct JsonServer {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl JsonServer {
+    fn start() -> (JsonServer, String) {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_actiondesk"))
+            .args(["serve", "--no-worker", "--no-demo", "--bind", "127.0.0.1:0"])
+            .env(
+                "DATABASE_URL",
+                crate::helpers::fresh_database_url(dir.path()),
+            )
+            .env("MAIL_DIR", dir.path().join("mail"))
+            .env(
+                "SECRET_KEY",
+                "test-secret-key-that-is-long-enough-0123456789",
+            )
+            .env("RUST_LOG", "info")
+            .env("LOG_FORMAT", "json")
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let server = JsonServer {
+            child,
+            lines,
+            _dir: dir,
+        };
+        let address = loop {
+            let line = server
+                .lines
+                .recv_timeout(Duration::from_secs(30))
+                .expect("the server says where it serves");
+            let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+            if let Some(a) = v["fields"]["address"].as_str() {
+                break a.to_string();
+            }
+        };
+        (server, address)
+    }
+
+    /// Every line logged until now, each parsed.
+    fn logged(&self) -> Vec<Value> {
+        std::thread::sleep(Duration::from_millis(300));
+        self.lines
+            .try_iter()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(&l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .collect()
+    }
+}
+
+impl Drop for JsonServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn with_log_format_json_each_line_is_json_and_requests_log_their_id() {
+    let (server, address) = JsonServer::start();
+    let client = reqwest::Client::new();
+    let mut ids = Vec::new();
+    for path in ["/", "/no-such-page"] {
+        let r = client.get(format!("{address}{path}")).send().await.unwrap();
+        ids.push((header(&r, "x-request-id").unwrap(), r.status().as_u16()));
+    }
+    let logged = server.logged();
+    assert!(logged.iter().all(|v| v.is_object()));
+    for (id, status) in ids {
+        let line = logged
+            .iter()
+            .find(|v| v["span"]["request_id"] == id.as_str())
+            .unwrap_or_else(|| panic!("no line for request {id}: {logged:#?}"));
+        assert_eq!(line["span"]["http.status_code"], status, "{line}");
+        assert_eq!(line["span"]["http.method"], "GET", "{line}");
+    }
+}
+
+/// `/metrics` parsed: series (name with labels) → value.
+async fn scrape(app: &TestApp) -> std::collections::HashMap<String, f64> {
+    let (status, text) = app.get("/metrics").await;
+    assert_eq!(status, 200);
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let (series, value) = l.rsplit_once(' ').unwrap();
+            (series.to_string(), value.parse().unwrap())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn metrics_give_latency_histograms_by_route_the_digest_queue_and_the_pool() {
+    use actiondesk::db::outbox::{self, Content, NewMessage};
+    let app = spawn_app().await;
+    app.with_db(|c| {
+        let mut ids = Vec::new();
+        for i in 0..4 {
+            ids.push(outbox::enqueue(
+                c,
+                &NewMessage {
+                    dedupe_key: format!("test:metrics:{i}"),
+                    subscriber_id: None,
+                    kind: "test".into(),
+                    first_change_id: None,
+                    last_change_id: None,
+                    to_addr: "ana@example.org".into(),
+                    subject: "Metrics".into(),
+                    content: Content::Own {
+                        text: "t".into(),
+                        html: "<p>h</p>".into(),
+                    },
+                    message_id: format!("<metrics{i}@example.org>"),
+                    headers: vec![],
+                },
+                actiondesk::db::now(),
+            )?);
+        }
+        outbox::mark_sent(c, &ids[..1], actiondesk::db::now())?;
+        outbox::mark_failed(c, ids[1], "550 no such user", false)
+    })
+    .await;
+    for _ in 0..3 {
+        assert_eq!(app.get("/").await.0, 200);
+    }
+    let m = scrape(&app).await;
+    let h = "actiondesk_http_request_duration_seconds";
+    let count = m[&format!("{h}_count{{route=\"/\"}}")];
+    assert_eq!(count, 3.0, "{m:#?}");
+    assert!(m[&format!("{h}_sum{{route=\"/\"}}")] > 0.0);
+    assert_eq!(m[&format!("{h}_bucket{{route=\"/\",le=\"+Inf\"}}")], count);
+    let mut buckets: Vec<(f64, f64)> = m
+        .iter()
+        .filter_map(|(k, v)| {
+            let le = k
+                .strip_prefix(&format!("{h}_bucket{{route=\"/\",le=\""))?
+                .strip_suffix("\"}")?;
+            Some((le.parse::<f64>().unwrap_or(f64::INFINITY), *v))
+        })
+        .collect();
+    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    assert!(buckets.len() > 5, "{buckets:?}");
+    assert!(
+        buckets.windows(2).all(|w| w[0].1 <= w[1].1),
+        "cumulative: {buckets:?}"
+    );
+    assert_eq!(m["actiondesk_digest_queue_depth"], 2.0);
+    assert_eq!(m["actiondesk_outbox_messages{status=\"pending\"}"], 2.0);
+    assert_eq!(m["actiondesk_outbox_messages{status=\"sent\"}"], 1.0);
+    assert_eq!(m["actiondesk_outbox_messages{status=\"failed\"}"], 1.0);
+    assert_eq!(m["actiondesk_outbox_messages{status=\"cancelled\"}"], 0.0);
+    let open = m["actiondesk_db_pool_connections"];
+    let in_use = m["actiondesk_db_pool_in_use_connections"];
+    assert!(
+        open >= 1.0 && (0.0..=open).contains(&in_use),
+        "{open} {in_use}"
+    );
+    // The names read before this histogram are still there.
+    assert_eq!(
+        m["actiondesk_http_requests_total{route=\"/\",status=\"200\"}"],
+        3.0
+    );
+    assert!(m.contains_key(
+        "actiondesk_http_request_duration_seconds_total{route=\"/\",status=\"200\"}"
+    ));
+}
+
+fn action_count(conn: &mut actiondesk::db::DbConn) -> actiondesk::db::Result<i64> {
+    use actiondesk::db::schema::actions;
+    use diesel::{QueryDsl, RunQueryDsl};
+    Ok(actions::table.count().get_result(conn)?)
+}
+
+#[tokio::test]
+async fn backup_copies_a_live_sqlite_database_and_never_overwrites() {
+    use crate::cli::{actiondesk, text};
+    let app = spawn_demo().await;
+    if !app.database_url.starts_with("sqlite") {
+        return; // PostgreSQL: see the next test.
+    }
+    // Readers and a writer keep the server busy while the copy is taken.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut busy = Vec::new();
+    for _ in 0..2 {
+        let (client, address, stop) = (app.client.clone(), app.address.clone(), stop.clone());
+        busy.push(tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let r = client.get(format!("{address}/")).send().await.unwrap();
+                assert_eq!(r.status(), 200);
+                n += 1;
+            }
+            n
+        }));
+    }
+    let (db, writer_stop) = (app.db.clone(), stop.clone());
+    let writer = tokio::spawn(async move {
+        let mut n = 0;
+        while !writer_stop.load(std::sync::atomic::Ordering::Relaxed) {
+            db.run(move |c| actiondesk::db::settings::set(c, "backup-test", &n.to_string()))
+                .await
+                .unwrap();
+            n += 1;
+        }
+        n
+    });
+    let file = app.dir.path().join("copy.db");
+    let file_arg = file.display().to_string();
+    let (url, arg) = (app.database_url.clone(), file_arg.clone());
+    let out = tokio::task::spawn_blocking(move || actiondesk(&["backup", &arg], &url, None))
+        .await
+        .unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for t in busy {
+        assert!(t.await.unwrap() > 0);
+    }
+    assert!(writer.await.unwrap() > 0);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("backup: "),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let copy = actiondesk::db::Db::connect(
+        &actiondesk::db::DatabaseUrl::parse(&format!("sqlite://{file_arg}")).unwrap(),
+        1,
+    )
+    .unwrap();
+    let copied = copy.run(action_count).await.unwrap();
+    let live = app.with_db(action_count).await;
+    assert!(live > 0);
+    assert_eq!(copied, live);
+    let integrity: Vec<String> = copy
+        .run(|c| {
+            use diesel::RunQueryDsl;
+            #[derive(diesel::QueryableByName)]
+            struct Row {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                integrity_check: String,
+            }
+            let rows: Vec<Row> = diesel::sql_query("PRAGMA integrity_check").load(c)?;
+            Ok(rows.into_iter().map(|r| r.integrity_check).collect())
+        })
+        .await
+        .unwrap();
+    assert_eq!(integrity, ["ok"]);
+
+    // A second backup to the same file is refused and leaves the copy alone.
+    let before = std::fs::read(&file).unwrap();
+    let out = actiondesk(&["backup", &file_arg], &app.database_url, None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("exists"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+}
+
+#[test]
+fn backup_on_postgresql_points_to_pg_dump() {
+    use crate::cli::{actiondesk, text};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("copy.db").display().to_string();
+    let out = actiondesk(
+        &["backup", &file],
+        "postgres://nobody@127.0.0.1:1/actiondesk",
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("pg_dump"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!std::path::Path::new(&file).exists());
+}
+
+/// Every write operation in openapi.json, as (method, path with its `{slug}` filled in,
+/// documented statuses).
+async fn documented_writes(app: &TestApp) -> Vec<(String, String, Vec<String>)> {
+    let doc: Value = app
+        .client
+        .get(format!("{}/api/openapi.json", app.address))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut writes = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if ["post", "put", "patch", "delete"].contains(&method.as_str()) {
+                let statuses = op["responses"]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .cloned()
+                    .collect();
+                writes.push((method.clone(), path.replace("{slug}", "x"), statuses));
+            }
+        }
+    }
+    assert!(writes.len() >= 8, "{writes:?}");
+    writes
+}
+
+#[tokio::test]
+async fn openapi_documents_the_answers_writes_give_to_bad_bodies() {
+    let app = spawn_app().await;
+    for (method, path, statuses) in documented_writes(&app).await {
+        for s in ["408", "413"] {
+            assert!(
+                statuses.iter().any(|d| d == s),
+                "{method} {path}: {s} undocumented"
+            );
+        }
+        let send = |body: Vec<u8>| {
+            app.client
+                .request(
+                    method.to_uppercase().parse().unwrap(),
+                    format!("{}{path}", app.address),
+                )
+                .header("Content-Type", "application/json")
+                .body(body)
+                .send()
+        };
+        let over = send(vec![b' '; 1024 * 1024 + 1]).await.unwrap();
+        assert_eq!(over.status(), 413, "{method} {path}");
+        let not_json = send(b"{not json".to_vec()).await.unwrap().status();
+        assert!(
+            statuses.contains(&not_json.as_u16().to_string()),
+            "{method} {path}: {not_json} for a body that is not JSON is undocumented ({statuses:?})"
+        );
+    }
+}
