@@ -9,7 +9,7 @@ use crate::db::actions::ActionDetail;
 use crate::db::campaigns::Campaign;
 use crate::db::contacts::{ContactDetails, ContactView, HotlineView, PhoneView};
 use crate::db::updates::UpdateView;
-use crate::domain::names;
+use crate::domain::{names, PhoneKind};
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
@@ -31,7 +31,7 @@ pub struct PhoneJson {
     /// `1-866-DHS-2-ICE` where the number was given in letters.
     pub vanity: Option<String>,
     #[schema(value_type = names::PhoneKindName)]
-    pub kind: String,
+    pub kind: PhoneKind,
     pub note: String,
     /// Toll-free numbers may be unreachable from abroad.
     pub toll_free: bool,
@@ -46,7 +46,7 @@ impl From<&PhoneView> for PhoneJson {
             display: p.display.clone(),
             national: p.national.clone(),
             vanity: p.vanity.clone(),
-            kind: p.kind.clone(),
+            kind: p.kind,
             note: p.note.clone(),
             toll_free: p.toll_free,
             tel: p.tel.clone(),
