@@ -10,7 +10,6 @@ use serde_json::json;
 use super::changes;
 use super::schema::{contact_offices, contacts, hotlines, phones};
 use super::{settings, Actor, DbConn, Error, Result};
-use crate::domain::names;
 use crate::domain::{
     Address, ContactKind, Description, HttpUrl, Line, LongLine, Name, Note, PhoneKind, PhoneNumber,
     Slug,
@@ -136,7 +135,7 @@ pub struct ContactInput {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ContactDetails {
     pub slug: String,
-    #[schema(value_type = names::ContactKindName)]
+    #[schema(value_type = ContactKind)]
     pub kind: ContactKind,
     pub name: String,
     pub role: String,
