@@ -301,25 +301,44 @@ fn campaign_exists(conn: &mut DbConn, id: i32) -> Result<()> {
     Ok(())
 }
 
+/// Writes every field of `input`. The input is taken apart without `..`: a new field does
+/// not compile until it is written here.
 fn write_fields(conn: &mut DbConn, id: i32, input: &ActionInput, at: NaiveDateTime) -> Result<()> {
+    let ActionInput {
+        campaign_id,
+        kind,
+        title,
+        summary,
+        body,
+        url,
+        developing,
+        starts_at,
+        ends_at,
+        location,
+        expires_at,
+        scripts: script_list,
+        tags,
+        links,
+        targets,
+    } = input;
     diesel::update(actions::table.find(id))
         .set((
-            actions::campaign_id.eq(input.campaign_id),
-            actions::kind.eq(input.kind.as_str()),
-            actions::title.eq(input.title.as_str()),
-            actions::summary.eq(input.summary.as_str()),
-            actions::body.eq(input.body.as_str()),
-            actions::url.eq(input.url.as_ref().map(HttpUrl::as_str)),
-            actions::developing.eq(input.developing),
-            actions::starts_at.eq(input.starts_at),
-            actions::ends_at.eq(input.ends_at),
-            actions::location.eq(input.location.as_str()),
-            actions::expires_at.eq(input.expires_at),
+            actions::campaign_id.eq(campaign_id),
+            actions::kind.eq(kind.as_str()),
+            actions::title.eq(title.as_str()),
+            actions::summary.eq(summary.as_str()),
+            actions::body.eq(body.as_str()),
+            actions::url.eq(url.as_ref().map(HttpUrl::as_str)),
+            actions::developing.eq(developing),
+            actions::starts_at.eq(starts_at),
+            actions::ends_at.eq(ends_at),
+            actions::location.eq(location.as_str()),
+            actions::expires_at.eq(expires_at),
             actions::updated_at.eq(at),
         ))
         .execute(conn)?;
     diesel::delete(scripts::table.filter(scripts::action_id.eq(id))).execute(conn)?;
-    for s in &input.scripts {
+    for s in script_list {
         diesel::insert_into(scripts::table)
             .values((
                 scripts::action_id.eq(id),
@@ -329,7 +348,7 @@ fn write_fields(conn: &mut DbConn, id: i32, input: &ActionInput, at: NaiveDateTi
             .execute(conn)?;
     }
     diesel::delete(action_tags::table.filter(action_tags::action_id.eq(id))).execute(conn)?;
-    let mut tags = input.tags.clone();
+    let mut tags = tags.clone();
     tags.sort();
     tags.dedup();
     for t in &tags {
@@ -341,7 +360,7 @@ fn write_fields(conn: &mut DbConn, id: i32, input: &ActionInput, at: NaiveDateTi
             .execute(conn)?;
     }
     diesel::delete(action_links::table.filter(action_links::action_id.eq(id))).execute(conn)?;
-    for (i, l) in input.links.iter().enumerate() {
+    for (i, l) in links.iter().enumerate() {
         diesel::insert_into(action_links::table)
             .values((
                 action_links::action_id.eq(id),
@@ -353,7 +372,7 @@ fn write_fields(conn: &mut DbConn, id: i32, input: &ActionInput, at: NaiveDateTi
             .execute(conn)?;
     }
     diesel::delete(action_targets::table.filter(action_targets::action_id.eq(id))).execute(conn)?;
-    for (i, t) in input.targets.iter().enumerate() {
+    for (i, t) in targets.iter().enumerate() {
         diesel::insert_into(action_targets::table)
             .values((
                 action_targets::action_id.eq(id),
@@ -453,29 +472,20 @@ pub fn contact_changed(
     Ok(affected.len())
 }
 
-/// A short human account of what changed: "new phone number, new deadline".
+/// A short human account of what changed: "new phone number, new deadline", worded by
+/// [`WORDING`].
 pub fn describe_fields(fields: &[FieldChange]) -> String {
     let mut parts: Vec<String> = Vec::new();
     for f in fields {
-        let s = match f.field.as_str() {
-            "contact.phones" => "new phone number".into(),
-            "expires_at" => match f.new.as_str() {
+        let s = match wording(&f.field).said {
+            Said::Phrase(p) => p.to_string(),
+            Said::Revised => format!("{} revised", plain_name(&f.field)),
+            Said::Deadline => match f.new.as_str() {
                 Some(t) => format!("new deadline: {}", t.replace('T', " ")),
                 None => "deadline removed".into(),
             },
-            "starts_at" | "ends_at" => "new event time".into(),
-            "location" => "new location".into(),
-            "scripts" => "new script".into(),
-            "title" => "new title".into(),
-            "url" => "new link".into(),
-            "links" => "new links or sources".into(),
-            "targets" => "new people to contact".into(),
-            "developing" if f.new == Value::Bool(true) => "marked developing".into(),
-            "developing" => "no longer developing".into(),
-            other => format!(
-                "{} revised",
-                other.trim_start_matches("contact.").replace('_', " ")
-            ),
+            Said::Developing if f.new == Value::Bool(true) => "marked developing".into(),
+            Said::Developing => "no longer developing".into(),
         };
         if !parts.contains(&s) {
             parts.push(s);
@@ -610,8 +620,8 @@ pub fn expire_due(conn: &mut DbConn, now: NaiveDateTime) -> Result<Vec<String>> 
 /// The canonical JSON of an action and everything attached to it: what revisions store
 /// and what edits are compared on (so what the change log, feeds and digests can report).
 /// The row is taken apart field by field, without `..`: a new column does not compile
-/// until it is either snapshotted here (and worded in [`field_label`] and
-/// [`describe_fields`]) or named as not diffed.
+/// until it is either snapshotted here (and, unless "<name> revised" will do, given a row
+/// in [`WORDING`]) or named as not diffed.
 pub fn snapshot(conn: &mut DbConn, id: i32) -> Result<Value> {
     let action = by_id(conn, id)?;
     let d = detail(conn, action)?;
@@ -652,20 +662,119 @@ pub fn snapshot(conn: &mut DbConn, id: i32) -> Result<Value> {
     }))
 }
 
-/// A snapshot field's name as visitors read it (an action's history, feeds): the one
-/// wording table of the fields [`snapshot`] records.
+/// How people read a change to one field of [`snapshot`] (or of a target contact, as
+/// `contact.<field>`).
+pub struct Wording {
+    /// The field's name in the change log.
+    pub field: &'static str,
+    /// Its name in an action's history; `None`: the field's name, `_` read as a space.
+    pub label: Option<&'static str>,
+    /// What change summaries (the change log, feed titles, digests) say when it changes.
+    pub said: Said,
+}
+
+/// What a change summary says about one changed field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Said {
+    /// A fixed phrase: "new script".
+    Phrase(&'static str),
+    /// "<field name> revised".
+    Revised,
+    /// "new deadline: <time>", or "deadline removed".
+    Deadline,
+    /// "marked developing", or "no longer developing".
+    Developing,
+}
+
+/// The one wording table of the fields [`snapshot`] records, for the history on an
+/// action's page ([`field_label`]), feeds and digests ([`describe_fields`]). A field not
+/// listed is named by its snapshot name and said to be "revised".
+pub const WORDING: &[Wording] = &[
+    Wording {
+        field: "title",
+        label: None,
+        said: Said::Phrase("new title"),
+    },
+    Wording {
+        field: "body",
+        label: Some("description"),
+        said: Said::Revised,
+    },
+    Wording {
+        field: "url",
+        label: Some("link"),
+        said: Said::Phrase("new link"),
+    },
+    Wording {
+        field: "developing",
+        label: None,
+        said: Said::Developing,
+    },
+    Wording {
+        field: "location",
+        label: None,
+        said: Said::Phrase("new location"),
+    },
+    Wording {
+        field: "starts_at",
+        label: Some("start time"),
+        said: Said::Phrase("new event time"),
+    },
+    Wording {
+        field: "ends_at",
+        label: Some("end time"),
+        said: Said::Phrase("new event time"),
+    },
+    Wording {
+        field: "expires_at",
+        label: Some("deadline"),
+        said: Said::Deadline,
+    },
+    Wording {
+        field: "scripts",
+        label: Some("script"),
+        said: Said::Phrase("new script"),
+    },
+    Wording {
+        field: "links",
+        label: Some("links and sources"),
+        said: Said::Phrase("new links or sources"),
+    },
+    Wording {
+        field: "targets",
+        label: Some("people to contact"),
+        said: Said::Phrase("new people to contact"),
+    },
+    Wording {
+        field: "contact.phones",
+        label: None,
+        said: Said::Phrase("new phone number"),
+    },
+];
+
+/// The wording of `field`: its row in [`WORDING`], or the default one.
+pub fn wording(field: &str) -> &'static Wording {
+    const DEFAULT: Wording = Wording {
+        field: "",
+        label: None,
+        said: Said::Revised,
+    };
+    WORDING
+        .iter()
+        .find(|w| w.field == field)
+        .unwrap_or(&DEFAULT)
+}
+
+/// A field's name read as words: `contact.website_url` is "website url".
+fn plain_name(field: &str) -> String {
+    field.trim_start_matches("contact.").replace('_', " ")
+}
+
+/// A snapshot field's name as visitors read it (an action's history): from [`WORDING`].
 pub fn field_label(field: &str) -> String {
-    match field {
-        "expires_at" => "deadline".into(),
-        "starts_at" => "start time".into(),
-        "ends_at" => "end time".into(),
-        "url" => "link".into(),
-        "body" => "description".into(),
-        "targets" => "people to contact".into(),
-        "links" => "links and sources".into(),
-        "scripts" => "script".into(),
-        other => other.trim_start_matches("contact.").replace('_', " "),
-    }
+    wording(field)
+        .label
+        .map_or_else(|| plain_name(field), str::to_string)
 }
 
 /// The action with this slug, if any.
@@ -792,4 +901,47 @@ pub fn details(conn: &mut DbConn, list: Vec<Action>) -> Result<Vec<ActionDetail>
             }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(field: &str, new: Value) -> FieldChange {
+        FieldChange {
+            field: field.into(),
+            old: Value::Null,
+            new,
+        }
+    }
+
+    #[test]
+    fn one_table_words_history_and_summaries() {
+        assert_eq!(field_label("expires_at"), "deadline");
+        assert_eq!(field_label("body"), "description");
+        assert_eq!(field_label("title"), "title");
+        assert_eq!(field_label("contact.website_url"), "website url");
+        assert_eq!(field_label("contact.phones"), "phones");
+        let said = describe_fields(&[
+            change("contact.phones", json!([])),
+            change("expires_at", json!("2026-06-01T17:00:00+00:00")),
+            change("starts_at", Value::Null),
+            change("ends_at", Value::Null),
+            change("body", json!("x")),
+            change("developing", json!(true)),
+            change("contact.website_url", json!("x")),
+        ]);
+        assert_eq!(
+            said,
+            "new phone number, new deadline: 2026-06-01 17:00:00+00:00, new event time, \
+             body revised, marked developing, website url revised"
+        );
+        assert_eq!(
+            describe_fields(&[
+                change("expires_at", Value::Null),
+                change("developing", json!(false))
+            ]),
+            "deadline removed, no longer developing"
+        );
+    }
 }

@@ -10,7 +10,6 @@ use serde_json::json;
 use super::changes;
 use super::schema::{contact_offices, contacts, hotlines, phones};
 use super::{settings, Actor, DbConn, Error, Result};
-use crate::domain::names;
 use crate::domain::{
     Address, ContactKind, Description, HttpUrl, Line, LongLine, Name, Note, PhoneKind, PhoneNumber,
     Slug,
@@ -22,7 +21,7 @@ use crate::domain::{
 pub struct Contact {
     pub id: i32,
     pub slug: String,
-    pub kind: String,
+    pub kind: ContactKind,
     pub name: String,
     pub role: String,
     pub organisation: String,
@@ -47,7 +46,7 @@ pub struct Phone {
     pub hotline_id: Option<i32>,
     pub e164: String,
     pub vanity: Option<String>,
-    pub kind: String,
+    pub kind: PhoneKind,
     pub note: String,
     pub position: i32,
 }
@@ -63,8 +62,8 @@ pub struct PhoneView {
     pub national: String,
     /// `1-866-DHS-2-ICE`, where the number was given in letters.
     pub vanity: Option<String>,
-    pub kind: String,
-    pub kind_label: String,
+    pub kind: PhoneKind,
+    pub kind_label: &'static str,
     pub note: String,
     /// Toll-free numbers may be unreachable from abroad.
     pub toll_free: bool,
@@ -75,16 +74,14 @@ pub struct PhoneView {
 impl Phone {
     /// The number ready to show, with its dialable forms.
     pub fn view(&self) -> PhoneView {
-        let kind_label = PhoneKind::parse(&self.kind)
-            .map(|k| k.label().to_string())
-            .unwrap_or_else(|_| self.kind.clone());
+        let kind_label = self.kind.label();
         match PhoneNumber::from_stored(&self.e164, self.vanity.as_deref()) {
             Ok(p) => PhoneView {
                 e164: p.e164().to_string(),
                 display: p.display(),
                 national: p.national(),
                 vanity: p.vanity().map(str::to_string),
-                kind: self.kind.clone(),
+                kind: self.kind,
                 kind_label,
                 note: self.note.clone(),
                 toll_free: p.is_toll_free(),
@@ -96,7 +93,7 @@ impl Phone {
                 display: self.e164.clone(),
                 national: self.e164.clone(),
                 vanity: self.vanity.clone(),
-                kind: self.kind.clone(),
+                kind: self.kind,
                 kind_label,
                 note: self.note.clone(),
                 toll_free: false,
@@ -138,8 +135,8 @@ pub struct ContactInput {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ContactDetails {
     pub slug: String,
-    #[schema(value_type = names::ContactKindName)]
-    pub kind: String,
+    #[schema(value_type = ContactKind)]
+    pub kind: ContactKind,
     pub name: String,
     pub role: String,
     pub organisation: String,
@@ -156,7 +153,7 @@ impl From<&Contact> for ContactDetails {
     fn from(c: &Contact) -> ContactDetails {
         ContactDetails {
             slug: c.slug.clone(),
-            kind: c.kind.clone(),
+            kind: c.kind,
             name: c.name.clone(),
             role: c.role.clone(),
             organisation: c.organisation.clone(),
@@ -189,7 +186,7 @@ impl ContactView {
         let has_toll_free = phones.iter().any(|p| p.toll_free);
         let direct_phone = phones
             .iter()
-            .find(|p| !p.toll_free && p.kind != "fax")
+            .find(|p| !p.toll_free && p.kind != PhoneKind::Fax)
             .cloned();
         ContactView {
             details: ContactDetails::from(c),
@@ -233,7 +230,7 @@ fn replace_phones(
                 phones::hotline_id.eq(hotline_id),
                 phones::e164.eq(p.number.e164()),
                 phones::vanity.eq(p.number.vanity()),
-                phones::kind.eq(p.kind.as_str()),
+                phones::kind.eq(p.kind),
                 phones::note.eq(p.note.as_str()),
                 phones::position.eq(i as i32),
             ))
@@ -251,7 +248,7 @@ pub fn upsert(
 ) -> Result<(Contact, Vec<changes::FieldChange>)> {
     let existing = find(conn, input.slug.as_str())?;
     let values = (
-        contacts::kind.eq(input.kind.as_str()),
+        contacts::kind.eq(input.kind),
         contacts::name.eq(input.name.as_str()),
         contacts::role.eq(input.role.as_str()),
         contacts::organisation.eq(input.organisation.as_str()),
@@ -348,7 +345,7 @@ pub fn by_ids(conn: &mut DbConn, ids: &[i32]) -> Result<Vec<Contact>> {
 /// Every contact except legislators, who are many and found by ZIP, in name order.
 pub fn list_directory(conn: &mut DbConn) -> Result<Vec<ContactView>> {
     let list: Vec<Contact> = contacts::table
-        .filter(contacts::kind.ne_all(["senator", "representative"]))
+        .filter(contacts::kind.ne_all([ContactKind::Senator, ContactKind::Representative]))
         .order(contacts::name.asc())
         .select(Contact::as_select())
         .load(conn)?;

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use super::contacts::{Contact, Office};
 use super::schema::{contact_offices, contacts};
 use super::{settings, DbConn, Result};
+use crate::domain::ContactKind;
 
 /// A district office to store.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,7 +51,7 @@ pub fn by_bioguide(conn: &mut DbConn, bioguide: &str) -> Result<Option<Contact>>
 /// Every sitting senator and representative (contacts of those kinds).
 pub fn all(conn: &mut DbConn) -> Result<Vec<Contact>> {
     Ok(contacts::table
-        .filter(contacts::kind.eq_any(["senator", "representative"]))
+        .filter(contacts::kind.eq_any([ContactKind::Senator, ContactKind::Representative]))
         .order(contacts::id.asc())
         .select(Contact::as_select())
         .load(conn)?)
@@ -61,19 +62,19 @@ pub fn all(conn: &mut DbConn) -> Result<Vec<Contact>> {
 pub fn for_districts(conn: &mut DbConn, districts: &[(String, i32)]) -> Result<Vec<Contact>> {
     let states: Vec<&str> = districts.iter().map(|(s, _)| s.as_str()).collect();
     let mut list: Vec<Contact> = contacts::table
-        .filter(contacts::kind.eq_any(["senator", "representative"]))
+        .filter(contacts::kind.eq_any([ContactKind::Senator, ContactKind::Representative]))
         .filter(contacts::state.eq_any(&states))
         .select(Contact::as_select())
         .load(conn)?;
     list.retain(|c| {
-        c.kind == "senator"
+        c.kind == ContactKind::Senator
             || districts
                 .iter()
                 .any(|(s, d)| c.state.as_deref() == Some(s.as_str()) && c.district == Some(*d))
     });
     list.sort_by_key(|c| {
         (
-            c.kind != "senator",
+            c.kind != ContactKind::Senator,
             c.state.clone(),
             c.district,
             c.name.clone(),

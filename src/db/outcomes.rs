@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::schema::{contacts, outcomes};
 use super::{Actor, DbConn, Result};
-use crate::domain::Outcome;
+use crate::domain::{ContactKind, Outcome};
 
 /// How many calls ended each way.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -147,9 +147,9 @@ pub fn report(
                     .select((action_targets::kind, action_targets::contact_id))
                     .load(conn)?;
                 let named = targets.iter().any(|(_, id)| *id == Some(c.id));
-                let visitor = (c.kind == "senator"
+                let visitor = (c.kind == ContactKind::Senator
                     && targets.iter().any(|(k, _)| k == "visitor_senators"))
-                    || (c.kind == "representative"
+                    || (c.kind == ContactKind::Representative
                         && targets.iter().any(|(k, _)| k == "visitor_representative"));
                 if !(named || visitor) {
                     return Err(invalid(

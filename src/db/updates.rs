@@ -25,8 +25,9 @@ pub struct Update {
 }
 
 /// How an update relates to an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = RelationName)]
 pub enum Relation {
     Added,
     Changed,

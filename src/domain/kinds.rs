@@ -3,7 +3,8 @@
 use super::InvalidInput;
 
 /// Declares a string-backed enum with `as_str`, `parse`, `ALL`, `label`,
-/// `Display`, `FromStr` and snake_case serde serialisation.
+/// `Display`, `FromStr`, snake_case serde serialisation and its OpenAPI schema (a string
+/// enum; `#[schema(as = …)]` names it in the API description).
 macro_rules! string_enum {
     (
         $(#[$meta:meta])*
@@ -11,9 +12,9 @@ macro_rules! string_enum {
             $( $(#[$vmeta:meta])* $variant:ident => ($text:literal, $label:literal), )+
         }
     ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
+        $(#[$meta])*
         pub enum $name {
             $( $(#[$vmeta])* $variant, )+
         }
@@ -86,6 +87,7 @@ pub(crate) use string_enum;
 
 string_enum! {
     /// What a call to action asks people to do.
+    #[schema(as = ActionKindName)]
     pub enum ActionKind {
         /// Make a phone call.
         Call => ("call", "Call"),
@@ -108,6 +110,7 @@ string_enum! {
 
 string_enum! {
     /// Who or what a contact is.
+    #[schema(as = ContactKindName)]
     pub enum ContactKind {
         /// A US senator.
         Senator => ("senator", "Senator"),
@@ -125,7 +128,8 @@ string_enum! {
 }
 
 string_enum! {
-    /// What a contact's phone line is for.
+    /// What a phone line is for.
+    #[schema(as = PhoneKindName)]
     pub enum PhoneKind {
         /// The main number.
         Main => ("main", "Main"),
@@ -142,6 +146,7 @@ string_enum! {
 
 string_enum! {
     /// Whom an action is aimed at.
+    #[schema(as = TargetKindName)]
     pub enum TargetKind {
         /// One specific, named contact.
         Contact => ("contact", "A named contact"),

@@ -5,6 +5,7 @@ use super::InvalidInput;
 
 string_enum! {
     /// Where an action is in its lifecycle.
+    #[schema(as = StatusName)]
     pub enum Status {
         /// Being written; visible only to editors.
         Draft => ("draft", "Draft"),

@@ -57,6 +57,23 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     builder
 });
 
+/// Escapes text for HTML element content and double- or single-quoted attributes. Unlike
+/// tera's default it leaves `/` alone, so "5/29 Update" and URLs read as written.
+pub fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Renders Markdown to HTML that is safe to embed in a page.
 ///
 /// Raw HTML is sanitised: only basic formatting, headings, lists, quotes,
@@ -320,6 +337,14 @@ impl PlainWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaping_neutralises_markup_and_quotes() {
+        assert_eq!(
+            escape_html(r#"<script>alert('x')</script> & "q" 5/29"#),
+            "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;q&quot; 5/29"
+        );
+    }
 
     #[test]
     fn renders_ordinary_markdown() {

@@ -8,7 +8,6 @@ pub mod email;
 pub mod kinds;
 pub mod lifecycle;
 pub mod markdown;
-pub mod names;
 pub mod outcome;
 pub mod phone;
 pub mod placeholders;

@@ -21,25 +21,9 @@ static TERA: LazyLock<Tera> = LazyLock::new(|| {
     )
     .expect("email templates parse");
     tera.autoescape_on(vec![".html"]);
-    tera.set_escape_fn(escape_html);
+    tera.set_escape_fn(crate::domain::markdown::escape_html);
     tera
 });
-
-/// Escapes text for HTML; unlike tera's default it leaves `/` alone so links stay readable.
-fn escape_html(input: &str) -> String {
-    let mut out = String::with_capacity(input.len() + input.len() / 8);
-    for c in input.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Renders `email/{name}`.
 pub fn render(name: &str, ctx: &Context) -> Result<String> {

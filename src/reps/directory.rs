@@ -62,7 +62,7 @@ impl Directory {
                     .collect(),
             });
             let state = code(c.state.as_deref().unwrap_or_default());
-            if c.kind == "senator" {
+            if c.kind == crate::domain::ContactKind::Senator {
                 senators.entry(state).or_default().push(member);
             } else {
                 representatives
@@ -186,7 +186,7 @@ fn office_phone(o: &Office) -> Option<PhoneView> {
                 hotline_id: None,
                 e164: e164.to_string(),
                 vanity: None,
-                kind: "district_office".into(),
+                kind: crate::domain::PhoneKind::DistrictOffice,
                 note: format!("{} office", o.city),
                 position: 0,
             }

@@ -503,13 +503,13 @@ fn same_phones(stored: &[Phone], wanted: &[PhoneInput]) -> bool {
         && stored.iter().zip(wanted).all(|(s, w)| {
             s.e164 == w.number.e164()
                 && s.vanity.as_deref() == w.number.vanity()
-                && s.kind == w.kind.as_str()
+                && s.kind == w.kind
                 && s.note == w.note.as_str()
         })
 }
 
 fn same_contact(c: &Contact, i: &ContactInput) -> bool {
-    c.kind == i.kind.as_str()
+    c.kind == i.kind
         && c.name == i.name.as_str()
         && c.role == i.role.as_str()
         && c.organisation == i.organisation.as_str()
@@ -646,7 +646,7 @@ fn retire_missing(conn: &mut DbConn, members: &[Legislator], actor: &Actor) -> d
             .filter_map(|p| {
                 Some(PhoneInput {
                     number: PhoneNumber::from_stored(&p.e164, p.vanity.as_deref()).ok()?,
-                    kind: PhoneKind::parse(&p.kind).unwrap_or(PhoneKind::Main),
+                    kind: p.kind,
                     note: Note::parse(&p.note).unwrap_or_default(),
                 })
             })

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::states;
 use crate::db::contacts::{Contact, ContactView, Office, PhoneView};
 use crate::domain::placeholders::Placeholders;
-use crate::domain::Zip;
+use crate::domain::{ContactKind, PhoneKind, Zip};
 
 /// How many district offices to show per member.
 const NEAREST_OFFICES: usize = 3;
@@ -42,7 +42,8 @@ pub struct OfficeView {
 pub struct Legislator {
     pub slug: String,
     /// `senator` or `representative`.
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: ContactKind,
     pub name: String,
     pub role: String,
     pub state: String,
@@ -85,12 +86,16 @@ pub struct RepsAnswer {
 impl RepsAnswer {
     /// The senators listed.
     pub fn senators(&self) -> impl Iterator<Item = &Legislator> {
-        self.legislators.iter().filter(|l| l.kind == "senator")
+        self.legislators
+            .iter()
+            .filter(|l| l.kind == ContactKind::Senator)
     }
 
     /// The representatives listed (several when the ZIP code is split).
     pub fn representatives(&self) -> impl Iterator<Item = &Legislator> {
-        self.legislators.iter().filter(|l| l.kind != "senator")
+        self.legislators
+            .iter()
+            .filter(|l| l.kind != ContactKind::Senator)
     }
 
     /// Script values known for this ZIP code: the representative's name when there is only
@@ -160,7 +165,7 @@ pub(crate) fn legislator(c: &Contact, v: ContactView, offices: Vec<OfficeView>) 
     let phone = v
         .phones
         .iter()
-        .find(|p| p.kind == "main")
+        .find(|p| p.kind == PhoneKind::Main)
         .or_else(|| v.phones.first())
         .cloned();
     let direct_phone = if phone.as_ref().is_some_and(|p| p.toll_free) {
@@ -170,7 +175,7 @@ pub(crate) fn legislator(c: &Contact, v: ContactView, offices: Vec<OfficeView>) 
     };
     Legislator {
         slug: c.slug.clone(),
-        kind: c.kind.clone(),
+        kind: c.kind,
         name: c.name.clone(),
         role: c.role.clone(),
         state: c.state.clone().unwrap_or_default(),

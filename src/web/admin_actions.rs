@@ -294,6 +294,8 @@ fn take<T>(e: &mut FormErrors, field: &str, r: Result<T, InvalidInput>) -> Optio
 struct Choices {
     campaigns: Vec<campaigns::Campaign>,
     kinds: Vec<(&'static str, &'static str)>,
+    /// The targets resolved per visitor (every target kind but a named contact).
+    visitor_targets: Vec<(&'static str, &'static str)>,
     contacts: Vec<(String, String)>,
 }
 
@@ -324,6 +326,11 @@ fn choices(conn: &mut DbConn, form: &ActionForm) -> db::Result<Choices> {
         campaigns: campaigns::list_all(conn)?,
         kinds: ActionKind::ALL
             .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
+        visitor_targets: TargetKind::ALL
+            .iter()
+            .filter(|k| **k != TargetKind::Contact)
             .map(|k| (k.as_str(), k.label()))
             .collect(),
         contacts,

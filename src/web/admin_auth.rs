@@ -245,8 +245,7 @@ fn login_page(
     ctx.insert("error", &error);
     let mut res = admin::page_with_status(status, "admin/login.html", &ctx)?;
     if let Some(c) = cookie {
-        res.add_cookie(&c)
-            .map_err(|e| WebError::Internal(e.to_string()))?;
+        res.add_cookie(&c)?;
     }
     Ok(res)
 }
@@ -296,16 +295,14 @@ pub async fn login(
         || security::dummy_hash().to_string(),
         |o| o.password_hash.clone(),
     );
-    let verified = tokio::task::spawn_blocking(move || security::verify_password(&password, &hash))
-        .await
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let verified =
+        tokio::task::spawn_blocking(move || security::verify_password(&password, &hash)).await?;
     match organizer {
         Some(o) if verified && o.active => {
             state.login_limits.succeeded(attempt);
             let cookie = session::start(&state, &o).await?;
             let mut res = see_other(&next);
-            res.add_cookie(&cookie)
-                .map_err(|e| WebError::Internal(e.to_string()))?;
+            res.add_cookie(&cookie)?;
             Ok(res)
         }
         _ => {
@@ -335,8 +332,7 @@ pub async fn logout(
 ) -> Result<HttpResponse, WebError> {
     session::end(&req, &state).await?;
     let mut res = see_other("/admin/login?signed_out=1");
-    res.add_cookie(&session::removal_cookie(&state))
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+    res.add_cookie(&session::removal_cookie(&state))?;
     Ok(res)
 }
 

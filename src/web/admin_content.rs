@@ -509,7 +509,7 @@ fn phone_columns(phones: &[PhoneView]) -> (Vec<String>, Vec<String>, Vec<String>
             .iter()
             .map(|p| p.vanity.clone().unwrap_or_else(|| p.e164.clone()))
             .collect(),
-        phones.iter().map(|p| p.kind.clone()).collect(),
+        phones.iter().map(|p| p.kind.to_string()).collect(),
         phones.iter().map(|p| p.note.clone()).collect(),
     )
 }
@@ -579,7 +579,7 @@ impl EditForm for ContactForm {
         let (phone_number, phone_kind, phone_note) = phone_columns(&phones);
         Ok(ContactForm {
             slug: c.slug,
-            kind: c.kind,
+            kind: c.kind.to_string(),
             name: c.name,
             role: c.role,
             organisation: c.organisation,

@@ -179,8 +179,7 @@ pub async fn organizer_create(
         .ok();
     let password = f.password.clone();
     let hash = tokio::task::spawn_blocking(move || security::hash_password(&password))
-        .await
-        .map_err(|err| WebError::Internal(err.to_string()))?
+        .await?
         .map_err(|err| e.add("password", err))
         .ok();
     if let (Some(email), Some(hash), true) = (email, hash, e.is_empty()) {

@@ -23,7 +23,6 @@ use super::AppState;
 use crate::db::people::Organizer;
 use crate::db::search::{self, Scope};
 use crate::db::{actions, campaigns, contacts, tokens, updates};
-use crate::domain::names::{ActionKindName, StatusName};
 use crate::domain::{ActionKind, Status};
 
 /// The API's routes, and the JSON and query extractors' SPEC-shaped errors (app-wide).
@@ -203,9 +202,9 @@ pub struct ActionQuery {
     /// A campaign's slug.
     pub campaign: Option<String>,
     /// `published` (the default), `expired`, or `draft` (needs a token).
-    #[param(value_type = Option<StatusName>)]
+    #[param(value_type = Option<Status>)]
     pub status: Option<String>,
-    #[param(value_type = Option<ActionKindName>)]
+    #[param(value_type = Option<ActionKind>)]
     pub kind: Option<String>,
     /// Words that must all appear (title, summary, body, scripts, tags, location).
     pub q: Option<String>,
@@ -310,7 +309,7 @@ pub async fn list_actions(
         Some(s) => Status::parse(&s).map_err(|_| {
             WebError::invalid(
                 "status",
-                format!("{s:?} is not a status; use draft, published or expired"),
+                format!("{s:?} is not a status; use {}", Status::choices()),
             )
         })?,
     };
@@ -324,7 +323,10 @@ pub async fn list_actions(
         Some(k) => Some(ActionKind::parse(&k).map_err(|_| {
             WebError::invalid(
                 "kind",
-                format!("{k:?} is not a kind of action; use call, email, petition, letter, event, donate, read or other"),
+                format!(
+                    "{k:?} is not a kind of action; use {}",
+                    ActionKind::choices()
+                ),
             )
         })?),
     };

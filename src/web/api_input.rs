@@ -16,9 +16,6 @@ use crate::db::campaigns::CampaignInput;
 use crate::db::contacts::{self, ContactInput, PhoneInput};
 use crate::db::updates::{Relation, UpdateInput};
 use crate::db::{self, campaigns, Actor, DbConn, Error, FieldExt};
-use crate::domain::names::{
-    ActionKindName, ContactKindName, PhoneKindName, RelationName, TargetKindName,
-};
 use crate::domain::{
     parse_time, ActionKind, Address, Body, ContactKind, HttpUrl, LangTag, Line, LinkTitle,
     LongLine, Name, Note, PhoneKind, PhoneNumber, Slug, Summary, Tag, TargetKind, Title,
@@ -89,7 +86,7 @@ pub struct PhoneIn {
     pub number: String,
     /// Defaults to `toll_free` for toll-free numbers, else `main`.
     #[serde(default)]
-    #[schema(value_type = Option<PhoneKindName>)]
+    #[schema(value_type = Option<PhoneKind>)]
     pub kind: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
@@ -108,7 +105,7 @@ pub struct NewContactIn {
     pub name: String,
     /// Defaults to `agency`.
     #[serde(default)]
-    #[schema(value_type = Option<ContactKindName>)]
+    #[schema(value_type = Option<ContactKind>)]
     pub kind: Option<String>,
     #[serde(default)]
     pub role: Option<String>,
@@ -140,7 +137,7 @@ pub enum ContactRef {
 pub struct TargetIn {
     /// Defaults to `contact`.
     #[serde(default)]
-    #[schema(value_type = Option<TargetKindName>)]
+    #[schema(value_type = Option<TargetKind>)]
     pub kind: Option<String>,
     /// For `contact` targets: a contact's slug (see `GET /api/v1/contacts`) or a new
     /// contact.
@@ -165,7 +162,7 @@ pub struct ActionFields {
     #[schema(value_type = Option<String>)]
     pub campaign: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<ActionKindName>)]
+    #[schema(value_type = Option<ActionKind>)]
     pub kind: Option<Option<String>>,
     /// At most 200 characters.
     #[serde(default, deserialize_with = "nullable")]
@@ -229,7 +226,7 @@ pub struct NewAction {
     pub fields: ActionFields,
     /// The campaign's slug.
     pub campaign: String,
-    pub kind: ActionKindName,
+    pub kind: ActionKind,
     #[schema(pattern = "\\S", max_length = 200)]
     pub title: String,
 }
@@ -261,7 +258,7 @@ pub enum UpdateActionIn {
         slug: String,
         /// Defaults to `changed`.
         #[serde(default)]
-        #[schema(value_type = Option<RelationName>)]
+        #[schema(value_type = Option<Relation>)]
         relation: Option<String>,
     },
 }

@@ -9,7 +9,7 @@ use crate::db::actions::ActionDetail;
 use crate::db::campaigns::Campaign;
 use crate::db::contacts::{ContactDetails, ContactView, HotlineView, PhoneView};
 use crate::db::updates::UpdateView;
-use crate::domain::names;
+use crate::domain::{ActionKind, PhoneKind, Status, TargetKind};
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
@@ -30,8 +30,8 @@ pub struct PhoneJson {
     pub national: String,
     /// `1-866-DHS-2-ICE` where the number was given in letters.
     pub vanity: Option<String>,
-    #[schema(value_type = names::PhoneKindName)]
-    pub kind: String,
+    #[schema(value_type = PhoneKind)]
+    pub kind: PhoneKind,
     pub note: String,
     /// Toll-free numbers may be unreachable from abroad.
     pub toll_free: bool,
@@ -46,7 +46,7 @@ impl From<&PhoneView> for PhoneJson {
             display: p.display.clone(),
             national: p.national.clone(),
             vanity: p.vanity.clone(),
-            kind: p.kind.clone(),
+            kind: p.kind,
             note: p.note.clone(),
             toll_free: p.toll_free,
             tel: p.tel.clone(),
@@ -79,7 +79,7 @@ impl From<&ContactView> for ContactJson {
 /// visitor's own senators or representative (resolved per ZIP on the action's page).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TargetJson {
-    #[schema(value_type = names::TargetKindName)]
+    #[schema(value_type = TargetKind)]
     pub kind: String,
     pub note: String,
     /// The contact's slug, for `contact` targets.
@@ -115,7 +115,7 @@ pub struct ActionJson {
     /// The campaign's slug.
     pub campaign: String,
     pub campaign_title: String,
-    #[schema(value_type = names::ActionKindName)]
+    #[schema(value_type = ActionKind)]
     pub kind: String,
     pub title: String,
     pub summary: String,
@@ -126,7 +126,7 @@ pub struct ActionJson {
     pub script: Option<String>,
     /// Every script, by language.
     pub scripts: Vec<ScriptJson>,
-    #[schema(value_type = names::StatusName)]
+    #[schema(value_type = Status)]
     pub status: String,
     pub developing: bool,
     pub starts_at: Option<DateTime<Utc>>,
@@ -264,7 +264,7 @@ pub struct UpdateActionJson {
     pub slug: String,
     pub title: String,
     pub status: String,
-    #[schema(value_type = names::RelationName)]
+    #[schema(value_type = crate::db::updates::Relation)]
     pub relation: String,
 }
 

@@ -142,6 +142,20 @@ impl From<crate::mail::Error> for WebError {
     }
 }
 
+/// A blocking task (password hashing, a database call) that panicked or was cancelled.
+impl From<tokio::task::JoinError> for WebError {
+    fn from(e: tokio::task::JoinError) -> WebError {
+        WebError::Internal(e.to_string())
+    }
+}
+
+/// A response that could not be built (e.g. a cookie header that is not valid).
+impl From<actix_web::error::HttpError> for WebError {
+    fn from(e: actix_web::error::HttpError) -> WebError {
+        WebError::Internal(e.to_string())
+    }
+}
+
 impl From<tera::Error> for WebError {
     fn from(e: tera::Error) -> WebError {
         let mut msg = e.to_string();

@@ -17,7 +17,6 @@ use chrono::{Duration, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use icalendar::{Calendar, Component, Event, EventLike};
 
 use super::error::WebError;
-use super::render::escape_html;
 use super::AppState;
 use crate::config::Settings;
 use crate::db::{self, actions, campaigns, feeds};
@@ -118,13 +117,13 @@ fn entry(settings: &Settings, item: &feeds::FeedItem) -> Entry {
             multi_line(&markdown::render(&u.body)),
         ),
         (None, Some((slug, title))) => {
-            let mut html = format!("<p>{}</p>", escape_html(&c.summary));
+            let mut html = format!("<p>{}</p>", markdown::escape_html(&c.summary));
             if c.kind == "action_changed" && !item.fields.is_empty() {
                 html.push_str("<p>Changed:</p><ul>");
                 for f in &item.fields {
                     html.push_str(&format!(
                         "<li>{}</li>",
-                        escape_html(&f.field.replace(['_', '.'], " "))
+                        markdown::escape_html(&f.field.replace(['_', '.'], " "))
                     ));
                 }
                 html.push_str("</ul>");
@@ -138,7 +137,7 @@ fn entry(settings: &Settings, item: &feeds::FeedItem) -> Entry {
         (None, None) => (
             c.summary.clone(),
             settings.absolute(&format!("/campaigns/{}", item.campaign_slug)),
-            format!("<p>{}</p>", escape_html(&c.summary)),
+            format!("<p>{}</p>", markdown::escape_html(&c.summary)),
         ),
     };
     let mut e = Entry::default();
