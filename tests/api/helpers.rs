@@ -136,6 +136,18 @@ impl TestApp {
         (status, r.text().await.unwrap())
     }
 
+    /// GET a path and read its JSON body.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("a JSON body")
+    }
+
     /// Runs blocking database work.
     pub async fn with_db<T: Send + 'static>(
         &self,

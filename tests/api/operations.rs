@@ -789,15 +789,7 @@ fn backup_on_postgresql_points_to_pg_dump() {
 /// Every write operation in openapi.json, as (method, path with its `{slug}` filled in,
 /// documented statuses).
 async fn documented_writes(app: &TestApp) -> Vec<(String, String, Vec<String>)> {
-    let doc: Value = app
-        .client
-        .get(format!("{}/api/openapi.json", app.address))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.get_json("/api/openapi.json").await;
     let mut writes = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {

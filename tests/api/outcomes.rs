@@ -164,15 +164,7 @@ async fn outcome_forms_work_without_javascript_and_counts_show() {
     assert_eq!(v["total"], 3);
     assert_eq!(v["unavailable"], 1);
     assert_eq!(v["targets"][0]["contact"], "pramila-jayapal-j000298");
-    let action: Value = app
-        .client
-        .get(format!("{}/api/v1{CALL}", app.address))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let action: Value = app.get_json(&format!("/api/v1{CALL}")).await;
     assert_eq!(
         action["outcomes"]["total"], 3,
         "the action's JSON carries the counts"

@@ -296,15 +296,7 @@ async fn reps_api_answers_the_spec_shape_and_errors() {
     assert_eq!(legs[0]["phone"]["e164"], "+12022243441");
     assert_eq!(legs[0]["phone"]["tel"], "tel:+12022243441");
 
-    let at_large: Value = app
-        .client
-        .get(format!("{}/api/v1/reps?zip=99501", app.address))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let at_large: Value = app.get_json("/api/v1/reps?zip=99501").await;
     assert_eq!(at_large["split"], false);
     assert_eq!(at_large["districts"][0]["label"], "AK-AL");
     assert_eq!(at_large["legislators"][0]["name"], "Nicholas J. Begich III");
@@ -397,15 +389,7 @@ async fn the_real_data_set_imports_and_answers_a_zip_in_every_state() {
     }
     assert!(per_state.len() >= 51);
     for (state, zip) in &per_state {
-        let v: Value = app
-            .client
-            .get(format!("{}/api/v1/reps?zip={zip}", app.address))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v: Value = app.get_json(&format!("/api/v1/reps?zip={zip}")).await;
         let states: Vec<&str> = v["states"]
             .as_array()
             .unwrap()
