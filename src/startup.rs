@@ -95,8 +95,8 @@ impl Application {
             visitors: Default::default(),
             versions: versions.clone(),
             directory,
-            action_pages: routes::action_page::ActionPages::new(cache_bytes / 4),
-            zip_parts: routes::zip_parts::ZipParts::new(cache_bytes / 4),
+            action_pages: routes::public::action_page::ActionPages::new(cache_bytes / 4),
+            zip_parts: routes::public::zip_parts::ZipParts::new(cache_bytes / 4),
             login_limits: Default::default(),
             api_limits: Default::default(),
         });
@@ -104,7 +104,6 @@ impl Application {
         let metrics = web::Data::new(routes::metrics::Metrics::default());
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(from_fn(routes::cache::middleware))
                 .wrap(from_fn(routes::metrics::middleware))
                 .app_data(page_cache.clone())
                 .app_data(metrics.clone())
@@ -119,7 +118,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(mail_state.clone())
                 .configure(routes::routes)
-                .default_service(web::to(routes::public::not_found))
+                .default_service(web::to(routes::public::pages::not_found))
         })
         // Pages for a ZIP code never wait on the database, so a few threads serve it; a
         // spike must not grow the pool (and memory) to meet a queue.

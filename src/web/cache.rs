@@ -3,8 +3,8 @@
 //! ETag (`If-None-Match` → 304) and a `Cache-Control` that lets shared caches (a CDN, nginx
 //! `proxy_cache`) keep them for a few seconds.
 //!
-//! Anonymous GETs of public pages are cached and shared: nothing under `/admin` or `/api`,
-//! no request with a token, a `zip` in the query or (on pages a ZIP code changes) a `zip`
+//! Anonymous GETs of the pages listed in `public::CACHED` are cached and shared (the
+//! middleware wraps those routes alone): no request with a token, a `zip` in the query or (on pages a ZIP code changes) a `zip`
 //! cookie, no response that sets a cookie or says `private`/`no-store`, nothing but 200s.
 //! Pages for a ZIP code are not kept whole: they are assembled per request from parts kept
 //! per content version and the in-memory directory (see `action_page` and
@@ -28,8 +28,8 @@ use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 use sha2::{Digest, Sha256};
 
+use super::public::visitor::CookieZip;
 use super::versions::Versions;
-use super::visitor::CookieZip;
 use super::AppState;
 
 /// Largest page kept.
@@ -135,28 +135,12 @@ pub fn not_modified(headers: &HeaderMap, etag: &HeaderValue) -> bool {
         .any(|t| t == "*" || t == want)
 }
 
-/// Public pages whose bytes are the same for every anonymous visitor.
-fn cacheable_path(path: &str) -> bool {
-    matches!(
-        path,
-        "/" | "/hotlines" | "/updates" | "/search" | "/feed.atom" | "/events.ics" | "/reps"
-    ) || path.starts_with("/campaigns/")
-        || path.starts_with("/actions/")
-}
-
-/// Pages that a ZIP code (given or remembered) changes.
-fn zip_page(path: &str) -> bool {
-    path == "/reps" || (path.starts_with("/actions/") && !path.ends_with(".ics"))
-}
-
-/// The key of a cacheable request: its path and the query parameters that change the page,
-/// or `None` when the request may not be answered from, or stored into, the cache.
-fn cache_key(req: &ServiceRequest) -> Option<String> {
+/// The key of a request for a cached page (`zip`: one a ZIP code changes): its path and
+/// the query parameters that change the page, or `None` when the request may not be
+/// answered from, or stored into, the cache.
+fn cache_key(req: &ServiceRequest, zip: bool) -> Option<String> {
     let path = req.path();
-    if req.method() != Method::GET
-        || !cacheable_path(path)
-        || req.headers().contains_key(header::AUTHORIZATION)
-    {
+    if req.method() != Method::GET || req.headers().contains_key(header::AUTHORIZATION) {
         return None;
     }
     let mut kept = Vec::new();
@@ -169,7 +153,7 @@ fn cache_key(req: &ServiceRequest) -> Option<String> {
             _ => {}
         }
     }
-    if zip_page(path) && CookieZip::of(req.headers()) != CookieZip::None {
+    if zip && CookieZip::of(req.headers()) != CookieZip::None {
         return None;
     }
     Some(if kept.is_empty() {
@@ -200,14 +184,16 @@ fn respond(req: ServiceRequest, e: &Entry) -> ServiceResponse<BoxBody> {
     req.into_response(res)
 }
 
-/// The middleware: answers from memory when it can, else renders, keeps and answers.
+/// The middleware of each page in `public::CACHED` (`zip`: one a ZIP code changes): answers
+/// from memory when it can, else renders, keeps and answers.
 pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
+    zip: bool,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let (Some(cache), Some(key)) = (
         req.app_data::<web::Data<PageCache>>().cloned(),
-        cache_key(&req),
+        cache_key(&req, zip),
     ) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
@@ -287,26 +273,5 @@ mod tests {
         assert!(not_modified(&h, &etag));
         h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"other\""));
         assert!(!not_modified(&h, &etag));
-    }
-
-    #[test]
-    fn only_public_pages_are_cacheable() {
-        for p in [
-            "/",
-            "/actions/call-ice",
-            "/campaigns/x/feed.atom",
-            "/events.ics",
-        ] {
-            assert!(cacheable_path(p), "{p}");
-        }
-        for p in [
-            "/admin",
-            "/api/v1/actions",
-            "/metrics",
-            "/healthz",
-            "/subscribe",
-        ] {
-            assert!(!cacheable_path(p), "{p}");
-        }
     }
 }

@@ -4,14 +4,22 @@ use actiondesk::db::{self, actions, Actor};
 use actiondesk::domain::Transition;
 use diesel::connection::SimpleConnection;
 
+use actiondesk::web::public::CACHED;
+
 use crate::helpers::{spawn_demo, TestApp};
 
-async fn get_with(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
-    let mut r = app.client.get(format!("{}{path}", app.address));
-    for (k, v) in headers {
-        r = r.header(*k, *v);
-    }
-    r.send().await.unwrap()
+/// A demo URL for a route pattern of `public::CACHED`.
+pub fn example(pattern: &str) -> String {
+    let slug = if pattern.starts_with("/campaigns/") {
+        "where-are-the-children"
+    } else if pattern.ends_with(".ics") {
+        "where-are-the-children-marches"
+    } else {
+        "call-ice"
+    };
+    let url = pattern.replace("{slug}", slug);
+    assert!(!url.contains('{'), "no demo example for {pattern}");
+    url
 }
 
 fn etag(r: &reqwest::Response) -> Option<String> {
@@ -34,26 +42,30 @@ pub async fn metric(app: &TestApp, name: &str) -> f64 {
 #[tokio::test]
 async fn pages_carry_an_etag_and_if_none_match_answers_304() {
     let app = spawn_demo().await;
-    let first = get_with(&app, "/actions/call-ice", &[]).await;
+    let first = app.get_with("/actions/call-ice", &[]).await;
     assert_eq!(first.status(), 200);
     let tag = etag(&first).expect("an ETag");
     let body = first.text().await.unwrap();
     let hits = metric(&app, "actiondesk_page_cache_hits_total").await;
-    let second = get_with(&app, "/actions/call-ice", &[]).await;
+    let second = app.get_with("/actions/call-ice", &[]).await;
     assert_eq!(etag(&second).as_deref(), Some(tag.as_str()));
     assert_eq!(second.text().await.unwrap(), body, "the same bytes");
     assert!(metric(&app, "actiondesk_page_cache_hits_total").await > hits);
-    let cond = get_with(&app, "/actions/call-ice", &[("If-None-Match", &tag)]).await;
+    let cond = app
+        .get_with("/actions/call-ice", &[("If-None-Match", &tag)])
+        .await;
     assert_eq!(cond.status(), 304);
     assert!(cond.text().await.unwrap().is_empty());
-    let other = get_with(&app, "/actions/call-ice", &[("If-None-Match", "\"nope\"")]).await;
+    let other = app
+        .get_with("/actions/call-ice", &[("If-None-Match", "\"nope\"")])
+        .await;
     assert_eq!(other.status(), 200);
 }
 
 #[tokio::test]
 async fn an_edit_invalidates_cached_pages_at_once() {
     let app = spawn_demo().await;
-    let before = get_with(&app, "/actions/call-ice", &[]).await;
+    let before = app.get_with("/actions/call-ice", &[]).await;
     let tag = etag(&before).unwrap();
     assert!(!before.text().await.unwrap().contains("This action is over"));
     let (_, home) = app.get("/").await;
@@ -66,7 +78,9 @@ async fn an_edit_invalidates_cached_pages_at_once() {
     })
     .await;
     // The very next request sees the change, even with the old ETag.
-    let after = get_with(&app, "/actions/call-ice", &[("If-None-Match", &tag)]).await;
+    let after = app
+        .get_with("/actions/call-ice", &[("If-None-Match", &tag)])
+        .await;
     assert_eq!(after.status(), 200);
     assert_ne!(etag(&after).unwrap(), tag);
     assert!(after.text().await.unwrap().contains("This action is over"));
@@ -111,12 +125,14 @@ async fn a_write_by_another_process_shows_within_a_second() {
 #[tokio::test]
 async fn personalised_and_cookie_requests_bypass_the_cache() {
     let app = spawn_demo().await;
-    let r = get_with(&app, "/actions/call-ice?zip=10001", &[]).await;
+    let r = app.get_with("/actions/call-ice?zip=10001", &[]).await;
     assert_eq!(r.status(), 200);
     assert!(etag(&r).is_none(), "?zip= pages are not cached");
-    let r = get_with(&app, "/actions/call-ice", &[("Cookie", "zip=10001")]).await;
+    let r = app
+        .get_with("/actions/call-ice", &[("Cookie", "zip=10001")])
+        .await;
     assert!(etag(&r).is_none(), "requests with cookies are not cached");
-    let r = get_with(&app, "/metrics", &[]).await;
+    let r = app.get_with("/metrics", &[]).await;
     assert!(etag(&r).is_none());
     assert!(r
         .headers()
@@ -183,7 +199,7 @@ async fn pages_for_a_zip_may_be_kept_by_shared_caches_and_an_edit_shows_at_once(
         .to_str()
         .unwrap()
         .starts_with("zip=98101"));
-    let r = get_with(&app, plain, &[]).await;
+    let r = app.get_with(plain, &[]).await;
     let cc = r.headers()["cache-control"].to_str().unwrap().to_string();
     assert!(cc.starts_with("private"), "{cc}");
     let remembered = r.text().await.unwrap();
@@ -203,4 +219,42 @@ async fn pages_for_a_zip_may_be_kept_by_shared_caches_and_an_edit_shows_at_once(
         after.contains("This action is over"),
         "an edit shows at once on ZIP pages too"
     );
+}
+
+#[tokio::test]
+async fn every_page_of_the_cached_list_is_answered_from_memory_and_no_other() {
+    let app = spawn_demo().await;
+    assert!(CACHED.len() >= 10, "the list of cached pages");
+    for page in CACHED {
+        let url = example(page.path);
+        let first = app.get_with(&url, &[]).await;
+        assert_eq!(first.status(), 200, "{url}");
+        let tag = etag(&first).unwrap_or_else(|| panic!("{url}: no ETag"));
+        let hits = metric(&app, "actiondesk_page_cache_hits_total").await;
+        let again = app.get_with(&url, &[("If-None-Match", &tag)]).await;
+        assert_eq!(again.status(), 304, "{url}");
+        assert_eq!(
+            metric(&app, "actiondesk_page_cache_hits_total").await,
+            hits + 1.0,
+            "{url} answered from memory"
+        );
+    }
+    // Pages outside the list are rendered each time, whoever asks.
+    for url in ["/subscribe", "/healthz", "/api/v1/actions", "/admin/login"] {
+        let misses = metric(&app, "actiondesk_page_cache_misses_total").await;
+        let hits = metric(&app, "actiondesk_page_cache_hits_total").await;
+        for _ in 0..2 {
+            app.get_with(url, &[]).await;
+        }
+        assert_eq!(
+            metric(&app, "actiondesk_page_cache_hits_total").await,
+            hits,
+            "{url}"
+        );
+        assert_eq!(
+            metric(&app, "actiondesk_page_cache_misses_total").await,
+            misses,
+            "{url}"
+        );
+    }
 }

@@ -136,6 +136,15 @@ impl TestApp {
         (status, r.text().await.unwrap())
     }
 
+    /// GET a path with extra request headers; the whole response.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut r = self.client.get(format!("{}{path}", self.address));
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        r.send().await.expect("request")
+    }
+
     /// GET a path and read its JSON body.
     pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
         self.client

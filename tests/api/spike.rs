@@ -7,6 +7,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use futures_util::stream::{self, StreamExt};
 
+use actiondesk::web::public::CACHED;
+
+use crate::cache::example;
 use crate::helpers::{spawn_demo, spawn_with, Spawn};
 use crate::reps::data_dir;
 
@@ -310,15 +313,13 @@ async fn public_pages_may_be_kept_by_shared_caches_and_private_ones_never() {
     .await;
     crate::reps::import_fixtures(&app).await;
     let client = fresh_client();
-    for path in [
-        "/",
-        "/hotlines",
-        "/actions/call-ice",
-        &format!("{CALL}?zip=98104"),
-        "/reps?zip=98101",
-        "/api/v1/reps?zip=98104",
-        "/feed.atom",
-    ] {
+    let mut paths: Vec<String> = CACHED.iter().map(|p| example(p.path)).collect();
+    paths.extend([
+        format!("{CALL}?zip=98104"),
+        "/reps?zip=98101".into(),
+        "/api/v1/reps?zip=98104".into(),
+    ]);
+    for path in &paths {
         let r = client
             .get(format!("{}{path}", app.address))
             .send()

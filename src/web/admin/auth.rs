@@ -12,14 +12,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use tera::Context;
 
-use super::admin::{self, see_other};
-use super::csrf::{self, CsrfForm};
-use super::error::WebError;
-use super::ratelimit::client_key;
-use super::session::{self, CurrentOrganizer};
-use super::AppState;
 use crate::db::people;
 use crate::security;
+use crate::web::admin::{self, see_other};
+use crate::web::csrf::{self, CsrfForm};
+use crate::web::error::WebError;
+use crate::web::ratelimit::client_key;
+use crate::web::session::{self, CurrentOrganizer};
+use crate::web::AppState;
 
 /// Failed sign-ins allowed per client address: 20, then one every 6 seconds.
 pub const PER_CLIENT: (u32, Duration) = (20, Duration::from_secs(6));
@@ -218,7 +218,7 @@ pub struct LoginForm {
 /// Only organizer pages on this site are places to go back to after signing in; anything
 /// else (another site, control characters, the sign-in page itself) goes to `/admin`.
 fn safe_next(next: Option<&str>) -> String {
-    next.and_then(super::redirect::safe_next)
+    next.and_then(crate::web::redirect::safe_next)
         .filter(|n| {
             (n == "/admin" || n.starts_with("/admin/") || n.starts_with("/admin?"))
                 && !n.starts_with("/admin/login")

@@ -12,21 +12,21 @@ use utoipa::OpenApi;
         description = "Calls to action, contacts, hotlines and representatives. Reads are public; writes need `Authorization: Bearer TOKEN`."
     ),
     paths(
-        super::api::list_campaigns,
-        super::api::get_campaign,
-        super::api::list_actions,
-        super::api::get_action,
-        super::api::list_hotlines,
-        super::api::list_contacts,
-        super::api_writes::create_action,
-        super::api_writes::patch_action,
-        super::api_writes::publish_action,
-        super::api_writes::expire_action,
-        super::api_writes::reopen_action,
-        super::api_writes::create_campaign,
-        super::api_writes::post_update,
-        super::visitor::reps_json,
-        super::outcomes::post_json,
+        crate::web::api::list_campaigns,
+        crate::web::api::get_campaign,
+        crate::web::api::list_actions,
+        crate::web::api::get_action,
+        crate::web::api::list_hotlines,
+        crate::web::api::list_contacts,
+        super::writes::create_action,
+        super::writes::patch_action,
+        super::writes::publish_action,
+        super::writes::expire_action,
+        super::writes::reopen_action,
+        super::writes::create_campaign,
+        super::writes::post_update,
+        crate::web::public::visitor::reps_json,
+        crate::web::public::outcomes::post_json,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth, &BodyAnswers)
@@ -72,7 +72,7 @@ impl utoipa::Modify for BodyAnswers {
                 )
                 .build()
         };
-        let limit = super::body::MAX_BODY;
+        let limit = crate::web::body::MAX_BODY;
         for item in openapi.paths.paths.values_mut() {
             let writes = [
                 &mut item.post,

@@ -16,11 +16,11 @@ use atom_syndication::{Content, Entry, Feed, FixedDateTime, Link, Person, Text};
 use chrono::{Duration, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use icalendar::{Calendar, Component, Event, EventLike};
 
-use super::error::WebError;
-use super::AppState;
 use crate::config::Settings;
 use crate::db::{self, actions, campaigns, feeds};
 use crate::domain::{markdown, Status};
+use crate::web::error::WebError;
+use crate::web::AppState;
 
 /// Text for a single-line value: every control character (CR, LF, tab, NUL, BEL …)
 /// becomes a space.
@@ -71,15 +71,6 @@ pub fn ics_text(doc: &str) -> String {
 
 /// How many change-log entries a feed carries.
 const FEED_LEN: i64 = 50;
-
-/// The routes of feeds and calendars. Registered before the public pages so that
-/// `/actions/{slug}.ics` is not taken for an action slug.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/feed.atom").get(site_feed))
-        .service(web::resource("/campaigns/{slug}/feed.atom").get(campaign_feed))
-        .service(web::resource("/events.ics").get(events))
-        .service(web::resource("/actions/{slug}.ics").get(action_ics));
-}
 
 fn utc(t: NaiveDateTime) -> FixedDateTime {
     t.and_utc().fixed_offset()

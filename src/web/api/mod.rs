@@ -1,6 +1,11 @@
 //! The JSON API under `/api/v1` (SPEC "JSON API"): its routes, bearer-token
-//! authentication, and the public reads. Writes are in `api_writes.rs`, the JSON views in
-//! `api_types.rs`, request bodies and their checking in `api_input.rs`.
+//! authentication, and the public reads. Writes are in `writes.rs`, the JSON views in
+//! `types.rs`, request bodies mapped onto the domain's inputs in `input.rs`.
+
+pub mod input;
+pub mod openapi;
+pub mod types;
+pub mod writes;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,21 +17,21 @@ use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::api_types::{
-    ActionJson, ActionList, CampaignDetailJson, CampaignJson, CampaignList, ContactJson,
-    ContactList, HotlineJson, HotlineList, UpdateJson,
-};
-use super::api_writes;
-use super::error::{self, WebError};
-use super::ratelimit::{client_key, Limiter};
-use super::AppState;
 use crate::db::people::Organizer;
 use crate::db::search::{self, Scope};
 use crate::db::{actions, campaigns, contacts, tokens, updates};
 use crate::domain::{ActionKind, Status};
+use crate::web::error::{self, WebError};
+use crate::web::ratelimit::{client_key, Limiter};
+use crate::web::AppState;
+use types::{
+    ActionJson, ActionList, CampaignDetailJson, CampaignJson, CampaignList, ContactJson,
+    ContactList, HotlineJson, HotlineList, UpdateJson,
+};
 
 /// The API's routes, and the JSON and query extractors' SPEC-shaped errors (app-wide).
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    openapi::routes(cfg);
     cfg.app_data(
         web::JsonConfig::default()
             .limit(512 * 1024)
@@ -36,7 +41,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/api/v1/campaigns")
             .route(web::get().to(list_campaigns))
-            .route(web::post().to(api_writes::create_campaign))
+            .route(web::post().to(writes::create_campaign))
             .default_service(web::to(|| not_allowed("GET, POST"))),
     )
     .service(
@@ -46,34 +51,34 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::resource("/api/v1/campaigns/{slug}/updates")
-            .route(web::post().to(api_writes::post_update))
+            .route(web::post().to(writes::post_update))
             .default_service(web::to(|| not_allowed("POST"))),
     )
     .service(
         web::resource("/api/v1/actions")
             .route(web::get().to(list_actions))
-            .route(web::post().to(api_writes::create_action))
+            .route(web::post().to(writes::create_action))
             .default_service(web::to(|| not_allowed("GET, POST"))),
     )
     .service(
         web::resource("/api/v1/actions/{slug}")
             .route(web::get().to(get_action))
-            .route(web::patch().to(api_writes::patch_action))
+            .route(web::patch().to(writes::patch_action))
             .default_service(web::to(|| not_allowed("GET, PATCH"))),
     )
     .service(
         web::resource("/api/v1/actions/{slug}/publish")
-            .route(web::post().to(api_writes::publish_action))
+            .route(web::post().to(writes::publish_action))
             .default_service(web::to(|| not_allowed("POST"))),
     )
     .service(
         web::resource("/api/v1/actions/{slug}/expire")
-            .route(web::post().to(api_writes::expire_action))
+            .route(web::post().to(writes::expire_action))
             .default_service(web::to(|| not_allowed("POST"))),
     )
     .service(
         web::resource("/api/v1/actions/{slug}/reopen")
-            .route(web::post().to(api_writes::reopen_action))
+            .route(web::post().to(writes::reopen_action))
             .default_service(web::to(|| not_allowed("POST"))),
     )
     .service(
@@ -232,7 +237,7 @@ pub async fn list_campaigns(state: web::Data<AppState>) -> Result<HttpResponse, 
     params(("slug" = String, Path, description = "The campaign's slug")),
     responses(
         (status = 200, description = "The campaign", body = CampaignDetailJson),
-        (status = 404, description = "No such campaign", body = super::openapi::ErrorBody)
+        (status = 404, description = "No such campaign", body = openapi::ErrorBody)
     )
 )]
 pub async fn get_campaign(
@@ -287,9 +292,9 @@ pub async fn get_campaign(
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Matching actions in campaign order", body = ActionList),
-        (status = 401, description = "`status=draft` without a valid token", body = super::openapi::ErrorBody),
-        (status = 429, description = "Too many failed token checks: wait `Retry-After` seconds", body = super::openapi::ErrorBody),
-        (status = 422, description = "An unknown status, kind or campaign", body = super::openapi::ErrorBody)
+        (status = 401, description = "`status=draft` without a valid token", body = openapi::ErrorBody),
+        (status = 429, description = "Too many failed token checks: wait `Retry-After` seconds", body = openapi::ErrorBody),
+        (status = 422, description = "An unknown status, kind or campaign", body = openapi::ErrorBody)
     )
 )]
 pub async fn list_actions(
@@ -371,9 +376,9 @@ pub async fn list_actions(
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The action", body = ActionJson),
-        (status = 401, description = "A token that is not valid", body = super::openapi::ErrorBody),
-        (status = 404, description = "No such action (or a draft, without a token)", body = super::openapi::ErrorBody),
-        (status = 429, description = "Too many failed token checks: wait `Retry-After` seconds", body = super::openapi::ErrorBody)
+        (status = 401, description = "A token that is not valid", body = openapi::ErrorBody),
+        (status = 404, description = "No such action (or a draft, without a token)", body = openapi::ErrorBody),
+        (status = 429, description = "Too many failed token checks: wait `Retry-After` seconds", body = openapi::ErrorBody)
     )
 )]
 pub async fn get_action(

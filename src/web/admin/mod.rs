@@ -1,26 +1,33 @@
 //! The organizers' pages under `/admin`: the route table, the dashboard, and what every
 //! admin page shares (the layout's context, no-store responses, redirects after a POST).
-//! Sign-in lives in `admin_auth.rs`; each kind of thing organizers edit has its own file.
+//! Sign-in lives in `auth.rs`; each kind of thing organizers edit has its own file.
+
+pub mod actions;
+pub mod auth;
+pub mod content;
+pub mod mail;
+pub mod people;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use tera::Context;
 
-use super::error::WebError;
-use super::render;
-use super::session::CurrentOrganizer;
-use super::{admin_actions, admin_auth, admin_content, admin_mail, admin_people, AppState};
+use crate::web::error::WebError;
+use crate::web::render;
+use crate::web::session::CurrentOrganizer;
+use crate::web::AppState;
+
 use crate::db::{self, dashboard};
 
 /// The organizers' routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(dashboard_page))
-        .configure(admin_auth::routes)
-        .configure(admin_actions::routes)
-        .configure(admin_content::routes)
-        .configure(admin_people::routes)
-        .configure(admin_mail::routes);
+        .configure(auth::routes)
+        .configure(actions::routes)
+        .configure(content::routes)
+        .configure(people::routes)
+        .configure(mail::routes);
 }
 
 /// What every organizer page's layout needs: who is signed in and the session's CSRF

@@ -9,14 +9,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use tera::Context;
 
-use super::error::WebError;
-use super::ratelimit::Limiter;
-use super::render::render;
 use super::zip_parts::Seen;
-use super::AppState;
 use crate::domain::placeholders::Placeholders;
 use crate::domain::Zip;
 use crate::reps::lookup::{self, RepsAnswer};
+use crate::web::error::WebError;
+use crate::web::ratelimit::Limiter;
+use crate::web::render::render;
+use crate::web::AppState;
 
 /// The cookie remembering a visitor's ZIP code.
 pub const ZIP_COOKIE: &str = "zip";
@@ -49,14 +49,6 @@ impl Default for VisitorState {
             checks: Default::default(),
         }
     }
-}
-
-/// The visitor routes.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/reps").get(reps_page))
-        .service(web::resource("/zip").get(remember_zip))
-        .service(web::resource("/zip/forget").get(forget))
-        .service(web::resource("/api/v1/reps").get(reps_json));
 }
 
 /// `?zip=` as given.
@@ -416,7 +408,7 @@ pub async fn forget(query: web::Query<ForgetQuery>) -> HttpResponse {
 /// any `?zip=` (it would be remembered again, or override the one just given).
 fn way_back(next: Option<&str>) -> String {
     let next = next
-        .and_then(super::redirect::safe_next)
+        .and_then(crate::web::redirect::safe_next)
         .unwrap_or_else(|| "/".into());
     strip_zip(&next)
 }
@@ -443,8 +435,8 @@ fn strip_zip(path: &str) -> String {
     params(("zip" = String, Query, description = "A five-digit ZIP code (ZIP+4 accepted)")),
     responses(
         (status = 200, description = "The ZIP code's districts and legislators", body = RepsAnswer),
-        (status = 404, description = "No district is known for this ZIP code", body = super::openapi::ErrorBody),
-        (status = 422, description = "Missing or malformed ZIP code", body = super::openapi::ErrorBody)
+        (status = 404, description = "No district is known for this ZIP code", body = crate::web::api::openapi::ErrorBody),
+        (status = 422, description = "Missing or malformed ZIP code", body = crate::web::api::openapi::ErrorBody)
     ),
     tag = "representatives"
 )]

@@ -13,17 +13,11 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::error::WebError;
-use super::ratelimit::client_key;
-use super::AppState;
 use crate::db::{outcomes, Actor};
 use crate::domain::Outcome;
-
-/// The outcome routes.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/actions/{slug}/outcomes").post(post_form))
-        .service(web::resource("/api/v1/actions/{slug}/outcomes").post(post_json));
-}
+use crate::web::error::WebError;
+use crate::web::ratelimit::client_key;
+use crate::web::AppState;
 
 /// The form's and the API's fields.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -119,9 +113,9 @@ pub async fn post_form(
     request_body = OutcomeInput,
     responses(
         (status = 200, description = "The action's counts, all together and per contact", body = outcomes::ActionCounts),
-        (status = 404, description = "No such published action", body = super::openapi::ErrorBody),
-        (status = 422, description = "Bad outcome or contact", body = super::openapi::ErrorBody),
-        (status = 429, description = "Too many reports from this client; see Retry-After", body = super::openapi::ErrorBody)
+        (status = 404, description = "No such published action", body = crate::web::api::openapi::ErrorBody),
+        (status = 422, description = "Bad outcome or contact", body = crate::web::api::openapi::ErrorBody),
+        (status = 429, description = "Too many reports from this client; see Retry-After", body = crate::web::api::openapi::ErrorBody)
     )
 )]
 pub async fn post_json(

@@ -8,11 +8,6 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
-use super::admin::{self, see_other, FormErrors};
-use super::csrf::CsrfForm;
-use super::error::WebError;
-use super::session::CurrentOrganizer;
-use super::AppState;
 use crate::db::actions::{
     self, Action, ActionDetail, ActionField, ActionFilter, ActionInput, LinkInput, ScriptInput,
     TargetInput,
@@ -22,6 +17,11 @@ use crate::domain::{
     parse_time, ActionKind, Body, HttpUrl, InvalidInput, LangTag, LinkTitle, LongLine, Note,
     Summary, Tag, TargetKind, Title, Transition,
 };
+use crate::web::admin::{self, see_other, FormErrors};
+use crate::web::csrf::CsrfForm;
+use crate::web::error::WebError;
+use crate::web::session::CurrentOrganizer;
+use crate::web::AppState;
 
 /// The action routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -123,9 +123,9 @@ impl ZipParts {
         &self,
         key: Key,
         render: F,
-    ) -> Result<Arc<Vec<Parts>>, super::error::WebError>
+    ) -> Result<Arc<Vec<Parts>>, crate::web::error::WebError>
     where
-        F: FnOnce() -> Result<Vec<String>, super::error::WebError>,
+        F: FnOnce() -> Result<Vec<String>, crate::web::error::WebError>,
     {
         self.parts
             .get_or_insert_async(&key, async {

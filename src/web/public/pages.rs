@@ -9,24 +9,12 @@ use tera::Context;
 use std::hash::{Hash, Hasher};
 
 use super::action_page::{script_views, ActionPages};
-use super::error::WebError;
-use super::render::{page, STYLESHEET};
 use super::zip_parts::Parts;
-use super::{visitor, AppState};
 use crate::db::{self, actions, campaigns, changes, contacts, updates};
 use crate::domain::Status;
-
-/// The public pages' routes.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/").get(index))
-        .service(web::resource("/healthz").get(healthz))
-        .service(web::resource("/static/style.css").get(stylesheet))
-        .service(web::resource("/static/copy.js").get(copy_script))
-        .service(web::resource("/campaigns/{slug}").get(campaign))
-        .service(web::resource("/actions/{slug}").get(action))
-        .service(web::resource("/hotlines").get(hotlines))
-        .service(web::resource("/updates").get(updates));
-}
+use crate::web::error::WebError;
+use crate::web::render::{page, STYLESHEET};
+use crate::web::AppState;
 
 /// How long an action counts as NEW or UPDATED after the change.
 const FRESH: Duration = Duration::days(7);
@@ -205,18 +193,18 @@ pub async fn action(
     state: web::Data<AppState>,
     path: web::Path<String>,
     req: actix_web::HttpRequest,
-    query: web::Query<visitor::ActionQuery>,
+    query: web::Query<super::visitor::ActionQuery>,
 ) -> Result<HttpResponse, WebError> {
     let slug = path.into_inner();
     let known = state.versions.get().await?;
     let pages = &state.action_pages;
     let data = pages.data(&state.db, known.content, &slug).await?;
-    let vz = visitor::VisitorZip::of(&req, query.zip.as_deref());
+    let vz = super::visitor::VisitorZip::of(&req, query.zip.as_deref());
     let dir = match vz.zip() {
         Some(_) => Some(state.directory.at(&state.db, known.directory).await?),
         None => None,
     };
-    let lang = visitor::pick_lang(&data.detail.scripts, query.lang.as_deref());
+    let lang = super::visitor::pick_lang(&data.detail.scripts, query.lang.as_deref());
     let recorded = query.recorded.as_deref().is_some_and(|r| !r.is_empty());
     let skeleton = pages
         .skeleton(known.content, &data, &lang, recorded)
@@ -224,10 +212,10 @@ pub async fn action(
     // What the visitor's ZIP code changes, rendered with `shown` for the ZIP code.
     let render_with = |shown: Option<&str>, seg: &str| {
         let reps = vz.zip().zip(dir.as_ref()).and_then(|(z, d)| d.lookup(z));
-        let fill = visitor::placeholders(&vz, reps.as_ref(), &query);
+        let fill = super::visitor::placeholders(&vz, reps.as_ref(), &query);
         let mut ctx = ActionPages::context(&data);
         ctx.insert("scripts", &script_views(&data.detail.scripts, &lang, &fill));
-        visitor::insert_context(&mut ctx, &vz, reps.as_ref(), shown);
+        super::visitor::insert_context(&mut ctx, &vz, reps.as_ref(), shown);
         ctx.insert("lang", &lang);
         ctx.insert("your_name", &query.name);
         ctx.insert("your_city", &query.city);
@@ -235,7 +223,7 @@ pub async fn action(
         ActionPages::render_parts(&ctx)
     };
     let zip = vz.zip().map_or("", |z| z.as_str());
-    let body = match visitor::seen(&vz) {
+    let body = match super::visitor::seen(&vz) {
         // Kept per shape: the same for every visitor of this kind whose ZIP code has it.
         Some(seen) if !query.personal() => {
             let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -258,7 +246,7 @@ pub async fn action(
     let res = HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(body);
-    Ok(visitor::caching(&state, res, &vz, query.personal()))
+    Ok(super::visitor::caching(&state, res, &vz, query.personal()))
 }
 
 /// `/hotlines`: the hotline directory.
@@ -307,7 +295,7 @@ pub async fn copy_script() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=86400"))
-        .body(super::render::embedded("static/copy.js").unwrap_or(""))
+        .body(crate::web::render::embedded("static/copy.js").unwrap_or(""))
 }
 
 /// Anything else: 404, as a page or JSON as the client asked.

@@ -8,15 +8,15 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::IntoResponses;
 
-use super::api::ApiUser;
-use super::api_input::{from_body, input_of, ActionFields, CampaignIn, NewAction, UpdateIn};
-use super::api_types::{ActionJson, CampaignJson, UpdateJson};
-use super::error::WebError;
+use super::input::{from_body, input_of, ActionFields, CampaignIn, NewAction, UpdateIn};
 use super::openapi::ErrorBody;
-use super::AppState;
+use super::types::{ActionJson, CampaignJson, UpdateJson};
 use crate::db::actions::Action;
 use crate::db::{self, actions, campaigns, tokens, updates, write_tx, Actor, DbConn};
 use crate::domain::Transition;
+use crate::web::api::ApiUser;
+use crate::web::error::WebError;
+use crate::web::AppState;
 
 /// Runs `op` on the blocking pool in one write transaction, as the token's organizer (whom
 /// its change-log, revision and audit entries name); a storage error becomes the API's

@@ -8,7 +8,6 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::error::WebError;
 use crate::db::actions::{
     ActionDetail, ActionField, ActionInput, LinkInput, ScriptInput, TargetInput,
 };
@@ -20,6 +19,7 @@ use crate::domain::{
     parse_time, ActionKind, Address, Body, ContactKind, HttpUrl, LangTag, Line, LinkTitle,
     LongLine, Name, Note, PhoneKind, PhoneNumber, Slug, Summary, Tag, TargetKind, Title,
 };
+use crate::web::error::WebError;
 
 /// Reads a JSON object into `T`. A value of the wrong type, a missing or an unknown field
 /// is a 422 naming the field (found by trying each field alone: every field of the API's

@@ -16,12 +16,12 @@ use serde::Serialize;
 use serde_json::json;
 use tera::Context;
 
-use super::error::WebError;
-use super::public::{cards, history_entries, ActionCard, HistoryEntry};
-use super::render::render;
+use super::pages::{cards, history_entries, ActionCard, HistoryEntry};
 use super::zip_parts::Parts;
 use crate::db::{self, actions, changes, outcomes, Db};
 use crate::domain::placeholders::{Placeholders, Segment};
+use crate::web::error::WebError;
+use crate::web::render::render;
 
 /// An action as read once per content version.
 pub struct ActionData {

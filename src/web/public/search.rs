@@ -5,22 +5,17 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use tera::Context;
 
-use super::error::WebError;
-use super::public::cards;
-use super::render::page_with_status;
-use super::AppState;
+use super::pages::cards;
 use crate::db;
 use crate::db::actions::ActionFilter;
 use crate::db::search::{self, Scope};
 use crate::domain::Status;
+use crate::web::error::WebError;
+use crate::web::render::page_with_status;
+use crate::web::AppState;
 
 /// The longest query accepted, in characters.
 pub const MAX_QUERY: usize = 200;
-
-/// The search routes.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/search").get(search_page));
-}
 
 /// The query string of `/search`.
 #[derive(Debug, Deserialize)]

@@ -5,11 +5,11 @@
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
-use super::admin::{context, page};
-use super::error::WebError;
-use super::session::CurrentOrganizer;
-use super::AppState;
 use crate::db::{self, campaigns, outbox, subscribers, DbConn};
+use crate::web::admin::{context, page};
+use crate::web::error::WebError;
+use crate::web::session::CurrentOrganizer;
+use crate::web::AppState;
 
 /// The mail page's route.
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -6,14 +6,14 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::admin::{self, see_other, FormErrors};
-use super::csrf::CsrfForm;
-use super::error::WebError;
-use super::session::{require_admin, AdminOrganizer, CurrentOrganizer};
-use super::AppState;
 use crate::db::{self, changes, people, tokens};
 use crate::domain::EmailAddress;
 use crate::security;
+use crate::web::admin::{self, see_other, FormErrors};
+use crate::web::csrf::CsrfForm;
+use crate::web::error::WebError;
+use crate::web::session::{require_admin, AdminOrganizer, CurrentOrganizer};
+use crate::web::AppState;
 
 /// The audit, organizer and token routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {

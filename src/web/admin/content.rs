@@ -9,11 +9,6 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
-use super::admin::{self, see_other, FormErrors};
-use super::csrf::CsrfForm;
-use super::error::WebError;
-use super::session::CurrentOrganizer;
-use super::AppState;
 use crate::db::campaigns::{self, CampaignInput};
 use crate::db::contacts::{self, ContactInput, HotlineInput, PhoneInput, PhoneView};
 use crate::db::updates::{self, Relation, UpdateInput};
@@ -22,6 +17,11 @@ use crate::domain::{
     parse_time, Address, Body, ContactKind, Description, EmailAddress, HttpUrl, InvalidInput, Line,
     LongLine, Name, Note, PhoneKind, PhoneNumber, Slug, Summary, Title,
 };
+use crate::web::admin::{self, see_other, FormErrors};
+use crate::web::csrf::CsrfForm;
+use crate::web::error::WebError;
+use crate::web::session::CurrentOrganizer;
+use crate::web::AppState;
 
 /// A form's input is `None` only when checking it named an error, and then it is never
 /// saved (see [`save_checked`]); this is what saving one would answer.

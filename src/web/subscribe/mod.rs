@@ -1,0 +1,155 @@
+//! Subscriptions (SPEC "Subscriptions"): double opt-in, preferences and unsubscribing.
+//! Pages reached from emails are protected by the token in their link alone (random, stored
+//! hashed); they are never cached and never leak the token in a Referer.
+
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use tera::Context;
+
+use crate::db::{self, campaigns, subscribers};
+use crate::mail::outbox::worker_name;
+use crate::mail::transport::Mailer;
+use crate::web::error::WebError;
+use crate::web::ratelimit::Limiter;
+use crate::web::render::page_with_status;
+use crate::web::AppState;
+
+mod preferences;
+mod signup;
+
+/// The subscription routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/subscribe")
+            .get(signup::form)
+            .post(signup::submit),
+    )
+    .service(web::resource("/subscribe/confirm").get(signup::confirm))
+    .service(
+        web::resource("/preferences")
+            .get(preferences::preferences)
+            .post(preferences::save_preferences),
+    )
+    .service(
+        web::resource("/unsubscribe")
+            .get(preferences::unsubscribe_page)
+            .post(preferences::unsubscribe),
+    );
+}
+
+/// What the subscription pages share: the transport for confirmation emails and the rate
+/// limits on subscribing.
+pub struct MailState {
+    pub mailer: Mailer,
+    worker: String,
+    by_client: Limiter<String>,
+    by_address: Limiter<String>,
+}
+
+impl MailState {
+    /// Ten requests per client then one a minute; three per address then one per 20 minutes.
+    pub fn new(mailer: Mailer) -> MailState {
+        MailState {
+            mailer,
+            worker: worker_name(),
+            by_client: Limiter::new(10, Duration::from_secs(60)),
+            by_address: Limiter::new(3, Duration::from_secs(20 * 60)),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct SubscribeForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    campaign: Vec<String>,
+    #[serde(default)]
+    frequency: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+fn private(mut res: HttpResponse) -> HttpResponse {
+    let h = res.headers_mut();
+    h.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::HeaderName::from_static("x-robots-tag"),
+        header::HeaderValue::from_static("noindex"),
+    );
+    res
+}
+
+fn message(
+    status: StatusCode,
+    heading: &str,
+    paragraphs: &[&str],
+    link: Option<(&str, &str)>,
+) -> Result<HttpResponse, WebError> {
+    let mut ctx = Context::new();
+    ctx.insert("heading", heading);
+    ctx.insert("paragraphs", paragraphs);
+    if let Some((url, text)) = link {
+        ctx.insert("link_url", url);
+        ctx.insert("link_text", text);
+    }
+    Ok(private(page_with_status(
+        status,
+        "subscribe_message.html",
+        &ctx,
+    )?))
+}
+
+fn parse_form(body: &[u8]) -> Result<SubscribeForm, WebError> {
+    serde_html_form::from_bytes(body)
+        .map_err(|e| WebError::invalid("form", format!("could not be read: {e}")))
+}
+
+/// Campaign slugs to ids; an unknown slug is an error naming the field.
+fn campaign_ids(conn: &mut db::DbConn, slugs: &[String]) -> db::Result<Result<Vec<i32>, String>> {
+    let mut ids = Vec::new();
+    for slug in slugs.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        match campaigns::find(conn, slug)? {
+            Some(c) => ids.push(c.id),
+            None => return Ok(Err(format!("no campaign is called {slug:?}"))),
+        }
+    }
+    Ok(Ok(ids))
+}
+
+async fn subscriber_for(
+    state: &AppState,
+    token: String,
+) -> Result<Option<subscribers::Subscriber>, WebError> {
+    if token.trim().is_empty() {
+        return Ok(None);
+    }
+    Ok(state
+        .db
+        .run(move |conn| subscribers::by_manage_token(conn, &token))
+        .await?)
+}
+
+fn unknown_token() -> Result<HttpResponse, WebError> {
+    message(
+        StatusCode::NOT_FOUND,
+        "This link does not work",
+        &["It may have been copied incompletely. Use the link in your most recent email."],
+        None,
+    )
+}

@@ -1,0 +1,159 @@
+//! Subscribing: the form, its answer and the confirmation email, and the confirmation link.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use tera::Context;
+
+use crate::db::{campaigns, subscribers};
+use crate::domain::{EmailAddress, Frequency};
+use crate::mail::outbox::{blocking, deliver};
+use crate::web::error::WebError;
+use crate::web::ratelimit::client_key;
+use crate::web::render::page_with_status;
+use crate::web::AppState;
+
+use super::*;
+
+async fn form_page(
+    state: &AppState,
+    status: StatusCode,
+    form: SubscribeForm,
+    errors: serde_json::Value,
+) -> Result<HttpResponse, WebError> {
+    let list = state.db.run(campaigns::list_active).await?;
+    let mut ctx = Context::new();
+    ctx.insert("campaigns", &list);
+    ctx.insert("chosen", &form.campaign);
+    ctx.insert("email", &form.email);
+    ctx.insert(
+        "frequency",
+        form.frequency.as_deref().unwrap_or("immediate"),
+    );
+    ctx.insert("tz", &state.settings.digest_timezone.name());
+    ctx.insert("errors", &errors);
+    page_with_status(status, "subscribe.html", &ctx)
+}
+
+pub(super) async fn form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let f = parse_form(req.query_string().as_bytes()).unwrap_or_default();
+    form_page(&state, StatusCode::OK, f, serde_json::json!({})).await
+}
+
+pub(super) async fn submit(
+    state: web::Data<AppState>,
+    mail: web::Data<MailState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    mail.by_client.check(&client_key(&req))?;
+    let f = parse_form(&body)?;
+    let mut errors = serde_json::Map::new();
+    let email = match EmailAddress::parse(&f.email) {
+        Ok(e) => Some(e),
+        Err(e) => {
+            errors.insert("email".into(), format!("Email address {}", e.0).into());
+            None
+        }
+    };
+    let frequency = match f
+        .frequency
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => Some(Frequency::Immediate),
+        Some(v) => match Frequency::parse(v) {
+            Ok(fr) => Some(fr),
+            Err(e) => {
+                errors.insert("frequency".into(), format!("How often {}", e.0).into());
+                None
+            }
+        },
+    };
+    let slugs = f.campaign.clone();
+    let ids = state.db.run(move |c| campaign_ids(c, &slugs)).await?;
+    let ids = match ids {
+        Ok(ids) => Some(ids),
+        Err(e) => {
+            errors.insert("campaign".into(), format!("Campaigns: {e}").into());
+            None
+        }
+    };
+    let (Some(email), Some(frequency), Some(ids)) = (email, frequency, ids) else {
+        return form_page(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            f,
+            serde_json::Value::Object(errors),
+        )
+        .await;
+    };
+    mail.by_address.check(&email.as_str().to_lowercase())?;
+    let settings = state.settings.clone();
+    let outbox_id = blocking(&state.db, move |conn| {
+        crate::mail::subscribe::request(conn, &settings, &email, &ids, frequency, db::now())
+    })
+    .await?;
+    // Send at once; should it fail, the worker retries it from the outbox.
+    let (db, settings, mailer, worker) = (
+        state.db.clone(),
+        state.settings.clone(),
+        mail.mailer.clone(),
+        mail.worker.clone(),
+    );
+    tokio::spawn(async move {
+        if let Err(e) = deliver(&db, &settings, &mailer, &worker, Some(outbox_id)).await {
+            tracing::warn!(error = %e, "confirmation email not sent yet; the worker retries");
+        }
+    });
+    message(
+        StatusCode::OK,
+        "Check your inbox",
+        &[
+            "If that address can receive email, a message is on its way to it. Open the link inside to confirm your subscription.",
+            "Nothing is sent unless the link is opened. If no message arrives within a few minutes, look in your spam folder.",
+        ],
+        None,
+    )
+}
+
+pub(super) async fn confirm(
+    state: web::Data<AppState>,
+    q: web::Query<TokenQuery>,
+) -> Result<HttpResponse, WebError> {
+    let token = q.into_inner().token;
+    let result = state
+        .db
+        .run(move |conn| db::write_tx(conn, |conn| subscribers::confirm(conn, &token, db::now())))
+        .await?;
+    match result {
+        Ok((s, manage)) => {
+            let url = format!("/preferences?token={manage}");
+            let what = format!("Email about changes goes to {}.", s.email);
+            message(
+                StatusCode::OK,
+                "You are subscribed",
+                &[
+                    what.as_str(),
+                    "Every email has a link to change what you follow or to unsubscribe.",
+                ],
+                Some((&url, "Choose campaigns and how often")),
+            )
+        }
+        Err(subscribers::ConfirmError::Unknown) => message(
+            StatusCode::NOT_FOUND,
+            "This link does not work",
+            &["It may have been copied incompletely. You can subscribe again."],
+            Some(("/subscribe", "Subscribe")),
+        ),
+        Err(subscribers::ConfirmError::Lapsed) => message(
+            StatusCode::GONE,
+            "This link has expired",
+            &["Confirmation links work for 7 days. Subscribe again to get a new one."],
+            Some(("/subscribe", "Subscribe")),
+        ),
+    }
+}
