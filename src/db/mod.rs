@@ -300,6 +300,22 @@ pub fn migrate(conn: &mut DbConn) -> Result<usize> {
     }
 }
 
+/// Reverts every migration of the connection's backend, newest first (their `down.sql`);
+/// returns how many ran. For the check that each migration can be undone.
+pub fn revert_all(conn: &mut DbConn) -> Result<usize> {
+    let err = |e: Box<dyn std::error::Error + Send + Sync>| Error::Migration(e.to_string());
+    match conn {
+        DbConn::Sqlite(c) => Ok(c
+            .revert_all_migrations(SQLITE_MIGRATIONS)
+            .map_err(err)?
+            .len()),
+        DbConn::Pg(c) => Ok(c
+            .revert_all_migrations(POSTGRES_MIGRATIONS)
+            .map_err(err)?
+            .len()),
+    }
+}
+
 /// Writers of this process to SQLite take turns here first: a mutex hands the turn over at
 /// once, where SQLite's busy handler would sleep (1, 2, 5, 10 … ms) between tries.
 static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());

@@ -136,3 +136,23 @@ fn expire_reports_what_it_expired() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("0 action(s) expired"));
 }
+
+#[test]
+fn every_migration_can_be_undone_and_run_again() {
+    use actiondesk::db::{self, DatabaseUrl, Db};
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::connect(
+        &DatabaseUrl::parse(&fresh_database_url(dir.path())).unwrap(),
+        1,
+    )
+    .unwrap();
+    let ran = db.migrate().unwrap();
+    assert!(ran >= 4, "{ran} migrations");
+    let mut conn = db.get().unwrap();
+    assert_eq!(db::revert_all(&mut conn).unwrap(), ran, "each one reverted");
+    // Nothing of ours is left; the migrations then run again from the start.
+    let loaded = db::settings::content_version(&mut conn);
+    assert!(loaded.is_err(), "the settings table is gone");
+    assert_eq!(db::migrate(&mut conn).unwrap(), ran);
+    assert!(db::settings::content_version(&mut conn).is_ok());
+}

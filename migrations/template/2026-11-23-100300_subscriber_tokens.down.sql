@@ -1,0 +1,2 @@
+DROP INDEX outbox_subscriber;
+DROP TABLE subscriber_tokens;
