@@ -162,6 +162,7 @@ fn seed(conn: &mut DbConn, n: usize) -> db::Result<Vec<i32>> {
             title: title.checked(),
             summary: "How to help, kept current.".checked(),
             body: Default::default(),
+            timezone: None,
         };
         // A database that already has the campaign (the spike bench's demo) keeps it.
         let id = match campaigns::find(conn, slug)? {

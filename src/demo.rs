@@ -11,6 +11,7 @@ use crate::db::updates::{self, Relation, UpdateInput};
 use crate::db::{self, Actor, DbConn};
 use crate::domain::{
     text::Checked, ActionKind, ContactKind, PhoneKind, PhoneNumber, Slug, TargetKind, Transition,
+    Zone,
 };
 
 /// The demo campaign's slug.
@@ -150,6 +151,7 @@ children it had released to sponsors. Volunteers wrote \"how to help\" posts and
 as news broke.\n\nThis campaign gathers those calls to action in one place. Every action lists its \
 sources; every change is dated and kept, so you can see what changed since you last looked."
                 .checked(),
+            timezone: Some(Zone::parse("America/New_York").expect("an IANA zone")),
         },
         &actor(t0),
     )?;

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::changes::{self, ChangeKind, NewChange};
 use super::schema::campaigns;
 use super::{settings, Actor, DbConn, Error, Result};
-use crate::domain::{Body, Slug, Summary, Title};
+use crate::domain::{Body, Slug, Summary, Title, Zone};
 
 /// A campaign row.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
@@ -22,6 +22,8 @@ pub struct Campaign {
     pub position: i32,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
+    /// Where its times are read; `None`: `DIGEST_TIMEZONE`.
+    pub timezone: Option<Zone>,
 }
 
 /// The editable fields of a campaign, each checked by its type.
@@ -31,12 +33,19 @@ pub struct CampaignInput {
     pub title: Title,
     pub summary: Summary,
     pub body: Body,
+    /// `None`: `DIGEST_TIMEZONE`.
+    pub timezone: Option<Zone>,
 }
 
 impl Campaign {
     fn snapshot(&self) -> serde_json::Value {
         json!({"slug": self.slug, "title": self.title, "summary": self.summary,
-               "body": self.body, "status": self.status})
+               "body": self.body, "status": self.status, "timezone": self.timezone})
+    }
+
+    /// The zone its times are shown in: its own, else `default` (`DIGEST_TIMEZONE`).
+    pub fn zone(&self, default: Zone) -> Zone {
+        self.timezone.unwrap_or(default)
     }
 }
 
@@ -58,6 +67,7 @@ pub fn create(conn: &mut DbConn, input: &CampaignInput, actor: &Actor) -> Result
             campaigns::title.eq(input.title.as_str()),
             campaigns::summary.eq(input.summary.as_str()),
             campaigns::body.eq(input.body.as_str()),
+            campaigns::timezone.eq(input.timezone),
             campaigns::status.eq("active"),
             campaigns::position.eq(position),
             campaigns::created_at.eq(actor.at),
@@ -93,6 +103,7 @@ pub fn update(
             campaigns::title.eq(input.title.as_str()),
             campaigns::summary.eq(input.summary.as_str()),
             campaigns::body.eq(input.body.as_str()),
+            campaigns::timezone.eq(input.timezone),
             campaigns::updated_at.eq(actor.at),
         ))
         .execute(conn)?;

@@ -9,7 +9,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text};
 
 use crate::domain::{
-    ActionKind, ContactKind, OutboxStatus, PhoneKind, Status, SubscriberStatus, TargetKind,
+    ActionKind, ContactKind, OutboxStatus, PhoneKind, Status, SubscriberStatus, TargetKind, Zone,
 };
 
 /// Makes a `string_enum!` type a `Text` column on every backend (the multi-backend
@@ -76,4 +76,5 @@ text_column!(
     PhoneKind,
     SubscriberStatus,
     OutboxStatus,
+    Zone,
 );

@@ -45,6 +45,7 @@ diesel::table! {
         position -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        timezone -> Nullable<Text>,
     }
 }
 

@@ -15,6 +15,7 @@ pub mod schedule;
 pub mod slug;
 pub mod text;
 pub mod zip;
+pub mod zone;
 
 #[cfg(test)]
 mod test_support;
@@ -32,6 +33,7 @@ pub use text::{
     Note, Summary, Tag, Title,
 };
 pub use zip::Zip;
+pub use zone::Zone;
 
 /// A value that failed to parse; the message is meant for a person (e.g. "is not a valid phone number").
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

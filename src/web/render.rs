@@ -9,7 +9,7 @@ use serde_json::Value;
 use tera::{Context, Tera};
 
 use super::error::WebError;
-use crate::domain::markdown;
+use crate::domain::{markdown, Zone};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/templates.rs"));
@@ -103,8 +103,24 @@ fn parse_time(v: &Value) -> Option<NaiveDateTime> {
     })
 }
 
+/// The zone a filter was given (`tz="America/New_York"`), if any.
+fn zone_arg(args: &std::collections::HashMap<String, Value>) -> tera::Result<Option<Zone>> {
+    match args.get("tz").and_then(Value::as_str) {
+        None | Some("") => Ok(None),
+        Some(name) => Zone::parse(name)
+            .map(Some)
+            .map_err(|e| tera::Error::msg(format!("tz {e}"))),
+    }
+}
+
+/// With `tz=`: "Sun 6 Dec, 6:00 pm EST" in that zone (see [`Zone::when`]). Without:
 /// "Friday 1 June 2018, 10:00 UTC" (the time left out at midnight).
-fn when_filter(v: &Value, _: &std::collections::HashMap<String, Value>) -> tera::Result<Value> {
+fn when_filter(v: &Value, args: &std::collections::HashMap<String, Value>) -> tera::Result<Value> {
+    if let Some(zone) = zone_arg(args)? {
+        return Ok(Value::String(parse_time(v).map_or_else(String::new, |t| {
+            zone.when(t, chrono::Utc::now().naive_utc())
+        })));
+    }
     Ok(Value::String(match parse_time(v) {
         Some(t) if t.time() == chrono::NaiveTime::MIN => t.format("%A %-d %B %Y").to_string(),
         Some(t) => t.format("%A %-d %B %Y, %H:%M UTC").to_string(),
@@ -112,8 +128,13 @@ fn when_filter(v: &Value, _: &std::collections::HashMap<String, Value>) -> tera:
     }))
 }
 
-/// "29 May 2018".
-fn day_filter(v: &Value, _: &std::collections::HashMap<String, Value>) -> tera::Result<Value> {
+/// "29 May 2018"; with `tz=`, "29 May 2018" as that day is in that zone.
+fn day_filter(v: &Value, args: &std::collections::HashMap<String, Value>) -> tera::Result<Value> {
+    if let Some(zone) = zone_arg(args)? {
+        return Ok(Value::String(
+            parse_time(v).map(|t| zone.day(t)).unwrap_or_default(),
+        ));
+    }
     Ok(Value::String(
         parse_time(v)
             .map(|t| t.format("%-d %B %Y").to_string())
@@ -133,6 +154,23 @@ fn iso_filter(v: &Value, _: &std::collections::HashMap<String, Value>) -> tera::
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_filters_read_times_in_the_zone_given() {
+        let mut ctx = Context::new();
+        ctx.insert("t", "2026-12-06T23:00:00");
+        let mut tera = Tera::default();
+        tera.register_filter("when", when_filter);
+        tera.register_filter("day", day_filter);
+        tera.add_raw_template("w", "{{ t | when(tz=\"America/New_York\") }}|{{ t | day(tz=\"Asia/Tokyo\") }}|{{ t | when }}")
+            .unwrap();
+        let out = tera.render("w", &ctx).unwrap();
+        assert!(out.starts_with("Sun 6 Dec"), "{out}");
+        assert!(
+            out.contains("6:00 pm EST|7 Dec 2026|Sunday 6 December 2026, 23:00 UTC"),
+            "{out}"
+        );
+    }
 
     #[test]
     fn templates_autoescape_values() {

@@ -641,3 +641,29 @@ async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Out
     .await;
     results.into_iter().map(|r| r.expect("finished")).collect()
 }
+
+#[tokio::test]
+async fn a_campaign_has_a_time_zone_given_by_its_iana_name() {
+    let api = api().await;
+    let bad = api
+        .call(
+            "POST",
+            "/api/v1/campaigns",
+            Some(json!({"title": "Zoned", "timezone": "Eastern"})),
+        )
+        .await;
+    assert_eq!((bad.status, bad.field()), (422, Some("timezone")), "{}", bad.json);
+    let c = api
+        .call(
+            "POST",
+            "/api/v1/campaigns",
+            Some(json!({"title": "Zoned", "timezone": "America/Chicago"})),
+        )
+        .await;
+    assert_eq!(c.status, 201, "{}", c.json);
+    assert_eq!(c.json["timezone"], "America/Chicago");
+    let plain = api
+        .call("POST", "/api/v1/campaigns", Some(json!({"title": "Plain"})))
+        .await;
+    assert_eq!(plain.json["timezone"], Value::Null);
+}

@@ -29,6 +29,7 @@ pub fn campaign(conn: &mut DbConn, slug: &str, title: &str) -> db::Result<i32> {
         title: title.checked(),
         summary: "A campaign for tests".checked(),
         body: Default::default(),
+        timezone: None,
     };
     Ok(campaigns::create(conn, &input, &organizer())?.id)
 }

@@ -15,7 +15,7 @@ use crate::db::updates::{self, Relation, UpdateInput};
 use crate::db::{self, actions, Actor, DbConn};
 use crate::domain::{
     parse_time, Address, Body, ContactKind, Description, EmailAddress, HttpUrl, InvalidInput, Line,
-    LongLine, Name, Note, PhoneKind, PhoneNumber, Slug, Summary, Title,
+    LongLine, Name, Note, PhoneKind, PhoneNumber, Slug, Summary, Title, Zone,
 };
 use crate::web::admin::{self, see_other, FormErrors};
 use crate::web::csrf::CsrfForm;
@@ -249,6 +249,8 @@ pub struct CampaignForm {
     pub title: String,
     pub summary: String,
     pub body: String,
+    #[serde(default)]
+    pub timezone: String,
 }
 
 /// `GET /admin/campaigns`.
@@ -274,6 +276,7 @@ impl EditForm for CampaignForm {
             title: c.title,
             summary: c.summary,
             body: c.body,
+            timezone: c.timezone.map(|z| z.to_string()).unwrap_or_default(),
         })
     }
 
@@ -287,12 +290,18 @@ impl EditForm for CampaignForm {
         );
         let summary = take(e, "summary", Summary::parse(&self.summary));
         let body = take(e, "body", Body::parse(&self.body));
+        let timezone = take(e, "timezone", Zone::optional(&self.timezone));
         Some(CampaignInput {
             slug,
             title: title?,
             summary: summary?,
             body: body?,
+            timezone: timezone?,
         })
+    }
+
+    fn fill(&self, c: &mut Context) {
+        c.insert("zones", &crate::domain::zone::COMMON);
     }
 
     fn save(

@@ -17,7 +17,7 @@ use crate::db::updates::{Relation, UpdateInput};
 use crate::db::{self, campaigns, Actor, DbConn, Error, FieldExt};
 use crate::domain::{
     parse_time, ActionKind, Address, Body, ContactKind, HttpUrl, LangTag, Line, LinkTitle,
-    LongLine, Name, Note, PhoneKind, PhoneNumber, Slug, Summary, Tag, TargetKind, Title,
+    LongLine, Name, Note, PhoneKind, PhoneNumber, Slug, Summary, Tag, TargetKind, Title, Zone,
 };
 use crate::web::error::WebError;
 
@@ -247,6 +247,11 @@ pub struct CampaignIn {
     #[serde(default)]
     #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 80)]
     pub slug: Option<String>,
+    /// An IANA time zone ("America/New_York") its times are shown in; absent or empty:
+    /// the site's `DIGEST_TIMEZONE`.
+    #[serde(default)]
+    #[schema(example = "America/New_York")]
+    pub timezone: Option<String>,
 }
 
 /// An action a dated update names: its slug, or `{slug, relation}`.
@@ -671,6 +676,7 @@ impl CampaignIn {
             title,
             summary: Summary::parse(self.summary.as_deref().unwrap_or("")).field("summary")?,
             body: Body::parse(self.body.as_deref().unwrap_or("")).field("body")?,
+            timezone: Zone::optional(self.timezone.as_deref().unwrap_or("")).field("timezone")?,
         })
     }
 }

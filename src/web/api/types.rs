@@ -229,6 +229,9 @@ pub struct CampaignJson {
     pub body: String,
     /// `active` or `archived`.
     pub status: String,
+    /// The IANA time zone its times are shown in; `null`: the site's `DIGEST_TIMEZONE`.
+    #[schema(example = "America/New_York")]
+    pub timezone: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -241,6 +244,7 @@ impl From<&Campaign> for CampaignJson {
             summary: c.summary.clone(),
             body: c.body.clone(),
             status: c.status.clone(),
+            timezone: c.timezone.map(|z| z.to_string()),
             created_at: utc(c.created_at),
             updated_at: utc(c.updated_at),
         }
