@@ -10,8 +10,8 @@ use crate::db::contacts::{self, ContactInput, HotlineInput, PhoneInput};
 use crate::db::updates::{self, Relation, UpdateInput};
 use crate::db::{self, Actor, DbConn};
 use crate::domain::{
-    text::Checked, ActionKind, ContactKind, PhoneKind, PhoneNumber, Slug, TargetKind, Transition,
-    Zone,
+    text::Checked, ActionKind, ContactKind, LinkKind, PhoneKind, PhoneNumber, Slug, TargetKind,
+    Transition, Zone,
 };
 
 /// The demo campaign's slug.
@@ -95,7 +95,7 @@ fn base(campaign_id: i32, kind: ActionKind, title: &str, summary: &str, body: &s
 
 fn source(title: &str, url: &str) -> LinkInput {
     LinkInput {
-        kind: "source".into(),
+        kind: LinkKind::Source,
         title: title.checked(),
         url: url.checked(),
     }

@@ -13,6 +13,7 @@ use super::changes::{self, ChangeKind, FieldChange, NewChange};
 use super::contacts::{self, ContactView};
 use super::schema::{action_links, action_tags, action_targets, actions, campaigns, scripts};
 use super::{Actor, DbConn, Error, Result};
+use crate::domain::LinkKind;
 use crate::domain::{
     ActionKind, Body, HttpUrl, InvalidInput, LangTag, LinkTitle, LongLine, Note, Slug, Status,
     Summary, Tag, TargetKind, Title, Transition,
@@ -59,7 +60,7 @@ pub struct Script {
 pub struct Link {
     #[serde(skip)]
     pub action_id: i32,
-    pub kind: String,
+    pub kind: LinkKind,
     pub title: String,
     pub url: String,
 }
@@ -82,25 +83,21 @@ pub struct ScriptInput {
     pub body: Body,
 }
 
-/// A link or source to store; `kind` is `link` or `source`.
+/// A link or source to store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LinkInput {
-    pub kind: String,
+    pub kind: LinkKind,
     pub title: LinkTitle,
     pub url: HttpUrl,
 }
 
 impl LinkInput {
     /// A link or source; one without a title is titled by its URL.
-    pub fn new(kind: &str, title: Option<LinkTitle>, url: HttpUrl) -> LinkInput {
+    pub fn new(kind: LinkKind, title: Option<LinkTitle>, url: HttpUrl) -> LinkInput {
         let title = title
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| LinkTitle::of_url(&url));
-        LinkInput {
-            kind: kind.into(),
-            title,
-            url,
-        }
+        LinkInput { kind, title, url }
     }
 }
 

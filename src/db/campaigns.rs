@@ -7,7 +7,7 @@ use serde_json::json;
 use super::changes::{self, ChangeKind, NewChange};
 use super::schema::campaigns;
 use super::{settings, Actor, DbConn, Error, Result};
-use crate::domain::{Body, Slug, Summary, Title, Zone};
+use crate::domain::{Body, CampaignStatus, Slug, Summary, Title, Zone};
 
 /// A campaign row.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
@@ -18,7 +18,7 @@ pub struct Campaign {
     pub title: String,
     pub summary: String,
     pub body: String,
-    pub status: String,
+    pub status: CampaignStatus,
     pub position: i32,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
@@ -68,7 +68,7 @@ pub fn create(conn: &mut DbConn, input: &CampaignInput, actor: &Actor) -> Result
             campaigns::summary.eq(input.summary.as_str()),
             campaigns::body.eq(input.body.as_str()),
             campaigns::timezone.eq(input.timezone),
-            campaigns::status.eq("active"),
+            campaigns::status.eq(CampaignStatus::Active),
             campaigns::position.eq(position),
             campaigns::created_at.eq(actor.at),
             campaigns::updated_at.eq(actor.at),
@@ -162,7 +162,7 @@ pub fn by_id(conn: &mut DbConn, id: i32) -> Result<Campaign> {
 /// Active campaigns in their display order.
 pub fn list_active(conn: &mut DbConn) -> Result<Vec<Campaign>> {
     Ok(campaigns::table
-        .filter(campaigns::status.eq("active"))
+        .filter(campaigns::status.eq(CampaignStatus::Active))
         .order((campaigns::position.asc(), campaigns::id.asc()))
         .select(Campaign::as_select())
         .load(conn)?)

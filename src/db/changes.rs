@@ -12,31 +12,7 @@ use serde_json::Value;
 use super::schema::{audit_log, changes, revisions};
 use super::{settings, Actor, DbConn, Result};
 
-/// What kind of change a change-log entry records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChangeKind {
-    ActionPublished,
-    ActionChanged,
-    ActionExpired,
-    ActionReopened,
-    UpdatePosted,
-    CampaignChanged,
-}
-
-impl ChangeKind {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChangeKind::ActionPublished => "action_published",
-            ChangeKind::ActionChanged => "action_changed",
-            ChangeKind::ActionExpired => "action_expired",
-            ChangeKind::ActionReopened => "action_reopened",
-            ChangeKind::UpdatePosted => "update_posted",
-            ChangeKind::CampaignChanged => "campaign_changed",
-        }
-    }
-}
+pub use crate::domain::ChangeKind;
 
 /// One field's old and new value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -78,7 +54,7 @@ pub struct Change {
     pub campaign_id: i32,
     pub action_id: Option<i32>,
     pub update_id: Option<i32>,
-    pub kind: String,
+    pub kind: ChangeKind,
     pub summary: String,
     pub fields: String,
     pub organizer_id: Option<i32>,
@@ -117,7 +93,7 @@ pub fn append(conn: &mut DbConn, new: NewChange, actor: &Actor) -> Result<i32> {
             changes::campaign_id.eq(new.campaign_id),
             changes::action_id.eq(new.action_id),
             changes::update_id.eq(new.update_id),
-            changes::kind.eq(new.kind.as_str()),
+            changes::kind.eq(new.kind),
             changes::summary.eq(&new.summary),
             changes::fields.eq(fields),
             changes::organizer_id.eq(actor.organizer_id),

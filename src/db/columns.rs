@@ -9,7 +9,8 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text};
 
 use crate::domain::{
-    ActionKind, ContactKind, OutboxStatus, PhoneKind, Status, SubscriberStatus, TargetKind, Zone,
+    ActionKind, CampaignStatus, ChangeKind, ContactKind, Frequency, LinkKind, MessageKind,
+    OutboxStatus, PhoneKind, Relation, Status, SubscriberStatus, TargetKind, Zone,
 };
 
 /// Makes a `string_enum!` type a `Text` column on every backend (the multi-backend
@@ -77,4 +78,10 @@ text_column!(
     SubscriberStatus,
     OutboxStatus,
     Zone,
+    ChangeKind,
+    CampaignStatus,
+    LinkKind,
+    Relation,
+    MessageKind,
+    Frequency,
 );

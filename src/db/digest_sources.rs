@@ -7,13 +7,14 @@ use diesel::prelude::*;
 
 use super::schema::{actions, campaigns, updates};
 use super::{DbConn, Result};
+use crate::domain::Status;
 
 /// An action as a digest links to it.
 #[derive(Debug, Clone)]
 pub struct ActionRef {
     pub slug: String,
     pub title: String,
-    pub status: String,
+    pub status: Status,
 }
 
 /// An update as a digest links to it.
@@ -34,7 +35,7 @@ pub struct CampaignRef {
 
 /// The actions with these ids.
 pub fn actions(conn: &mut DbConn, ids: &[i32]) -> Result<HashMap<i32, ActionRef>> {
-    let rows: Vec<(i32, String, String, String)> = actions::table
+    let rows: Vec<(i32, String, String, Status)> = actions::table
         .filter(actions::id.eq_any(ids))
         .select((actions::id, actions::slug, actions::title, actions::status))
         .load(conn)?;

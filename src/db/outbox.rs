@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::schema::{digest_bodies, digest_runs, outbox, subscribers};
 use super::{subscribers as subs, write_tx, DbConn, Result};
+use crate::domain::MessageKind;
 use crate::domain::OutboxStatus;
 
 /// Stands for the recipient's own token in a body or header shared by many recipients.
@@ -27,7 +28,7 @@ pub struct Message {
     pub id: i32,
     pub dedupe_key: String,
     pub subscriber_id: Option<i32>,
-    pub kind: String,
+    pub kind: MessageKind,
     pub first_change_id: Option<i32>,
     pub last_change_id: Option<i32>,
     pub to_addr: String,
@@ -79,7 +80,7 @@ pub enum Content {
 pub struct NewMessage {
     pub dedupe_key: String,
     pub subscriber_id: Option<i32>,
-    pub kind: String,
+    pub kind: MessageKind,
     pub first_change_id: Option<i32>,
     pub last_change_id: Option<i32>,
     pub to_addr: String,
@@ -108,7 +109,7 @@ type RowValues<'a> = (
     (
         dsl::Eq<outbox::dedupe_key, &'a str>,
         dsl::Eq<outbox::subscriber_id, Option<i32>>,
-        dsl::Eq<outbox::kind, &'a str>,
+        dsl::Eq<outbox::kind, MessageKind>,
         dsl::Eq<outbox::first_change_id, Option<i32>>,
         dsl::Eq<outbox::last_change_id, Option<i32>>,
         dsl::Eq<outbox::to_addr, &'a str>,
@@ -167,7 +168,7 @@ fn row<'a>(
         (
             outbox::dedupe_key.eq(m.dedupe_key.as_str()),
             outbox::subscriber_id.eq(m.subscriber_id),
-            outbox::kind.eq(m.kind.as_str()),
+            outbox::kind.eq(m.kind),
             outbox::first_change_id.eq(m.first_change_id),
             outbox::last_change_id.eq(m.last_change_id),
             outbox::to_addr.eq(m.to_addr.as_str()),
@@ -231,7 +232,7 @@ pub fn enqueue_claimed(
                 id: ids[&m.dedupe_key],
                 dedupe_key: m.dedupe_key.clone(),
                 subscriber_id: m.subscriber_id,
-                kind: m.kind.clone(),
+                kind: m.kind,
                 first_change_id: m.first_change_id,
                 last_change_id: m.last_change_id,
                 to_addr: m.to_addr.clone(),
@@ -525,7 +526,7 @@ pub struct FailedDelivery {
     pub id: i32,
     pub to_addr: String,
     pub subject: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub next_attempt_at: NaiveDateTime,

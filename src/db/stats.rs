@@ -21,7 +21,7 @@ pub fn counts(conn: &mut DbConn) -> Result<Counts> {
         .select((actions::status, diesel::dsl::count_star()))
         .load::<(String, i64)>(conn)?;
     let active_campaigns = campaigns::table
-        .filter(campaigns::status.eq("active"))
+        .filter(campaigns::status.eq(crate::domain::CampaignStatus::Active))
         .count()
         .get_result(conn)?;
     Ok(Counts {

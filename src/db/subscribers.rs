@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::schema::{outbox, subscriber_campaigns, subscriber_tokens, subscribers};
 use super::{changes, DbConn, Result};
+use crate::domain::MessageKind;
 use crate::domain::{EmailAddress, Frequency, OutboxStatus, SubscriberStatus};
 use crate::security::{new_token, split, token_hash};
 
@@ -24,7 +25,7 @@ pub struct Subscriber {
     pub id: i32,
     pub email: String,
     pub status: SubscriberStatus,
-    pub frequency: String,
+    pub frequency: Frequency,
     #[serde(skip)]
     pub manage_token_hash: String,
     #[serde(skip)]
@@ -38,9 +39,9 @@ pub struct Subscriber {
 }
 
 impl Subscriber {
-    /// The frequency, parsed (immediate when the stored value is unknown).
+    /// How often they hear from us.
     pub fn frequency(&self) -> Frequency {
-        Frequency::parse(&self.frequency).unwrap_or_default()
+        self.frequency
     }
 }
 
@@ -358,7 +359,7 @@ fn cancel_pending_digests(conn: &mut DbConn, id: i32) -> Result<usize> {
     Ok(diesel::update(
         outbox::table
             .filter(outbox::subscriber_id.eq(id))
-            .filter(outbox::kind.eq("digest"))
+            .filter(outbox::kind.eq(MessageKind::Digest))
             .filter(outbox::status.eq(OutboxStatus::Pending)),
     )
     .set((

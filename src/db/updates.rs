@@ -8,6 +8,7 @@ use serde_json::json;
 use super::changes::{self, ChangeKind, NewChange};
 use super::schema::{actions, campaigns, update_actions, updates};
 use super::{Actor, DbConn, Error, Result};
+use crate::domain::Status;
 use crate::domain::{Body, Slug, Title};
 
 /// An update row.
@@ -24,24 +25,7 @@ pub struct Update {
     pub organizer_id: Option<i32>,
 }
 
-/// How an update relates to an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[schema(as = RelationName)]
-pub enum Relation {
-    Added,
-    Changed,
-}
-
-impl Relation {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Relation::Added => "added",
-            Relation::Changed => "changed",
-        }
-    }
-}
+pub use crate::domain::Relation;
 
 /// A dated update to post, each field checked by its type.
 #[derive(Debug, Clone)]
@@ -58,8 +42,8 @@ pub struct UpdateInput {
 pub struct RelatedAction {
     pub slug: String,
     pub title: String,
-    pub status: String,
-    pub relation: String,
+    pub status: Status,
+    pub relation: Relation,
 }
 
 /// An update with its campaign and the actions it names.
@@ -121,7 +105,7 @@ pub fn post(conn: &mut DbConn, input: &UpdateInput, actor: &Actor) -> Result<Upd
             .values((
                 update_actions::update_id.eq(update.id),
                 update_actions::action_id.eq(action_id),
-                update_actions::relation.eq(rel.as_str()),
+                update_actions::relation.eq(rel),
             ))
             .execute(conn)?;
     }
@@ -164,7 +148,7 @@ pub fn list(conn: &mut DbConn, campaign_id: Option<i32>) -> Result<Vec<UpdateVie
     }
     let rows: Vec<(Update, String, String)> = q.load(conn)?;
     let ids: Vec<i32> = rows.iter().map(|r| r.0.id).collect();
-    let related: Vec<(i32, String, String, String, String)> = update_actions::table
+    let related: Vec<(i32, String, String, Status, Relation)> = update_actions::table
         .inner_join(actions::table)
         .filter(update_actions::update_id.eq_any(&ids))
         .order(actions::position.asc())
@@ -185,8 +169,8 @@ pub fn list(conn: &mut DbConn, campaign_id: Option<i32>) -> Result<Vec<UpdateVie
                 .map(|r| RelatedAction {
                     slug: r.1.clone(),
                     title: r.2.clone(),
-                    status: r.3.clone(),
-                    relation: r.4.clone(),
+                    status: r.3,
+                    relation: r.4,
                 })
                 .collect(),
             update: u,

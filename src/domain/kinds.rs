@@ -201,6 +201,70 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// What kind of change a change-log entry records.
+    #[schema(as = ChangeKindName)]
+    pub enum ChangeKind {
+        /// An action was published.
+        ActionPublished => ("action_published", "New"),
+        /// A published action was changed.
+        ActionChanged => ("action_changed", "Changed"),
+        /// An action is over.
+        ActionExpired => ("action_expired", "Over"),
+        /// An action that was over is open again.
+        ActionReopened => ("action_reopened", "Reopened"),
+        /// A dated update was posted.
+        UpdatePosted => ("update_posted", "Update"),
+        /// A campaign's text was revised.
+        CampaignChanged => ("campaign_changed", "Campaign revised"),
+    }
+}
+
+string_enum! {
+    /// A campaign's state.
+    #[schema(as = CampaignStatusName)]
+    pub enum CampaignStatus {
+        /// Shown with its actions.
+        Active => ("active", "Active"),
+        /// Kept, no longer listed.
+        Archived => ("archived", "Archived"),
+    }
+}
+
+string_enum! {
+    /// What an action's link is.
+    #[schema(as = LinkKindName)]
+    pub enum LinkKind {
+        /// Where to act (a petition, a form, an article).
+        Link => ("link", "Link"),
+        /// Where the facts come from.
+        Source => ("source", "Source"),
+    }
+}
+
+string_enum! {
+    /// How a dated update relates to an action it names.
+    #[schema(as = RelationName)]
+    pub enum Relation {
+        /// The update adds the action.
+        Added => ("added", "Added"),
+        /// The update changes the action.
+        Changed => ("changed", "Changed"),
+    }
+}
+
+string_enum! {
+    /// What a message in the outbox is.
+    pub enum MessageKind {
+        /// A digest of changes.
+        Digest => ("digest", "Digest"),
+        /// A request to confirm a subscription.
+        Confirm => ("confirm", "Confirmation"),
+        /// A subscription asked for again by someone already subscribed.
+        Already => ("already", "Already subscribed"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_support::to_string;

@@ -22,7 +22,8 @@ mod test_support;
 
 pub use email::EmailAddress;
 pub use kinds::{
-    ActionKind, ContactKind, Frequency, OutboxStatus, PhoneKind, SubscriberStatus, TargetKind,
+    ActionKind, CampaignStatus, ChangeKind, ContactKind, Frequency, LinkKind, MessageKind,
+    OutboxStatus, PhoneKind, Relation, SubscriberStatus, TargetKind,
 };
 pub use lifecycle::{Status, Transition};
 pub use outcome::Outcome;

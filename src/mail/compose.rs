@@ -24,6 +24,7 @@ use crate::db::subscribers::{self, Subscriber};
 use crate::db::{actions, write_tx, DbConn};
 use crate::domain::schedule::last_slot;
 use crate::domain::Frequency;
+use crate::domain::MessageKind;
 
 /// Subscribers composed per transaction.
 const PAGE: i64 = 200;
@@ -424,7 +425,7 @@ pub fn compose_due(
                     message_id: message_id(settings, &dedupe_key),
                     dedupe_key,
                     subscriber_id: Some(s.id),
-                    kind: "digest".into(),
+                    kind: MessageKind::Digest,
                     first_change_id: Some(shared.first_change_id),
                     last_change_id: Some(max),
                     to_addr: s.email.clone(),

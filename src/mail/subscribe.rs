@@ -11,7 +11,7 @@ use crate::config::Settings;
 use crate::db::outbox::{self, Content, NewMessage, TOKEN_SLOT};
 use crate::db::subscribers::{self, Subscribed, CONFIRM_TTL};
 use crate::db::{write_tx, DbConn};
-use crate::domain::{EmailAddress, Frequency};
+use crate::domain::{EmailAddress, Frequency, MessageKind};
 
 /// Records a subscribe request and its email; returns the outbox id to send at once.
 pub fn request(
@@ -39,9 +39,11 @@ pub fn request(
     Ok(write_tx(conn, |conn| {
         let outcome = subscribers::subscribe(conn, email, campaign_ids, frequency, now)?;
         let (kind, r, subscriber, token) = match outcome {
-            Subscribed::Confirm { subscriber, token } => ("confirm", &confirm, subscriber, token),
+            Subscribed::Confirm { subscriber, token } => {
+                (MessageKind::Confirm, &confirm, subscriber, token)
+            }
             Subscribed::AlreadyActive { subscriber, token } => {
-                ("already", &already, subscriber, token)
+                (MessageKind::Already, &already, subscriber, token)
             }
         };
         let dedupe_key = format!("{kind}:{}:{}", subscriber.id, &token[..16]);
@@ -51,7 +53,7 @@ pub fn request(
                 message_id: message_id(settings, &dedupe_key),
                 dedupe_key,
                 subscriber_id: Some(subscriber.id),
-                kind: kind.into(),
+                kind,
                 first_change_id: None,
                 last_change_id: None,
                 to_addr: subscriber.email.clone(),

@@ -23,7 +23,7 @@ async fn change_kinds_of(app: &TestApp, slug: &'static str) -> Vec<String> {
         let a = actions::by_slug(c, slug)?;
         Ok(changes::for_action(c, a.id)?
             .into_iter()
-            .map(|c| c.kind)
+            .map(|c| c.kind.to_string())
             .collect())
     })
     .await

@@ -130,7 +130,7 @@ impl Api {
                     .into_iter()
                     .map(|ch| {
                         let fields = ch.field_changes().into_iter().map(|f| f.field).collect();
-                        (ch.kind, fields)
+                        (ch.kind.to_string(), fields)
                     })
                     .collect())
             })

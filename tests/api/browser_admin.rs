@@ -13,7 +13,7 @@ async fn kinds(app: &TestApp) -> Vec<String> {
         let a = actions::by_slug(c, "call-the-orr-director-now")?;
         Ok(changes::for_action(c, a.id)?
             .into_iter()
-            .map(|c| c.kind)
+            .map(|c| c.kind.to_string())
             .collect())
     })
     .await

@@ -875,7 +875,7 @@ async fn an_old_claim_is_renewed_only_by_the_worker_still_holding_it() {
                 &NewMessage {
                     dedupe_key: "test:renew".into(),
                     subscriber_id: None,
-                    kind: "test".into(),
+                    kind: actiondesk::domain::MessageKind::Confirm,
                     first_change_id: None,
                     last_change_id: None,
                     to_addr: "ana@example.org".into(),

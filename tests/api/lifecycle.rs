@@ -24,7 +24,7 @@ async fn change_kinds(app: &TestApp) -> Vec<String> {
     app.with_db(|c| {
         Ok(changes::after(c, 0, 1000)?
             .into_iter()
-            .map(|c| c.kind)
+            .map(|c| c.kind.to_string())
             .collect())
     })
     .await

@@ -610,7 +610,7 @@ async fn metrics_give_latency_histograms_by_route_the_digest_queue_and_the_pool(
                 &NewMessage {
                     dedupe_key: format!("test:metrics:{i}"),
                     subscriber_id: None,
-                    kind: "test".into(),
+                    kind: actiondesk::domain::MessageKind::Confirm,
                     first_change_id: None,
                     last_change_id: None,
                     to_addr: "ana@example.org".into(),

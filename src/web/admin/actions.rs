@@ -14,8 +14,8 @@ use crate::db::actions::{
 };
 use crate::db::{self, campaigns, changes, contacts, DbConn};
 use crate::domain::{
-    parse_time, ActionKind, Body, HttpUrl, InvalidInput, LangTag, LinkTitle, LongLine, Note,
-    Summary, Tag, TargetKind, Title, Transition,
+    parse_time, ActionKind, Body, HttpUrl, InvalidInput, LangTag, LinkKind, LinkTitle, LongLine,
+    Note, Summary, Tag, TargetKind, Title, Transition,
 };
 use crate::web::admin::{self, see_other, FormErrors};
 use crate::web::csrf::CsrfForm;
@@ -122,7 +122,7 @@ impl ActionForm {
             tags: d.tags.join(", "),
             script_lang: d.scripts.iter().map(|s| s.lang.clone()).collect(),
             script_body: d.scripts.iter().map(|s| s.body.clone()).collect(),
-            link_kind: d.links.iter().map(|l| l.kind.clone()).collect(),
+            link_kind: d.links.iter().map(|l| l.kind.to_string()).collect(),
             link_title: d.links.iter().map(|l| l.title.clone()).collect(),
             link_url: d.links.iter().map(|l| l.url.clone()).collect(),
             target: d
@@ -208,8 +208,8 @@ impl ActionForm {
                 continue;
             }
             let kind = match at(&self.link_kind, i).as_str() {
-                "link" => "link",
-                _ => "source",
+                "link" => LinkKind::Link,
+                _ => LinkKind::Source,
             };
             let url = take(&mut e, &format!("link_url.{i}"), HttpUrl::parse(&url));
             let title = take(&mut e, &format!("link_title.{i}"), LinkTitle::parse(&title));

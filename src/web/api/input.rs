@@ -16,8 +16,9 @@ use crate::db::contacts::{self, ContactInput, PhoneInput};
 use crate::db::updates::{Relation, UpdateInput};
 use crate::db::{self, campaigns, Actor, DbConn, Error, FieldExt};
 use crate::domain::{
-    parse_time, ActionKind, Address, Body, ContactKind, HttpUrl, LangTag, Line, LinkTitle,
-    LongLine, Name, Note, PhoneKind, PhoneNumber, Slug, Summary, Tag, TargetKind, Title, Zone,
+    parse_time, ActionKind, Address, Body, ContactKind, HttpUrl, LangTag, Line, LinkKind,
+    LinkTitle, LongLine, Name, Note, PhoneKind, PhoneNumber, Slug, Summary, Tag, TargetKind, Title,
+    Zone,
 };
 use crate::web::error::WebError;
 
@@ -373,7 +374,7 @@ pub fn input_of(conn: &mut DbConn, d: &ActionDetail) -> db::Result<ActionInput> 
         let field = format!("{}s[{i}]", l.kind);
         let url = HttpUrl::parse(&l.url).field(&format!("{field}.url"))?;
         let title = LinkTitle::parse(&l.title).ok();
-        links.push(LinkInput::new(&l.kind, title, url));
+        links.push(LinkInput::new(l.kind, title, url));
     }
     Ok(ActionInput {
         campaign_id: a.campaign_id,
@@ -503,7 +504,11 @@ impl ActionFields {
         }
         for (field, value) in [("links", self.links), ("sources", self.sources)] {
             if let Some(v) = value {
-                let kind = if field == "links" { "link" } else { "source" };
+                let kind = if field == "links" {
+                    LinkKind::Link
+                } else {
+                    LinkKind::Source
+                };
                 base.links.retain(|l| l.kind != kind);
                 for (i, l) in v.unwrap_or_default().into_iter().enumerate() {
                     let url = HttpUrl::parse(&l.url).field(&format!("{field}[{i}].url"))?;
@@ -514,7 +519,7 @@ impl ActionFields {
                     base.links.push(LinkInput::new(kind, title, url));
                 }
                 // Links first, then sources, each in the order given.
-                base.links.sort_by_key(|l| l.kind != "link");
+                base.links.sort_by_key(|l| l.kind != LinkKind::Link);
             }
         }
         if let Some(v) = self.targets {

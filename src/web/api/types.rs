@@ -9,7 +9,7 @@ use crate::db::actions::ActionDetail;
 use crate::db::campaigns::Campaign;
 use crate::db::contacts::{ContactDetails, ContactView, HotlineView, PhoneView};
 use crate::db::updates::UpdateView;
-use crate::domain::{ActionKind, PhoneKind, Status, TargetKind};
+use crate::domain::{ActionKind, CampaignStatus, PhoneKind, Relation, Status, TargetKind};
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
@@ -79,8 +79,7 @@ impl From<&ContactView> for ContactJson {
 /// visitor's own senators or representative (resolved per ZIP on the action's page).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TargetJson {
-    #[schema(value_type = TargetKind)]
-    pub kind: String,
+    pub kind: TargetKind,
     pub note: String,
     /// The contact's slug, for `contact` targets.
     pub contact: Option<String>,
@@ -115,8 +114,7 @@ pub struct ActionJson {
     /// The campaign's slug.
     pub campaign: String,
     pub campaign_title: String,
-    #[schema(value_type = ActionKind)]
-    pub kind: String,
+    pub kind: ActionKind,
     pub title: String,
     pub summary: String,
     /// Markdown.
@@ -126,8 +124,7 @@ pub struct ActionJson {
     pub script: Option<String>,
     /// Every script, by language.
     pub scripts: Vec<ScriptJson>,
-    #[schema(value_type = Status)]
-    pub status: String,
+    pub status: Status,
     pub developing: bool,
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
@@ -164,7 +161,7 @@ impl From<&ActionDetail> for ActionJson {
             slug: a.slug.clone(),
             campaign: d.campaign_slug.clone(),
             campaign_title: d.campaign_title.clone(),
-            kind: a.kind.to_string(),
+            kind: a.kind,
             title: a.title.clone(),
             summary: a.summary.clone(),
             body: a.body.clone(),
@@ -177,7 +174,7 @@ impl From<&ActionDetail> for ActionJson {
                     body: s.body.clone(),
                 })
                 .collect(),
-            status: a.status.to_string(),
+            status: a.status,
             developing: a.developing,
             starts_at: utc_opt(a.starts_at),
             ends_at: utc_opt(a.ends_at),
@@ -190,7 +187,7 @@ impl From<&ActionDetail> for ActionJson {
                 .map(|t| {
                     let c = t.contact.as_ref().map(|c| &c.details);
                     TargetJson {
-                        kind: t.kind.to_string(),
+                        kind: t.kind,
                         note: t.note.clone(),
                         contact: c.map(|c| c.slug.clone()),
                         name: c.map(|c| c.name.clone()),
@@ -227,8 +224,7 @@ pub struct CampaignJson {
     pub summary: String,
     /// Markdown.
     pub body: String,
-    /// `active` or `archived`.
-    pub status: String,
+    pub status: CampaignStatus,
     /// The IANA time zone its times are shown in; `null`: the site's `DIGEST_TIMEZONE`.
     #[schema(example = "America/New_York")]
     pub timezone: Option<String>,
@@ -243,7 +239,7 @@ impl From<&Campaign> for CampaignJson {
             title: c.title.clone(),
             summary: c.summary.clone(),
             body: c.body.clone(),
-            status: c.status.clone(),
+            status: c.status,
             timezone: c.timezone.map(|z| z.to_string()),
             created_at: utc(c.created_at),
             updated_at: utc(c.updated_at),
@@ -267,9 +263,8 @@ pub struct CampaignDetailJson {
 pub struct UpdateActionJson {
     pub slug: String,
     pub title: String,
-    pub status: String,
-    #[schema(value_type = crate::db::updates::Relation)]
-    pub relation: String,
+    pub status: Status,
+    pub relation: Relation,
 }
 
 /// A dated campaign update ("5/29 Update").
@@ -301,8 +296,8 @@ impl From<&UpdateView> for UpdateJson {
                 .map(|r| UpdateActionJson {
                     slug: r.slug.clone(),
                     title: r.title.clone(),
-                    status: r.status.clone(),
-                    relation: r.relation.clone(),
+                    status: r.status,
+                    relation: r.relation,
                 })
                 .collect(),
         }

@@ -156,7 +156,7 @@ pub async fn campaign(
 #[derive(Serialize)]
 pub struct HistoryEntry {
     at: NaiveDateTime,
-    kind: String,
+    kind: crate::domain::ChangeKind,
     summary: String,
     /// The fields that changed, in words ("phones", "script").
     fields: Vec<String>,
