@@ -63,7 +63,7 @@ impl Application {
     ) -> anyhow::Result<Application> {
         let db = open_database(&settings).await?;
         let fresh = db
-            .run(|conn| {
+            .run(|conn| -> db::Result<_> {
                 let fresh = settings::get(conn, "initialized")?.is_none();
                 if fresh {
                     settings::set(conn, "initialized", &db::now().to_string())?;
@@ -157,7 +157,7 @@ async fn resolve_secret(db: &Db, settings: &Settings) -> anyhow::Result<Vec<u8>>
         return Ok(k.as_bytes().to_vec());
     }
     let key = db
-        .run(|conn| {
+        .run(|conn| -> db::Result<_> {
             db::write_tx(conn, |conn| {
                 if let Some(k) = settings::get(conn, "secret_key")? {
                     return Ok(k);

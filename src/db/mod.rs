@@ -127,9 +127,24 @@ pub enum Error {
     #[error("database migration failed: {0}")]
     Migration(String),
     #[error(transparent)]
-    Query(#[from] diesel::result::Error),
+    Query(diesel::result::Error),
     #[error("no database connection available: {0}")]
     Pool(#[from] r2d2::PoolError),
+}
+
+/// A unique index refusing a row is a conflict (two writers racing for one slug: the
+/// database decides); every other diesel error stays as it is.
+impl From<diesel::result::Error> for Error {
+    fn from(e: diesel::result::Error) -> Error {
+        use diesel::result::{DatabaseErrorKind, Error as E};
+        match e {
+            E::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => Error::Conflict {
+                field: info.column_name().unwrap_or("").to_string(),
+                message: "this already exists (someone saved the same at the same time)".into(),
+            },
+            other => Error::Query(other),
+        }
+    }
 }
 
 impl Error {
@@ -251,15 +266,17 @@ impl Db {
         Ok(self.pool.get()?)
     }
 
-    /// Runs blocking diesel work on tokio's blocking pool, never on an async worker.
-    pub async fn run<T, F>(&self, f: F) -> Result<T>
+    /// Runs blocking diesel work on tokio's blocking pool, never on an async worker. The
+    /// work may fail with any error a storage error converts into (the mail room's, …).
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConn) -> Result<T> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<Error> + Send + 'static,
     {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
+            let mut conn = pool.get().map_err(|e| E::from(Error::Pool(e)))?;
             f(&mut conn)
         })
         .await

@@ -17,22 +17,7 @@ use super::shared_body::SharedBody;
 use super::transport::{Mailer, SendError};
 use super::{compose, Result};
 use crate::config::Settings;
-use crate::db::{self, outbox, subscribers, Db, DbConn};
-
-/// Runs blocking database work off the async threads.
-pub async fn blocking<T, F>(db: &Db, f: F) -> Result<T>
-where
-    F: FnOnce(&mut DbConn) -> Result<T> + Send + 'static,
-    T: Send + 'static,
-{
-    let db = db.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut conn = db.get()?;
-        f(&mut conn)
-    })
-    .await
-    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
-}
+use crate::db::{self, outbox, subscribers, Db};
 
 /// A name for this process's claims: host, process id and a random part.
 pub fn worker_name() -> String {
@@ -114,22 +99,23 @@ async fn deliver_from(
             }
             done.sent += sent.len();
             done.failed += failed.len();
-            let r = blocking(&marker_db, move |conn| {
-                let now = db::now();
-                if !sent.is_empty() {
-                    outbox::mark_sent(conn, &sent, now)?;
-                }
-                for (id, e) in failed {
-                    match e {
-                        SendError::Transient(m) => {
-                            outbox::mark_retry(conn, id, &m, now, retry)?;
-                        }
-                        SendError::Permanent(m) => outbox::mark_failed(conn, id, &m, true)?,
+            let r = marker_db
+                .run(move |conn| -> Result<_> {
+                    let now = db::now();
+                    if !sent.is_empty() {
+                        outbox::mark_sent(conn, &sent, now)?;
                     }
-                }
-                Ok(())
-            })
-            .await;
+                    for (id, e) in failed {
+                        match e {
+                            SendError::Transient(m) => {
+                                outbox::mark_retry(conn, id, &m, now, retry)?;
+                            }
+                            SendError::Permanent(m) => outbox::mark_failed(conn, id, &m, true)?,
+                        }
+                    }
+                    Ok(())
+                })
+                .await;
             if let Err(e) = r {
                 tracing::error!(error = %e, "could not record delivery outcomes");
             }
@@ -147,33 +133,34 @@ async fn deliver_from(
         loop {
             let w = w.clone();
             let known: HashSet<i32> = shared.keys().copied().collect();
-            let (claimed, bodies) = blocking(&claim_db, move |conn| {
-                let rows = outbox::claim(
-                    conn,
-                    &w,
-                    if only.is_some() { 1 } else { batch },
-                    db::now(),
-                    lease,
-                    only,
-                )?;
-                let mut missing: Vec<i32> = rows
-                    .iter()
-                    .filter_map(|m| m.body_id)
-                    .filter(|id| !known.contains(id))
-                    .collect();
-                missing.sort_unstable();
-                missing.dedup();
-                let bodies: Vec<(i32, SharedBody)> = if missing.is_empty() {
-                    Vec::new()
-                } else {
-                    outbox::bodies(conn, &missing)?
-                        .into_iter()
-                        .map(|(id, (text, html))| (id, SharedBody::prepare(&text, &html)))
-                        .collect()
-                };
-                Ok((rows, bodies))
-            })
-            .await?;
+            let (claimed, bodies) = claim_db
+                .run(move |conn| -> Result<_> {
+                    let rows = outbox::claim(
+                        conn,
+                        &w,
+                        if only.is_some() { 1 } else { batch },
+                        db::now(),
+                        lease,
+                        only,
+                    )?;
+                    let mut missing: Vec<i32> = rows
+                        .iter()
+                        .filter_map(|m| m.body_id)
+                        .filter(|id| !known.contains(id))
+                        .collect();
+                    missing.sort_unstable();
+                    missing.dedup();
+                    let bodies: Vec<(i32, SharedBody)> = if missing.is_empty() {
+                        Vec::new()
+                    } else {
+                        outbox::bodies(conn, &missing)?
+                            .into_iter()
+                            .map(|(id, (text, html))| (id, SharedBody::prepare(&text, &html)))
+                            .collect()
+                    };
+                    Ok((rows, bodies))
+                })
+                .await?;
             shared.extend(bodies.into_iter().map(|(id, b)| (id, Arc::new(b))));
             if claimed.is_empty() {
                 return Ok(());
@@ -205,10 +192,11 @@ async fn deliver_from(
                 let claimed_at = m.claimed_at.unwrap_or_else(db::now);
                 if db::now() - claimed_at > lease / 2 {
                     let (id, w) = (m.id, worker.clone());
-                    let renewed = blocking(&renew_db, move |conn| {
-                        Ok(outbox::renew(conn, id, &w, claimed_at, db::now())?)
-                    })
-                    .await;
+                    let renewed = renew_db
+                        .run(move |conn| -> Result<_> {
+                            Ok(outbox::renew(conn, id, &w, claimed_at, db::now())?)
+                        })
+                        .await;
                     match renewed {
                         Ok(true) => {}
                         Ok(false) => continue,
@@ -266,7 +254,9 @@ pub async fn run_once(
     worker: &str,
 ) -> Result<RunSummary> {
     let w = worker.to_string();
-    let run_id = blocking(db, move |conn| Ok(outbox::start_run(conn, &w, db::now())?)).await?;
+    let run_id = db
+        .run(move |conn| outbox::start_run(conn, &w, db::now()))
+        .await?;
     let s = settings.clone();
     let started = std::time::Instant::now();
     // Composing and sending overlap: the composer claims what it composes and hands each
@@ -278,15 +268,16 @@ pub async fn run_once(
     };
     let compose_db = db.clone();
     let composer = tokio::spawn(async move {
-        let r = blocking(&compose_db, move |conn| {
-            let now = db::now();
-            let lapsed = db::write_tx(conn, |conn| subscribers::lapse_unconfirmed(conn, now))?;
-            if lapsed > 0 {
-                tracing::info!(lapsed, "removed subscriptions never confirmed");
-            }
-            compose::compose_due(conn, &s, now, &hand_off)
-        })
-        .await;
+        let r = compose_db
+            .run(move |conn| -> Result<_> {
+                let now = db::now();
+                let lapsed = db::write_tx(conn, |conn| subscribers::lapse_unconfirmed(conn, now))?;
+                if lapsed > 0 {
+                    tracing::info!(lapsed, "removed subscriptions never confirmed");
+                }
+                compose::compose_due(conn, &s, now, &hand_off)
+            })
+            .await;
         (r, started.elapsed())
     });
     let delivered = deliver_from(db, settings, mailer, worker, None, (feed, queue)).await;
@@ -300,7 +291,7 @@ pub async fn run_once(
         total_ms = started.elapsed().as_millis() as u64,
         "digest run"
     );
-    let pending = blocking(db, |conn| Ok(outbox::pending_count(conn)?)).await? as usize;
+    let pending = db.run(outbox::pending_count).await? as usize;
     let summary = RunSummary {
         composed,
         sent: delivered.sent,
@@ -313,9 +304,7 @@ pub async fn run_once(
         summary.failed as i32,
         summary.pending as i32,
     );
-    blocking(db, move |conn| {
-        Ok(outbox::finish_run(conn, run_id, db::now(), counts)?)
-    })
-    .await?;
+    db.run(move |conn| -> Result<_> { Ok(outbox::finish_run(conn, run_id, db::now(), counts)?) })
+        .await?;
     Ok(summary)
 }

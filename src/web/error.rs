@@ -116,18 +116,10 @@ impl From<db::Error> for WebError {
                 message,
             },
             db::Error::Conflict { field, message } => WebError::Conflict {
-                field: Some(field),
+                field: Some(field).filter(|f| !f.is_empty()),
                 message,
             },
             db::Error::Pool(_) | db::Error::Connect { .. } => WebError::Unavailable,
-            // Two writers racing for one slug: the database's unique index decides.
-            db::Error::Query(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                info,
-            )) => WebError::Conflict {
-                field: info.column_name().map(str::to_string),
-                message: "this already exists (someone saved the same at the same time)".into(),
-            },
             other => WebError::Internal(other.to_string()),
         }
     }

@@ -160,7 +160,7 @@ pub async fn metrics(
     check_token(&req, &state)?;
     let (counts, outbox) = state
         .db
-        .run(|conn| Ok((stats::counts(conn)?, outbox::counts(conn)?)))
+        .run(|conn| -> crate::db::Result<_> { Ok((stats::counts(conn)?, outbox::counts(conn)?)) })
         .await?;
     let in_outbox = |status: &str| {
         outbox

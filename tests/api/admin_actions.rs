@@ -254,7 +254,7 @@ async fn actions_are_reordered_within_their_campaign() {
     let order = |app: &TestApp| {
         let db = app.db.clone();
         async move {
-            db.run(|c| {
+            db.run(|c| -> actiondesk::db::Result<_> {
                 let cid = campaigns::by_slug(c, CAMPAIGN_SLUG)?.id;
                 Ok(actions::list(
                     c,

@@ -100,7 +100,7 @@ async fn a_write_by_another_process_shows_within_a_second() {
     // Another process writes straight to the database: new title, bumped version.
     let other = db::Db::connect(&db::DatabaseUrl::parse(&app.database_url).unwrap(), 1).unwrap();
     other
-        .run(|conn| {
+        .run(|conn| -> actiondesk::db::Result<_> {
             conn.batch_execute(
                 "UPDATE actions SET title = 'Renamed elsewhere' WHERE slug = 'call-orr-director';
                  UPDATE settings SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)

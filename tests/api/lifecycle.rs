@@ -285,7 +285,7 @@ async fn concurrent_writers_never_fail_with_database_is_locked() {
         let db = app.db.clone();
         tasks.push(tokio::spawn(async move {
             for n in 0..15 {
-                db.run(move |c| {
+                db.run(move |c| -> actiondesk::db::Result<_> {
                     write_tx(c, |c| {
                         fixtures::published(c, &input(cid, &format!("Writer {w} action {n}")))?;
                         Ok(())

@@ -741,7 +741,7 @@ async fn backup_copies_a_live_sqlite_database_and_never_overwrites() {
     assert!(live > 0);
     assert_eq!(copied, live);
     let integrity: Vec<String> = copy
-        .run(|c| {
+        .run(|c| -> actiondesk::db::Result<_> {
             use diesel::RunQueryDsl;
             #[derive(diesel::QueryableByName)]
             struct Row {

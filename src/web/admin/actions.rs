@@ -419,7 +419,7 @@ pub async fn new_form(
     let wanted = q.into_inner().campaign;
     let (form, choices) = state
         .db
-        .run(move |conn| {
+        .run(move |conn| -> db::Result<_> {
             let all = campaigns::list_all(conn)?;
             let campaign = wanted
                 .and_then(|s| all.iter().find(|c| c.slug == s).map(|c| c.id))
@@ -464,7 +464,7 @@ pub async fn create(
     let actor = me.actor();
     let outcome = state
         .db
-        .run(move |conn| {
+        .run(move |conn| -> db::Result<_> {
             let parsed = data.parse(conn)?;
             let preview = data.intent == "preview";
             match parsed {
@@ -551,7 +551,7 @@ pub async fn edit_form(
     let slug = path.into_inner();
     let (action, form, choices, history) = state
         .db
-        .run(move |conn| {
+        .run(move |conn| -> db::Result<_> {
             let a = actions::by_slug(conn, &slug)?;
             let d = actions::detail(conn, a.clone())?;
             let form = ActionForm::of(&d);
@@ -587,7 +587,7 @@ pub async fn save(
     let slug = path.into_inner();
     let outcome = state
         .db
-        .run(move |conn| {
+        .run(move |conn| -> db::Result<_> {
             let a = actions::by_slug(conn, &slug)?;
             let parsed = data.parse(conn)?;
             let preview = data.intent == "preview";

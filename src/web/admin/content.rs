@@ -116,7 +116,11 @@ where
     if !e.is_empty() {
         return Ok(Err(e));
     }
-    match state.db.run(move |conn| Ok(save(conn))).await? {
+    match state
+        .db
+        .run(move |conn| Ok::<_, db::Error>(save(conn)))
+        .await?
+    {
         Ok(to) => Ok(Ok(see_other(&to))),
         Err(err) => Ok(Err(FormErrors::split(err)?)),
     }

@@ -187,7 +187,7 @@ pub async fn organizer_create(
         let is_admin = f.admin.is_some();
         let saved = state
             .db
-            .run(move |conn| {
+            .run(move |conn| -> db::Result<_> {
                 Ok(db::write_tx(conn, |conn| {
                     people::create_organizer(conn, &email, &hash, is_admin, &actor)
                 }))
@@ -258,7 +258,9 @@ async fn token_page(
 ) -> Result<HttpResponse, WebError> {
     let (list, owners) = state
         .db
-        .run(|conn| Ok((tokens::list_all(conn)?, people::list_organizers(conn)?)))
+        .run(|conn| -> db::Result<_> {
+            Ok((tokens::list_all(conn)?, people::list_organizers(conn)?))
+        })
         .await?;
     let lines: Vec<TokenLine> = list
         .into_iter()
@@ -304,7 +306,7 @@ pub async fn token_create(
     let label = f.label;
     let made = state
         .db
-        .run(move |conn| {
+        .run(move |conn| -> db::Result<_> {
             Ok(db::write_tx(conn, |conn| {
                 tokens::create(conn, owner, &label, &actor)
             }))

@@ -247,7 +247,7 @@ pub async fn get_campaign(
     let slug = slug.into_inner();
     let detail = state
         .db
-        .run(move |conn| {
+        .run(move |conn| -> crate::db::Result<_> {
             let c = campaigns::by_slug(conn, &slug)?;
             let mut lists = Vec::new();
             for status in [Status::Published, Status::Expired] {
@@ -339,7 +339,7 @@ pub async fn list_actions(
     let words = search::all_words(&q.q.unwrap_or_default());
     let items = state
         .db
-        .run(move |conn| {
+        .run(move |conn| -> crate::db::Result<_> {
             let campaign_id = match campaign {
                 None => None,
                 Some(slug) => Some(

@@ -207,7 +207,7 @@ pub async fn campaign_feed(
     let slug = path.into_inner();
     let (campaign, items) = state
         .db
-        .run(move |conn| {
+        .run(move |conn| -> db::Result<_> {
             let c = campaigns::by_slug(conn, &slug)?;
             let items = feeds::items(conn, Some(c.id), FEED_LEN)?;
             Ok((c, items))

@@ -135,7 +135,7 @@ pub async fn campaign(
     let slug = path.into_inner();
     let (campaign, live, past, updates) = state
         .db
-        .run(move |conn| {
+        .run(move |conn| -> db::Result<_> {
             let now = db::now();
             let c = campaigns::by_slug(conn, &slug)?;
             let live = published_in(conn, c.id, Status::Published)?;
@@ -269,7 +269,7 @@ pub async fn updates(state: web::Data<AppState>) -> Result<HttpResponse, WebErro
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let ok = state
         .db
-        .run(|conn| Ok(conn.batch_execute("SELECT 1")?))
+        .run(|conn| conn.batch_execute("SELECT 1").map_err(db::Error::from))
         .await;
     match ok {
         Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ok"),

@@ -42,7 +42,7 @@ pub async fn search_page(
     let words = search::words(&q);
     let (live, past) = state
         .db
-        .run(move |conn| {
+        .run(move |conn| -> db::Result<_> {
             let now = db::now();
             // Public actions only, live and past apart; no words, no results.
             let mut found = |status| {

@@ -23,7 +23,7 @@ async fn preferences_page(
     let id = s.id;
     let (list, chosen) = state
         .db
-        .run(move |conn| {
+        .run(move |conn| -> db::Result<_> {
             let list = campaigns::list_active(conn)?;
             let follows = subscribers::campaigns_of(conn, &[id])?
                 .remove(&id)

@@ -6,7 +6,7 @@ use tera::Context;
 
 use crate::db::{campaigns, subscribers};
 use crate::domain::{EmailAddress, Frequency};
-use crate::mail::outbox::{blocking, deliver};
+use crate::mail::outbox::deliver;
 use crate::web::error::WebError;
 use crate::web::ratelimit::client_key;
 use crate::web::render::page_with_status;
@@ -93,10 +93,12 @@ pub(super) async fn submit(
     };
     mail.by_address.check(&email.as_str().to_lowercase())?;
     let settings = state.settings.clone();
-    let outbox_id = blocking(&state.db, move |conn| {
-        crate::mail::subscribe::request(conn, &settings, &email, &ids, frequency, db::now())
-    })
-    .await?;
+    let outbox_id = state
+        .db
+        .run(move |conn| {
+            crate::mail::subscribe::request(conn, &settings, &email, &ids, frequency, db::now())
+        })
+        .await?;
     // Send at once; should it fail, the worker retries it from the outbox.
     let (db, settings, mailer, worker) = (
         state.db.clone(),
