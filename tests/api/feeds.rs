@@ -9,25 +9,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 
 use crate::helpers::{spawn_demo, TestApp};
-
-/// True when python3 can import `module`; otherwise prints why the test skips (or fails
-/// under `ACTIONDESK_REQUIRE_TOOLS=1`).
-pub fn python_has(module: &str) -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        let reason = format!(
-            "python3 module {module} missing; install it with scripts/install-test-tools.sh"
-        );
-        if std::env::var("ACTIONDESK_REQUIRE_TOOLS").is_ok_and(|v| v == "1") {
-            panic!("required tool missing: {reason}");
-        }
-        eprintln!("SKIPPED: {reason}");
-    }
-    ok
-}
+use crate::tools::python_has;
 
 /// Runs a Python program on `bytes` (its path is `sys.argv[1]`); returns its JSON output.
 pub fn python_json(program: &str, bytes: &[u8]) -> Value {

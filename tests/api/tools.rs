@@ -16,12 +16,33 @@ pub fn require(what: &str, env: &str, default: &str, install: &str) -> Option<Pa
     if let Some(p) = find(env, default) {
         return Some(p);
     }
-    let reason = format!("{what} not found at {default} (or ${env}); install it with {install}");
+    missing(&format!(
+        "{what} not found at {default} (or ${env}); install it with {install}"
+    ));
+    None
+}
+
+/// Says why the calling test skips: a tool is missing. Panics instead when tools are
+/// required (`ACTIONDESK_REQUIRE_TOOLS=1`, as in CI).
+pub fn missing(reason: &str) {
     if std::env::var("ACTIONDESK_REQUIRE_TOOLS").is_ok_and(|v| v == "1") {
         panic!("required tool missing: {reason}");
     }
     eprintln!("SKIPPED: {reason}");
-    None
+}
+
+/// True when python3 can import `module`; else says why the calling test skips.
+pub fn python_has(module: &str) -> bool {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        missing(&format!(
+            "python3 module {module} missing; install it with scripts/install-test-tools.sh"
+        ));
+    }
+    ok
 }
 
 /// chromedriver, for tests in real headless Chromium.
