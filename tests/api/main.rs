@@ -29,6 +29,7 @@ mod outcomes;
 mod pages;
 mod reps;
 mod search;
+mod site_export;
 mod spike;
 mod tools;
 mod validation;
