@@ -258,7 +258,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 },
             )
             .await?;
-            app.run_until_stopped().await.map_err(anyhow::Error::from)?;
+            app.run_until_signalled()
+                .await
+                .map_err(anyhow::Error::from)?;
             Ok(())
         }
         Command::Migrate => {
@@ -324,9 +326,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let mailer = crate::mail::transport::Mailer::from_settings(&settings)
                 .map_err(|e| Failure::Other(e.into()))?;
             let name = crate::mail::outbox::worker_name();
-            let summary = crate::mail::outbox::run_once(&db, &settings, &mailer, &name)
+            // SIGTERM or SIGINT: the messages being sent are finished and marked, the rest
+            // is left for the next run, and the summary is printed as usual.
+            let stop = crate::mail::outbox::Stop::default();
+            let on_signal = stop_on_signal(stop.clone()).map_err(|e| Failure::Other(e.into()))?;
+            let summary = crate::mail::outbox::run_once(&db, &settings, &mailer, &name, &stop)
                 .await
                 .map_err(|e| Failure::Other(e.into()))?;
+            on_signal.abort();
             println!("{summary}");
             Ok(())
         }
@@ -587,6 +594,21 @@ fn read_password() -> Result<String, Failure> {
         ));
     }
     Ok(line)
+}
+
+/// Tells `stop` to stop on the first SIGTERM or SIGINT.
+fn stop_on_signal(stop: crate::mail::outbox::Stop) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(tokio::spawn(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        tracing::info!("stopping: finishing the messages being sent");
+        stop.stop();
+    }))
 }
 
 /// Lowers this process's CPU priority (`DIGEST_NICE`, default 10), so a digest run that

@@ -29,6 +29,7 @@ mod outcomes;
 mod pages;
 mod reps;
 mod search;
+mod shutdown;
 mod site_export;
 mod spike;
 mod tools;
