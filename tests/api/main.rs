@@ -27,6 +27,7 @@ mod mailbox;
 mod operations;
 mod outcomes;
 mod pages;
+mod processes;
 mod reps;
 mod search;
 mod shutdown;
