@@ -36,7 +36,8 @@ enum Command {
     Organizer(OrganizerCommand),
     /// Expire published actions whose expiry time has passed.
     Expire,
-    /// Import representatives data (congress-legislators YAML, ZIP-to-district CSV).
+    /// Import representatives data (congress-legislators YAML, ZIP-to-district CSV), or a
+    /// whole site written by `export`.
     #[command(subcommand)]
     Import(ImportCommand),
     /// Manage API tokens.
