@@ -36,7 +36,8 @@ enum Command {
     Organizer(OrganizerCommand),
     /// Expire published actions whose expiry time has passed.
     Expire,
-    /// Import representatives data (congress-legislators YAML, ZIP-to-district CSV).
+    /// Import representatives data (congress-legislators YAML, ZIP-to-district CSV), or a
+    /// whole site written by `export`.
     #[command(subcommand)]
     Import(ImportCommand),
     /// Manage API tokens.
@@ -50,6 +51,16 @@ enum Command {
     Backup {
         /// Where to write the copy; must not exist yet.
         file: std::path::PathBuf,
+    },
+    /// Write the whole site as one JSON document (campaigns, actions with their history,
+    /// updates, contacts, hotlines, the change log, the directory, organizers without
+    /// passwords, subscribers) to FILE, or to standard output; `import site` reads it.
+    Export {
+        /// Where to write it (replaced if it exists); standard output without it.
+        file: Option<std::path::PathBuf>,
+        /// Leave out subscribers, what they follow and their link tokens.
+        #[arg(long)]
+        no_subscribers: bool,
     },
 }
 
@@ -72,6 +83,13 @@ enum ImportCommand {
     /// ZIP code areas to congressional districts: a `state_fips,state_abbr,zcta,cd` CSV.
     Zips {
         /// The CSV file.
+        file: std::path::PathBuf,
+    },
+    /// A whole site written by `actiondesk export`, into an empty database (one
+    /// transaction: anything in the way changes nothing). Organizers come without
+    /// passwords: give each one with `actiondesk organizer password EMAIL`.
+    Site {
+        /// The JSON document.
         file: std::path::PathBuf,
     },
 }
@@ -120,6 +138,11 @@ enum OrganizerCommand {
         /// Also let them manage organizers and API tokens.
         #[arg(long)]
         admin: bool,
+    },
+    /// Set an organizer's password (read like `add` does) and end their sessions.
+    Password {
+        /// The organizer's email address.
+        email: String,
     },
 }
 
@@ -236,7 +259,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 },
             )
             .await?;
-            app.run_until_stopped().await.map_err(anyhow::Error::from)?;
+            app.run_until_signalled()
+                .await
+                .map_err(anyhow::Error::from)?;
             Ok(())
         }
         Command::Migrate => {
@@ -278,6 +303,21 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
+        Command::Organizer(OrganizerCommand::Password { email }) => {
+            let password = read_password()?;
+            let hash = security::hash_password(&password)
+                .map_err(|e| Failure::Input(format!("password: {e}")))?;
+            let db = startup::open_database(&Settings::from_env(None)?).await?;
+            let o = db
+                .run(move |conn| {
+                    db::write_tx(conn, |conn| {
+                        people::set_password(conn, &email, &hash, &Actor::system())
+                    })
+                })
+                .await?;
+            println!("organizer: password set for {}", o.email);
+            Ok(())
+        }
         Command::Digest(DigestCommand::Run) => {
             let settings = Settings::from_env(None)?;
             // Sending yields the CPU to visitors: on a machine that also serves pages, a run
@@ -287,9 +327,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let mailer = crate::mail::transport::Mailer::from_settings(&settings)
                 .map_err(|e| Failure::Other(e.into()))?;
             let name = crate::mail::outbox::worker_name();
-            let summary = crate::mail::outbox::run_once(&db, &settings, &mailer, &name)
+            // SIGTERM or SIGINT: the messages being sent are finished and marked, the rest
+            // is left for the next run, and the summary is printed as usual.
+            let stop = crate::mail::outbox::Stop::default();
+            let on_signal = stop_on_signal(stop.clone()).map_err(|e| Failure::Other(e.into()))?;
+            let summary = crate::mail::outbox::run_once(&db, &settings, &mailer, &name, &stop)
                 .await
                 .map_err(|e| Failure::Other(e.into()))?;
+            on_signal.abort();
             println!("{summary}");
             Ok(())
         }
@@ -305,7 +350,46 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Import(cmd) => import(cmd).await,
         Command::Backup { file } => backup(&Settings::from_env(None)?, file).await,
+        Command::Export {
+            file,
+            no_subscribers,
+        } => export(file, !no_subscribers).await,
     }
+}
+
+/// `export [FILE]`: one consistent read of the site, written to standard output or to
+/// FILE through a temporary file beside it, so FILE is whole or untouched.
+async fn export(file: Option<std::path::PathBuf>, subscribers: bool) -> Result<(), Failure> {
+    use std::io::Write;
+    let db = startup::open_database(&Settings::from_env(None)?).await?;
+    let doc = db
+        .run(move |conn| db::site::export(conn, db::site::ExportOptions { subscribers }))
+        .await?;
+    let mut bytes = serde_json::to_vec_pretty(&doc).map_err(|e| Failure::Other(e.into()))?;
+    bytes.push(b'\n');
+    match file {
+        None => std::io::stdout()
+            .lock()
+            .write_all(&bytes)
+            .map_err(|e| Failure::Other(e.into()))?,
+        Some(file) => {
+            let name = file
+                .file_name()
+                .ok_or_else(|| Failure::Input("FILE: names no file".into()))?;
+            let mut tmp_name = std::ffi::OsString::from(".");
+            tmp_name.push(name);
+            tmp_name.push(".partial");
+            let tmp = file.with_file_name(tmp_name);
+            std::fs::write(&tmp, &bytes)
+                .and_then(|()| std::fs::rename(&tmp, &file))
+                .map_err(|e| {
+                    let _ = std::fs::remove_file(&tmp);
+                    Failure::Input(format!("FILE: {}: {e}", file.display()))
+                })?;
+            eprintln!("export: {} ({} bytes)", file.display(), bytes.len());
+        }
+    }
+    Ok(())
 }
 
 /// `backup FILE`: SQLite's `VACUUM INTO`, which reads the database in one transaction, so
@@ -408,6 +492,17 @@ async fn import(cmd: ImportCommand) -> Result<(), Failure> {
             let report = imp::import_zips(&mut *db.get()?, &rows, skipped)?;
             println!("{report}");
         }
+        ImportCommand::Site { file } => {
+            let name = file.display().to_string();
+            let text =
+                std::fs::read(&file).map_err(|e| Failure::Input(format!("FILE: {name}: {e}")))?;
+            let doc: serde_json::Value = serde_json::from_slice(&text)
+                .map_err(|e| Failure::Input(format!("{name}: not JSON: {e}")))?;
+            drop(text);
+            let db = startup::open_database(&Settings::from_env(None)?).await?;
+            let imported = db.run(move |conn| db::site::import(conn, doc)).await?;
+            println!("{imported}");
+        }
     }
     Ok(())
 }
@@ -500,6 +595,21 @@ fn read_password() -> Result<String, Failure> {
         ));
     }
     Ok(line)
+}
+
+/// Tells `stop` to stop on the first SIGTERM or SIGINT.
+fn stop_on_signal(stop: crate::mail::outbox::Stop) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(tokio::spawn(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        tracing::info!("stopping: finishing the messages being sent");
+        stop.stop();
+    }))
 }
 
 /// Lowers this process's CPU priority (`DIGEST_NICE`, default 10), so a digest run that

@@ -1,5 +1,6 @@
 //! Builds the application: database, migrations, demo on a brand-new database, the HTTP
-//! server on a listener (port 0 in tests), and the background worker.
+//! server on a listener (port 0 in tests), and the background worker; on SIGTERM or
+//! SIGINT (`serve`), a graceful stop.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -40,11 +41,16 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
     .await?
 }
 
+/// How long a stop waits for requests in flight, and then for the message being sent.
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A running server.
 pub struct Application {
     port: u16,
     server: Server,
     db: Db,
+    stop: crate::mail::outbox::Stop,
+    worker: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -123,13 +129,23 @@ impl Application {
         // Pages for a ZIP code never wait on the database, so a few threads serve it; a
         // spike must not grow the pool (and memory) to meet a queue.
         .worker_max_blocking_threads(16)
+        // Signals are ours (see `run_until_signalled`): actix would stop at once on SIGINT.
+        .disable_signals()
+        .shutdown_timeout(DRAIN.as_secs())
         .listen(listener)?
         .run();
-        if opts.worker {
-            worker::spawn(db.clone(), settings.clone(), mailer);
-        }
+        let stop = crate::mail::outbox::Stop::default();
+        let worker = opts
+            .worker
+            .then(|| worker::spawn(db.clone(), settings.clone(), mailer, stop.clone()));
         tracing::info!(address = %format!("http://{addr}"), "serving");
-        Ok(Application { port, server, db })
+        Ok(Application {
+            port,
+            server,
+            db,
+            stop,
+            worker,
+        })
     }
 
     /// The port the server listens on.
@@ -145,6 +161,44 @@ impl Application {
     /// Serves until the process is stopped.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+
+    /// Serves until SIGTERM or SIGINT, then stops gracefully: the listener closes at once
+    /// (new connections are refused), requests in flight are answered (for up to 30 s),
+    /// the worker finishes the message it is sending and hands back what it had claimed;
+    /// then this returns, and the process exits 0.
+    pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        let handle = self.server.handle();
+        let stop = self.stop.clone();
+        let signals = tokio::spawn(async move {
+            let name = tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            };
+            tracing::info!(
+                signal = name,
+                "stopping: no new connections; finishing the requests in flight and the \
+                 message being sent"
+            );
+            stop.stop();
+            handle.stop(true).await;
+        });
+        let served = self.server.await;
+        signals.abort();
+        self.stop.stop();
+        if let Some(worker) = self.worker {
+            if tokio::time::timeout(DRAIN, worker).await.is_err() {
+                tracing::warn!(
+                    "the worker did not finish its message in time; its claims return to \
+                     the queue when their lease runs out"
+                );
+            }
+        }
+        tracing::info!("stopped");
+        served
     }
 }
 

@@ -1,5 +1,6 @@
 //! The background worker inside `serve`: expires actions whose time has passed, and runs
-//! digests (the same run as `actiondesk digest run`) every `DIGEST_INTERVAL_SECS`.
+//! digests (the same run as `actiondesk digest run`) every `DIGEST_INTERVAL_SECS`. Told
+//! to stop, it finishes the message being sent, hands back what it claimed, and ends.
 
 use std::time::Duration;
 
@@ -12,8 +13,14 @@ pub fn expire_once(conn: &mut db::DbConn) -> db::Result<Vec<String>> {
     db::write_tx(conn, |conn| actions::expire_due(conn, db::now()))
 }
 
-/// Starts the worker loop on the runtime; it checks at least once a minute.
-pub fn spawn(db: Db, settings: Settings, mailer: Mailer) -> tokio::task::JoinHandle<()> {
+/// Starts the worker loop on the runtime; it checks at least once a minute, and ends once
+/// `stop` is told to (after the run in progress has wound down).
+pub fn spawn(
+    db: Db,
+    settings: Settings,
+    mailer: Mailer,
+    stop: sender::Stop,
+) -> tokio::task::JoinHandle<()> {
     let period = settings.digest_interval.min(Duration::from_secs(60));
     tokio::spawn(async move {
         let name = sender::worker_name();
@@ -21,7 +28,10 @@ pub fn spawn(db: Db, settings: Settings, mailer: Mailer) -> tokio::task::JoinHan
         let mut tick = tokio::time::interval(period);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                () = stop.stopped() => return,
+            }
             match db.run(expire_once).await {
                 Ok(expired) if !expired.is_empty() => {
                     tracing::info!(?expired, "expired actions past their expiry time")
@@ -31,7 +41,7 @@ pub fn spawn(db: Db, settings: Settings, mailer: Mailer) -> tokio::task::JoinHan
             }
             if last_digest.is_none_or(|t| t.elapsed() + period / 2 >= settings.digest_interval) {
                 last_digest = Some(std::time::Instant::now());
-                match sender::run_once(&db, &settings, &mailer, &name).await {
+                match sender::run_once(&db, &settings, &mailer, &name, &stop).await {
                     Ok(s) if s.composed + s.sent + s.failed > 0 => tracing::info!("{s}"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "digest run failed"),

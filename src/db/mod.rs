@@ -18,6 +18,7 @@ pub mod people;
 pub mod schema;
 pub mod search;
 pub mod sessions;
+pub mod site;
 pub mod stats;
 pub mod subscribers;
 pub mod tokens;

@@ -426,6 +426,26 @@ pub fn mark_sent(conn: &mut DbConn, ids: &[i32], at: NaiveDateTime) -> Result<()
     })
 }
 
+/// Hands back claims `worker` took but will not send (it is stopping): the messages are
+/// due again at once for whichever worker runs next, as if never claimed.
+pub fn release(conn: &mut DbConn, ids: &[i32], worker: &str) -> Result<usize> {
+    write_tx(conn, |conn| {
+        Ok(diesel::update(
+            outbox::table
+                .filter(outbox::id.eq_any(ids))
+                .filter(outbox::status.eq(OutboxStatus::Sending))
+                .filter(outbox::claimed_by.eq(worker)),
+        )
+        .set((
+            outbox::status.eq(OutboxStatus::Pending),
+            outbox::claimed_by.eq(None::<String>),
+            outbox::claimed_at.eq(None::<NaiveDateTime>),
+            outbox::attempts.eq(outbox::attempts - 1),
+        ))
+        .execute(conn)?)
+    })
+}
+
 /// Renews from `now` the claim `worker` took at `claimed_at` on a message, unless another
 /// worker has taken it over since; returns whether the message is still `worker`'s to send.
 pub fn renew(

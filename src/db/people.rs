@@ -123,3 +123,28 @@ pub fn set_organizer_active(
     }
     organizer_by_id(conn, id)
 }
+
+/// Gives an organizer a new password (an already hashed one) and ends their sessions:
+/// how organizers brought in by `import site`, which carries no passwords, sign in again.
+pub fn set_password(
+    conn: &mut DbConn,
+    email: &str,
+    password_hash: &str,
+    actor: &Actor,
+) -> Result<Organizer> {
+    let o = find_organizer(conn, email)?
+        .ok_or_else(|| Error::invalid("EMAIL", format!("no organizer with the email {email}")))?;
+    diesel::update(organizers::table.find(o.id))
+        .set(organizers::password_hash.eq(password_hash))
+        .execute(conn)?;
+    super::sessions::end_all_for(conn, o.id)?;
+    changes::audit(
+        conn,
+        actor,
+        "set_password",
+        "organizer",
+        Some(o.id),
+        &json!({"email": o.email}),
+    )?;
+    organizer_by_id(conn, o.id)
+}

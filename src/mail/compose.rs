@@ -306,6 +306,8 @@ struct Shared {
 pub struct HandOff {
     pub worker: String,
     pub to: mpsc::Sender<Work>,
+    /// Once stopped, no further page is composed (the next run composes it).
+    pub stop: super::outbox::Stop,
 }
 
 /// Composes every digest that is due at `now` and hands each to `hand_off`'s senders;
@@ -330,6 +332,9 @@ pub fn compose_due(
     let mut composed = 0;
     let mut after = 0;
     loop {
+        if hand_off.stop.is_stopped() {
+            break;
+        }
         let page = subscribers::due(conn, slots, max, after, PAGE)?;
         let Some(last) = page.last() else { break };
         after = last.id;

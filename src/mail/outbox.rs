@@ -29,6 +29,47 @@ pub fn worker_name() -> String {
     )
 }
 
+/// Asks a running digest run (and the worker inside `serve`) to stop, on SIGTERM or
+/// SIGINT: nothing more is claimed or composed, each sender finishes the message it is
+/// sending (and it is marked sent), and what was claimed but not yet sent is handed back
+/// for the next run. A default `Stop` never stops unless told to.
+#[derive(Clone, Default)]
+pub struct Stop(Arc<StopInner>);
+
+#[derive(Default)]
+struct StopInner {
+    stopped: std::sync::atomic::AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl Stop {
+    /// Tells everyone holding a clone to stop.
+    pub fn stop(&self) {
+        self.0
+            .stopped
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.0.notify.notify_waiters();
+    }
+
+    /// Whether [`Stop::stop`] was called.
+    pub fn is_stopped(&self) -> bool {
+        self.0.stopped.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Resolves once [`Stop::stop`] is called.
+    pub async fn stopped(&self) {
+        loop {
+            let notified = self.0.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.is_stopped() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
 /// What one delivery pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Delivered {
@@ -42,6 +83,8 @@ pub type Work = (outbox::Message, Option<Arc<SharedBody>>);
 enum Outcome {
     Sent(i32),
     Failed(i32, SendError),
+    /// Claimed, not sent: the run is stopping.
+    Released(i32),
 }
 
 /// Sends every message that is due (or only message `only`), until none is left.
@@ -53,7 +96,8 @@ pub async fn deliver(
     only: Option<i32>,
 ) -> Result<Delivered> {
     let (feed, queue) = work_queue(mailer);
-    deliver_from(db, settings, mailer, worker, only, (feed, queue)).await
+    let stop = Stop::default();
+    deliver_from(db, settings, mailer, worker, only, (feed, queue), &stop).await
 }
 
 /// How many messages one claim takes.
@@ -76,6 +120,7 @@ async fn deliver_from(
     worker: &str,
     only: Option<i32>,
     (feed, queue): (mpsc::Sender<Work>, mpsc::Receiver<Work>),
+    stop: &Stop,
 ) -> Result<Delivered> {
     let parallel = mailer.parallel().max(1);
     let batch = claim_batch(mailer) as i64;
@@ -85,25 +130,32 @@ async fn deliver_from(
 
     // Marks outcomes as they arrive: every sent message accepted so far in one statement.
     let marker_db = db.clone();
+    let marker_worker = worker.to_string();
     let marker = tokio::spawn(async move {
         let mut done = Delivered::default();
         let mut buf = Vec::new();
         while rx.recv_many(&mut buf, 512).await > 0 {
             let mut sent = Vec::new();
             let mut failed = Vec::new();
+            let mut released = Vec::new();
             for o in buf.drain(..) {
                 match o {
                     Outcome::Sent(id) => sent.push(id),
                     Outcome::Failed(id, e) => failed.push((id, e)),
+                    Outcome::Released(id) => released.push(id),
                 }
             }
             done.sent += sent.len();
             done.failed += failed.len();
+            let w = marker_worker.clone();
             let r = marker_db
                 .run(move |conn| -> Result<_> {
                     let now = db::now();
                     if !sent.is_empty() {
                         outbox::mark_sent(conn, &sent, now)?;
+                    }
+                    if !released.is_empty() {
+                        outbox::release(conn, &released, &w)?;
                     }
                     for (id, e) in failed {
                         match e {
@@ -128,9 +180,13 @@ async fn deliver_from(
     // the claim lease. Each shared body is read and encoded once per delivery pass.
     let claim_db = db.clone();
     let w = worker.to_string();
+    let claim_stop = stop.clone();
     let claimer = tokio::spawn(async move {
         let mut shared: HashMap<i32, Arc<SharedBody>> = HashMap::new();
         loop {
+            if claim_stop.is_stopped() {
+                return Ok(());
+            }
             let w = w.clone();
             let known: HashSet<i32> = shared.keys().copied().collect();
             let (claimed, bodies) = claim_db
@@ -182,11 +238,17 @@ async fn deliver_from(
     let mut senders = tokio::task::JoinSet::new();
     for _ in 0..parallel {
         let (work_rx, mailer, tx) = (work_rx.clone(), mailer.clone(), tx.clone());
-        let (renew_db, worker) = (db.clone(), worker.to_string());
+        let (renew_db, worker, stop) = (db.clone(), worker.to_string(), stop.clone());
         senders.spawn(async move {
             loop {
                 let next = work_rx.lock().await.recv().await;
                 let Some((m, shared)) = next else { break };
+                // Stopping: the queue is drained (so the composer is never left waiting)
+                // and what is in it handed back, not sent.
+                if stop.is_stopped() {
+                    let _ = tx.send(Outcome::Released(m.id));
+                    continue;
+                }
                 // A claim older than half the lease may soon be taken over by another
                 // worker: renew it first, and leave the message if another has it already.
                 let claimed_at = m.claimed_at.unwrap_or_else(db::now);
@@ -252,6 +314,7 @@ pub async fn run_once(
     settings: &Settings,
     mailer: &Mailer,
     worker: &str,
+    stop: &Stop,
 ) -> Result<RunSummary> {
     let w = worker.to_string();
     let run_id = db
@@ -265,6 +328,7 @@ pub async fn run_once(
     let hand_off = compose::HandOff {
         worker: worker.to_string(),
         to: feed.clone(),
+        stop: stop.clone(),
     };
     let compose_db = db.clone();
     let composer = tokio::spawn(async move {
@@ -280,7 +344,7 @@ pub async fn run_once(
             .await;
         (r, started.elapsed())
     });
-    let delivered = deliver_from(db, settings, mailer, worker, None, (feed, queue)).await;
+    let delivered = deliver_from(db, settings, mailer, worker, None, (feed, queue), stop).await;
     let (composed, compose_time) = composer.await.expect("composer task");
     let (composed, delivered) = (composed?, delivered?);
     tracing::info!(
