@@ -249,7 +249,7 @@ async fn cross_site_form_posts_are_refused() {
 async fn a_loop_cannot_inflate_the_counts() {
     let app = crate::reps::spawn_demo_with_fixtures().await;
     let mut limited = None;
-    for i in 0..20 {
+    for i in 0..100 {
         let r = app
             .client
             .post(format!("{}/api/v1{CALL}/outcomes", app.address))
@@ -270,13 +270,43 @@ async fn a_loop_cannot_inflate_the_counts() {
         assert_eq!(r.status(), 200);
     }
     let at = limited.expect("the rate limit answers 429");
-    assert!(at <= 10, "limited after {at} reports");
-    // The form is limited by the same budget, with an HTML page.
+    // Seven calls in a minute is one person in call mode; a hundred is a script.
+    assert!((7..=30).contains(&at), "limited after {at} reports");
+    // The form is limited by the same budget, with an HTML page that keeps the report to
+    // send again and leads back to the action.
     let r = form_post(&app, &format!("{CALL}/outcomes"))
-        .form(&[("outcome", "contacted")])
+        .form(&[("outcome", "voicemail"), ("contact", "capitol-switchboard")])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 429);
     assert!(r.headers().contains_key("retry-after"));
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains(&format!(r#"action="{CALL}/outcomes""#)),
+        "{page}"
+    );
+    assert!(page.contains(r#"name="outcome" value="voicemail""#));
+    assert!(page.contains(r#"name="contact" value="capitol-switchboard""#));
+    assert!(page.contains(&format!(r#"href="{CALL}#outcomes""#)));
+    // In call mode, the page leads back to the step.
+    let r = form_post(&app, &format!("{CALL}/call"))
+        .form(&[
+            ("outcome", "voicemail"),
+            ("step", "2"),
+            ("zip", "98104"),
+            ("log", "c"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains(&format!(
+            r#"href="{CALL}/call?zip=98104&amp;step=2&amp;log=c""#
+        )),
+        "{page}"
+    );
+    assert!(page.contains(r#"name="step" value="2""#));
 }

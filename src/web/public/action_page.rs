@@ -28,7 +28,7 @@ pub struct ActionData {
     pub detail: actions::ActionDetail,
     card: ActionCard,
     history: Vec<HistoryEntry>,
-    counts: outcomes::ActionCounts,
+    pub counts: outcomes::ActionCounts,
     /// What the per-request parts need besides the visitor's ZIP code.
     fixed: Context,
     /// A hash of what the per-request parts depend on (but the visitor), so parts kept per
