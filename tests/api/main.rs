@@ -18,6 +18,7 @@ mod browser_call;
 mod browser_smoke;
 mod cache;
 mod call_mode;
+mod caller_order;
 mod cli;
 mod digests;
 mod edge_cache;
