@@ -21,6 +21,7 @@ mod call_mode;
 mod caller_order;
 mod cli;
 mod digests;
+mod direct_lines;
 mod edge_cache;
 mod feeds;
 mod fixtures;
