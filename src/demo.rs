@@ -36,6 +36,17 @@ fn phone(number: &str, kind: PhoneKind, note: &str) -> PhoneInput {
         number: PhoneNumber::parse(number).expect("demo numbers are valid"),
         kind,
         note: note.checked(),
+        direct: None,
+    }
+}
+
+/// A toll-free number with the direct line its owner publishes for callers abroad.
+fn toll_free_with_direct(number: &str, direct: &str) -> PhoneInput {
+    PhoneInput {
+        direct: Some(Some(
+            PhoneNumber::parse(direct).expect("demo numbers are valid"),
+        )),
+        ..phone(number, PhoneKind::TollFree, "")
     }
 }
 
@@ -286,7 +297,12 @@ sources; every change is dated and kept, so you can see what changed since you l
                 role,
                 organisation: "U.S. government",
                 website: web,
-                phones: vec![phone(number, kind, "")],
+                phones: vec![match s {
+                    // CBP publishes a number for callers outside the U.S. beside its
+                    // toll-free information center.
+                    "cbp-info" => toll_free_with_direct(number, "202-325-8000"),
+                    _ => phone(number, kind, ""),
+                }],
             },
             &actor(t529),
         )?);

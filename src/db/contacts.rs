@@ -49,6 +49,8 @@ pub struct Phone {
     pub kind: PhoneKind,
     pub note: String,
     pub position: i32,
+    /// A toll-free number's direct (not toll-free) alternative, for callers abroad.
+    pub direct_e164: Option<String>,
 }
 
 /// A phone number as pages, the API and emails show it.
@@ -69,6 +71,32 @@ pub struct PhoneView {
     pub toll_free: bool,
     /// `tel:+18663472423`
     pub tel: String,
+    /// A toll-free number's direct alternative for callers abroad, where one is known.
+    pub direct: Option<DirectLine>,
+}
+
+/// A number to dial from abroad instead of a toll-free one.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct DirectLine {
+    /// `+12023258000`
+    pub e164: String,
+    /// `+1 202-325-8000`
+    pub display: String,
+    /// `tel:+12023258000`
+    pub tel: String,
+}
+
+impl DirectLine {
+    /// The stored number ready to show, if it reads as one.
+    pub fn of(e164: &str) -> Option<DirectLine> {
+        PhoneNumber::from_stored(e164, None)
+            .ok()
+            .map(|p| DirectLine {
+                e164: p.e164().to_string(),
+                display: p.display(),
+                tel: p.tel_uri(),
+            })
+    }
 }
 
 impl Phone {
@@ -86,6 +114,7 @@ impl Phone {
                 note: self.note.clone(),
                 toll_free: p.is_toll_free(),
                 tel: p.tel_uri(),
+                direct: self.direct_e164.as_deref().and_then(DirectLine::of),
             },
             // Stored numbers were parsed on the way in; show a damaged one as it is.
             Err(_) => PhoneView {
@@ -98,6 +127,7 @@ impl Phone {
                 note: self.note.clone(),
                 toll_free: false,
                 tel: format!("tel:{}", self.e164),
+                direct: None,
             },
         }
     }
@@ -109,6 +139,9 @@ pub struct PhoneInput {
     pub number: PhoneNumber,
     pub kind: PhoneKind,
     pub note: Note,
+    /// Its direct line for callers abroad: `None` keeps what is stored for this number
+    /// (forms and imports that do not show it), `Some(None)` clears it.
+    pub direct: Option<Option<PhoneNumber>>,
 }
 
 /// The editable fields of a contact, each checked by its type (state, district, party and
@@ -184,10 +217,30 @@ impl ContactView {
     pub fn new(c: &Contact, phones: &[Phone]) -> ContactView {
         let phones: Vec<PhoneView> = phones.iter().map(Phone::view).collect();
         let has_toll_free = phones.iter().any(|p| p.toll_free);
+        // A toll-free number's own direct line first, else another number of the contact.
         let direct_phone = phones
             .iter()
-            .find(|p| !p.toll_free && p.kind != PhoneKind::Fax)
-            .cloned();
+            .find_map(|p| {
+                let d = p.direct.as_ref().filter(|_| p.toll_free)?;
+                Some(PhoneView {
+                    e164: d.e164.clone(),
+                    display: d.display.clone(),
+                    national: d.display.clone(),
+                    vanity: None,
+                    kind: PhoneKind::Direct,
+                    kind_label: PhoneKind::Direct.label(),
+                    note: String::new(),
+                    toll_free: false,
+                    tel: d.tel.clone(),
+                    direct: None,
+                })
+            })
+            .or_else(|| {
+                phones
+                    .iter()
+                    .find(|p| !p.toll_free && p.kind != PhoneKind::Fax)
+                    .cloned()
+            });
         ContactView {
             details: ContactDetails::from(c),
             phones,
@@ -204,7 +257,7 @@ fn contact_snapshot(c: &Contact, phones: &[Phone]) -> serde_json::Value {
         "contact_form_url": c.contact_form_url, "website_url": c.website_url,
         "address": c.address,
         "phones": phones.iter().map(|p| json!({"e164": p.e164, "vanity": p.vanity,
-            "kind": p.kind, "note": p.note})).collect::<Vec<_>>(),
+            "kind": p.kind, "note": p.note, "direct": p.direct_e164})).collect::<Vec<_>>(),
     })
 }
 
@@ -214,6 +267,21 @@ fn replace_phones(
     hotline_id: Option<i32>,
     list: &[PhoneInput],
 ) -> Result<()> {
+    // Direct lines the input leaves as they are, by number.
+    let kept: HashMap<String, String> = match (contact_id, hotline_id) {
+        (Some(c), _) => phones::table
+            .filter(phones::contact_id.eq(c))
+            .select((phones::e164, phones::direct_e164))
+            .load::<(String, Option<String>)>(conn)?,
+        (_, Some(h)) => phones::table
+            .filter(phones::hotline_id.eq(h))
+            .select((phones::e164, phones::direct_e164))
+            .load::<(String, Option<String>)>(conn)?,
+        _ => Vec::new(),
+    }
+    .into_iter()
+    .filter_map(|(e, d)| d.map(|d| (e, d)))
+    .collect();
     match (contact_id, hotline_id) {
         (Some(c), _) => {
             diesel::delete(phones::table.filter(phones::contact_id.eq(c))).execute(conn)?
@@ -233,6 +301,10 @@ fn replace_phones(
                 phones::kind.eq(p.kind),
                 phones::note.eq(p.note.as_str()),
                 phones::position.eq(i as i32),
+                phones::direct_e164.eq(match &p.direct {
+                    Some(d) => d.as_ref().map(|n| n.e164().to_string()),
+                    None => kept.get(p.number.e164()).cloned(),
+                }),
             ))
             .execute(conn)?;
     }

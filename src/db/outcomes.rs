@@ -1,4 +1,5 @@
-//! "I called" outcomes reported by visitors, counted per action and per target.
+//! Outcomes reported by visitors ("reached someone", "I signed it", "I'm going"), counted
+//! per action and per target. Which outcomes an action takes depends on its kind.
 
 use std::collections::BTreeMap;
 
@@ -9,12 +10,16 @@ use super::schema::{contacts, outcomes};
 use super::{Actor, DbConn, Result};
 use crate::domain::{ContactKind, Outcome};
 
-/// How many calls ended each way.
+/// How many reports said each thing.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Counts {
     pub contacted: i64,
     pub voicemail: i64,
     pub unavailable: i64,
+    pub wrong_number: i64,
+    pub done: i64,
+    pub going: i64,
+    pub read: i64,
     pub total: i64,
 }
 
@@ -24,6 +29,10 @@ impl Counts {
             "contacted" => self.contacted += n,
             "voicemail" => self.voicemail += n,
             "unavailable" => self.unavailable += n,
+            "wrong_number" => self.wrong_number += n,
+            "done" => self.done += n,
+            "going" => self.going += n,
+            "read" => self.read += n,
             _ => return,
         }
         self.total += n;
@@ -136,6 +145,9 @@ pub fn report(
         let action = super::actions::by_slug(conn, action_slug)?;
         if action.status != crate::domain::Status::Published {
             return Err(super::Error::NotFound("action"));
+        }
+        if !outcome.fits(action.kind) {
+            return Err(invalid("outcome", outcome.misfit(action.kind).0));
         }
         let contact_id = match contact_slug.map(str::trim).filter(|s| !s.is_empty()) {
             None => None,

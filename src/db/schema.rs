@@ -112,6 +112,7 @@ diesel::table! {
         kind -> Text,
         note -> Text,
         position -> Integer,
+        direct_e164 -> Nullable<Text>,
     }
 }
 

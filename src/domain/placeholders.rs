@@ -1,11 +1,19 @@
 //! Placeholders in call scripts, written in square brackets: `[YOUR NAME]`,
-//! `[CITY, ZIP]`, `[REP NAME]` and `[SENATOR NAME]`.
+//! `[CITY, ZIP]`, `[REP NAME]`, `[SENATOR NAME]`, and for the one target a script is
+//! filled for, `[TARGET NAME]` and `[TARGET TITLE]`.
 //!
 //! Names match case-insensitively and ignore spaces inside the brackets, so
 //! `[ rep name ]` is `[REP NAME]`. Other bracketed text, like `[sic]`, is plain text.
 
 /// The known placeholder names, in normalised form.
-pub const KNOWN: [&str; 4] = ["YOUR NAME", "CITY, ZIP", "REP NAME", "SENATOR NAME"];
+pub const KNOWN: [&str; 6] = [
+    "YOUR NAME",
+    "CITY, ZIP",
+    "REP NAME",
+    "SENATOR NAME",
+    "TARGET NAME",
+    "TARGET TITLE",
+];
 
 /// Values to fill into a script; `None` (or blank) leaves a placeholder as written.
 #[derive(Debug, Clone, Default)]
@@ -18,6 +26,10 @@ pub struct Placeholders {
     pub rep_name: Option<String>,
     /// Fills `[SENATOR NAME]`.
     pub senator_name: Option<String>,
+    /// Fills `[TARGET NAME]`: the person or office called.
+    pub target_name: Option<String>,
+    /// Fills `[TARGET TITLE]`: "Senator", "Representative", "Delegate", or an agency's name.
+    pub target_title: Option<String>,
 }
 
 /// A run of script text; `placeholder` is true for a placeholder left unfilled.
@@ -61,6 +73,8 @@ impl Placeholders {
             "CITY, ZIP" => &self.city_zip,
             "REP NAME" => &self.rep_name,
             "SENATOR NAME" => &self.senator_name,
+            "TARGET NAME" => &self.target_name,
+            "TARGET TITLE" => &self.target_title,
             _ => &None,
         };
         v.as_deref().map(str::trim).filter(|v| !v.is_empty())
@@ -203,6 +217,7 @@ mod tests {
             city_zip: Some("Springfield, 62701".into()),
             rep_name: Some("Rep. Doe".into()),
             senator_name: Some("Sen. Roe".into()),
+            ..Default::default()
         };
         let script =
             "My name is [your name] from [ City , Zip ]. [ rep  name ] and [Senator Name]!";
@@ -261,6 +276,19 @@ mod tests {
         assert_eq!(
             p.segments("[YOUR NAME] calls [REP NAME]"),
             vec![hole("[YOUR NAME]"), text(" calls [SENATOR NAME]")]
+        );
+    }
+
+    #[test]
+    fn target_placeholders_fill_for_the_one_called() {
+        let p = Placeholders {
+            target_name: Some("Patty Murray".into()),
+            target_title: Some("Senator".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            p.fill("May I speak to [TARGET TITLE] [ target name ]'s office?"),
+            "May I speak to Senator Patty Murray's office?"
         );
     }
 

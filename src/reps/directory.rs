@@ -189,6 +189,7 @@ fn office_phone(o: &Office) -> Option<PhoneView> {
                 kind: crate::domain::PhoneKind::DistrictOffice,
                 note: format!("{} office", o.city),
                 position: 0,
+                direct_e164: None,
             }
             .view()
         })

@@ -45,6 +45,9 @@ pub struct Legislator {
     #[schema(value_type = String)]
     pub kind: ContactKind,
     pub name: String,
+    /// How the member is addressed: "Senator", "Representative", "Delegate" or "Resident
+    /// Commissioner" (fills `[TARGET TITLE]`).
+    pub title: String,
     pub role: String,
     pub state: String,
     /// The district of a representative (0 at large).
@@ -177,6 +180,7 @@ pub(crate) fn legislator(c: &Contact, v: ContactView, offices: Vec<OfficeView>) 
         slug: c.slug.clone(),
         kind: c.kind,
         name: c.name.clone(),
+        title: title_of(c.kind, &c.role, &c.name).to_string(),
         role: c.role.clone(),
         state: c.state.clone().unwrap_or_default(),
         district: c.district,
@@ -189,6 +193,21 @@ pub(crate) fn legislator(c: &Contact, v: ContactView, offices: Vec<OfficeView>) 
         website_url: c.website_url.clone(),
         address: c.address.clone(),
         offices,
+    }
+}
+
+/// How a contact is addressed in a script's `[TARGET TITLE]`: a member of Congress by their
+/// office (from the role the import wrote: "Delegate for …", "Resident Commissioner for …"),
+/// anyone else by their own name (an agency's name is its title).
+pub fn title_of<'a>(kind: ContactKind, role: &str, name: &'a str) -> &'a str {
+    match kind {
+        ContactKind::Senator => "Senator",
+        ContactKind::Representative if role.starts_with("Resident Commissioner") => {
+            "Resident Commissioner"
+        }
+        ContactKind::Representative if role.starts_with("Delegate") => "Delegate",
+        ContactKind::Representative => "Representative",
+        _ => name,
     }
 }
 

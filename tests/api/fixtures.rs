@@ -90,6 +90,7 @@ pub fn contact(slug: &str, name: &str, number: &str) -> ContactInput {
             number: PhoneNumber::parse(number).unwrap(),
             kind: PhoneKind::Main,
             note: Default::default(),
+            direct: None,
         }],
     }
 }

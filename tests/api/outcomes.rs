@@ -249,7 +249,7 @@ async fn cross_site_form_posts_are_refused() {
 async fn a_loop_cannot_inflate_the_counts() {
     let app = crate::reps::spawn_demo_with_fixtures().await;
     let mut limited = None;
-    for i in 0..20 {
+    for i in 0..100 {
         let r = app
             .client
             .post(format!("{}/api/v1{CALL}/outcomes", app.address))
@@ -270,13 +270,121 @@ async fn a_loop_cannot_inflate_the_counts() {
         assert_eq!(r.status(), 200);
     }
     let at = limited.expect("the rate limit answers 429");
-    assert!(at <= 10, "limited after {at} reports");
-    // The form is limited by the same budget, with an HTML page.
+    // Seven calls in a minute is one person in call mode; a hundred is a script.
+    assert!((7..=30).contains(&at), "limited after {at} reports");
+    // The form is limited by the same budget, with an HTML page that keeps the report to
+    // send again and leads back to the action.
     let r = form_post(&app, &format!("{CALL}/outcomes"))
-        .form(&[("outcome", "contacted")])
+        .form(&[("outcome", "voicemail"), ("contact", "capitol-switchboard")])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 429);
     assert!(r.headers().contains_key("retry-after"));
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains(&format!(r#"action="{CALL}/outcomes""#)),
+        "{page}"
+    );
+    assert!(page.contains(r#"name="outcome" value="voicemail""#));
+    assert!(page.contains(r#"name="contact" value="capitol-switchboard""#));
+    assert!(page.contains(&format!(r#"href="{CALL}#outcomes""#)));
+    // In call mode, the page leads back to the step.
+    let r = form_post(&app, &format!("{CALL}/call"))
+        .form(&[
+            ("outcome", "voicemail"),
+            ("step", "2"),
+            ("zip", "98104"),
+            ("log", "c"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains(&format!(
+            r#"href="{CALL}/call?zip=98104&amp;step=2&amp;log=c""#
+        )),
+        "{page}"
+    );
+    assert!(page.contains(r#"name="step" value="2""#));
+}
+
+#[tokio::test]
+async fn outcomes_fit_the_action_kind_and_count_per_contact() {
+    let app = crate::helpers::spawn_demo().await;
+    let post = |slug: &'static str, body: Value| {
+        app.client
+            .post(format!("{}/api/v1/actions/{slug}/outcomes", app.address))
+            .json(&body)
+            .send()
+    };
+    // A petition, a letter to the UN and a march do not take "voicemail".
+    for slug in [
+        "sign-the-aclu-petition",
+        "write-to-un-ohchr",
+        "where-are-the-children-marches",
+    ] {
+        let r = post(slug, json!({"outcome": "voicemail"})).await.unwrap();
+        assert_eq!(r.status(), 422, "{slug}");
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(e["error"]["field"], "outcome", "{slug}: {e}");
+    }
+    let r = post("call-ice", json!({"outcome": "done"})).await.unwrap();
+    assert_eq!(r.status(), 422, "a call is not 'done'");
+    let r = post("sign-the-aclu-petition", json!({"outcome": "done"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let counts: Value = r.json().await.unwrap();
+    assert_eq!(
+        (counts["done"].as_i64(), counts["total"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let r = post(
+        "where-are-the-children-marches",
+        json!({"outcome": "going"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = post(
+        "write-to-un-ohchr",
+        json!({"outcome": "done", "contact": "un-ohchr"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    // A call, named by contact and number; a wrong number is counted for that contact.
+    for outcome in ["contacted", "wrong_number", "wrong_number"] {
+        let r = post(
+            "call-ice",
+            json!({"outcome": outcome, "contact": "ice", "phone": "1-866-DHS-2-ICE"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 200, "{outcome}");
+    }
+    let r = post(
+        "call-ice",
+        json!({"outcome": "contacted", "contact": "ice", "phone": "12"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["field"], "phone");
+    let r = post("call-ice", json!({"outcome": "contacted"}))
+        .await
+        .unwrap();
+    let counts: Value = r.json().await.unwrap();
+    assert_eq!(counts["total"], 4);
+    assert_eq!(counts["contacted"], 2);
+    assert_eq!(counts["wrong_number"], 2);
+    assert_eq!(counts["targets"][0]["contact"], "ice");
+    assert_eq!(counts["targets"][0]["wrong_number"], 2);
+    assert_eq!(counts["targets"][0]["total"], 3);
+    let (_, page) = app.get("/actions/call-ice").await;
+    assert!(page.contains("2 found a wrong number"), "{page}");
 }

@@ -469,6 +469,7 @@ fn phones_for(l: &Legislator, offices: &[OfficeInput]) -> Vec<PhoneInput> {
             number: p.clone(),
             kind: PhoneKind::Main,
             note: Note::parse("Washington, DC office").unwrap_or_default(),
+            direct: None,
         });
     }
     for o in offices {
@@ -482,6 +483,7 @@ fn phones_for(l: &Legislator, offices: &[OfficeInput]) -> Vec<PhoneInput> {
                 number,
                 kind: PhoneKind::DistrictOffice,
                 note: Note::parse(&format!("{place} office")).unwrap_or_default(),
+                direct: None,
             });
         }
     }
@@ -638,6 +640,7 @@ fn retire_missing(conn: &mut DbConn, members: &[Legislator], actor: &Actor) -> d
                     number: PhoneNumber::from_stored(&p.e164, p.vanity.as_deref()).ok()?,
                     kind: p.kind,
                     note: Note::parse(&p.note).unwrap_or_default(),
+                    direct: None,
                 })
             })
             .collect();

@@ -509,7 +509,12 @@ fn parse_phones(
         ) else {
             continue;
         };
-        out.push(PhoneInput { number, kind, note });
+        out.push(PhoneInput {
+            number,
+            kind,
+            note,
+            direct: None,
+        });
     }
     out
 }

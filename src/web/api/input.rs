@@ -91,6 +91,9 @@ pub struct PhoneIn {
     pub kind: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
+    /// For a toll-free number: its direct (not toll-free) alternative for callers abroad.
+    #[serde(default)]
+    pub direct: Option<String>,
 }
 
 /// A contact created together with the action that targets it.
@@ -632,7 +635,16 @@ fn new_contact(conn: &mut DbConn, field: &str, c: NewContactIn, actor: &Actor) -
             None => PhoneKind::Main,
         };
         let note = Note::parse(p.note.as_deref().unwrap_or("")).field(&format!("{pf}.note"))?;
-        phones.push(PhoneInput { number, kind, note });
+        let direct = match p.direct.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(d) => Some(Some(PhoneNumber::parse(d).field(&format!("{pf}.direct"))?)),
+        };
+        phones.push(PhoneInput {
+            number,
+            kind,
+            note,
+            direct,
+        });
     }
     let input = ContactInput {
         slug,

@@ -37,6 +37,9 @@ pub struct PhoneJson {
     pub toll_free: bool,
     /// `tel:+18663472423`
     pub tel: String,
+    /// A toll-free number's direct (not toll-free) alternative for callers abroad, where
+    /// one is known.
+    pub direct: Option<crate::db::contacts::DirectLine>,
 }
 
 impl From<&PhoneView> for PhoneJson {
@@ -50,6 +53,7 @@ impl From<&PhoneView> for PhoneJson {
             note: p.note.clone(),
             toll_free: p.toll_free,
             tel: p.tel.clone(),
+            direct: p.direct.clone(),
         }
     }
 }

@@ -28,7 +28,7 @@ pub struct ActionData {
     pub detail: actions::ActionDetail,
     card: ActionCard,
     history: Vec<HistoryEntry>,
-    counts: outcomes::ActionCounts,
+    pub counts: outcomes::ActionCounts,
     /// What the per-request parts need besides the visitor's ZIP code.
     fixed: Context,
     /// A hash of what the per-request parts depend on (but the visitor), so parts kept per
@@ -36,10 +36,14 @@ pub struct ActionData {
     pub parts_hash: u64,
 }
 
-/// The rendered page around the two per-request parts: before "who to contact", between
-/// it and the script, after the script.
+/// The slots of the action page, in page order: the "Start calling" link (which carries
+/// the ZIP code), the script, whom to contact (each with the script filled for them).
+pub const SLOTS: [&str; 3] = ["start", "script", "who"];
+
+/// The rendered page around the per-request parts: the text before each slot of
+/// [`SLOTS`], and after the last.
 pub struct Skeleton {
-    pieces: [String; 3],
+    pieces: Vec<String>,
 }
 
 impl Skeleton {
@@ -160,7 +164,7 @@ impl ActionPages {
                     .await?;
                 let (detail, card, history, counts) = data;
                 let a = &detail.action;
-                let a_json = json!({"slug": a.slug, "status": a.status});
+                let a_json = json!({"slug": a.slug, "status": a.status, "kind": a.kind});
                 let d_json = json!({"targets": detail.targets});
                 let mut hasher = std::collections::hash_map::DefaultHasher::new();
                 (a.id, a_json.to_string(), d_json.to_string()).hash(&mut hasher);
@@ -171,7 +175,10 @@ impl ActionPages {
                 fixed.insert("a", &a_json);
                 fixed.insert("d", &d_json);
                 fixed.insert("here", &format!("/actions/{}", a.slug));
-                fixed.insert("outcome_choices", &crate::domain::outcome::CHOICES);
+                fixed.insert(
+                    "outcome_choices",
+                    &crate::domain::Outcome::choices_for(a.kind),
+                );
                 Ok::<_, WebError>(Arc::new(ActionData {
                     history: history_entries(history),
                     detail,
@@ -213,15 +220,23 @@ impl ActionPages {
         recorded: bool,
     ) -> Result<Arc<Skeleton>, WebError> {
         let d = &data.detail;
-        let who = format!("{}who-->", self.marker);
-        let script = format!("{}script-->", self.marker);
+        let marks: Vec<String> = SLOTS
+            .iter()
+            .map(|s| format!("{}{s}-->", self.marker))
+            .collect();
         let mut ctx = Context::new();
         ctx.insert("d", d);
         ctx.insert("a", &d.action);
         ctx.insert("card", &data.card);
         ctx.insert("history", &data.history);
         ctx.insert("scripts", &!d.scripts.is_empty());
-        ctx.insert("slots", &json!({"who": who, "script": script}));
+        ctx.insert(
+            "slots",
+            &SLOTS
+                .iter()
+                .zip(&marks)
+                .collect::<std::collections::HashMap<_, _>>(),
+        );
         ctx.insert(
             "sources",
             &d.links
@@ -239,38 +254,47 @@ impl ActionPages {
         ctx.insert("here", &format!("/actions/{}", d.action.slug));
         ctx.insert("lang", lang);
         ctx.insert("outcomes", &data.counts);
-        ctx.insert("outcome_choices", &crate::domain::outcome::CHOICES);
+        ctx.insert(
+            "outcome_choices",
+            &crate::domain::Outcome::choices_for(d.action.kind),
+        );
         ctx.insert("recorded", &recorded);
         let page = render("action.html", &ctx)?;
-        let (before, rest) = page
-            .split_once(&who)
-            .ok_or_else(|| WebError::Internal("action.html lost its first slot".into()))?;
-        let (between, after) = rest
-            .split_once(&script)
-            .ok_or_else(|| WebError::Internal("action.html lost its second slot".into()))?;
-        Ok(Arc::new(Skeleton {
-            pieces: [before.to_string(), between.to_string(), after.to_string()],
-        }))
+        let mut pieces = Vec::with_capacity(SLOTS.len() + 1);
+        let mut rest = page.as_str();
+        for (slot, mark) in SLOTS.iter().zip(&marks) {
+            let (before, after) = rest
+                .split_once(mark.as_str())
+                .ok_or_else(|| WebError::Internal(format!("action.html lost its {slot} slot")))?;
+            pieces.push(before.to_string());
+            rest = after;
+        }
+        pieces.push(rest.to_string());
+        Ok(Arc::new(Skeleton { pieces }))
     }
 
-    /// The whole page: the skeleton with the parts that depend on the visitor written in.
-    pub fn assemble(&self, skeleton: &Skeleton, who: &Parts, script: &Parts, zip: &str) -> String {
-        let [before, between, after] = &skeleton.pieces;
-        let mut page = String::with_capacity(skeleton.len() + who.len() + script.len() + 64);
-        page.push_str(before);
-        who.write(zip, &mut page);
-        page.push_str(between);
-        script.write(zip, &mut page);
-        page.push_str(after);
+    /// The whole page: the skeleton with the parts that depend on the visitor (one per
+    /// slot of [`SLOTS`]) written in.
+    pub fn assemble(&self, skeleton: &Skeleton, parts: &[&Parts], zip: &str) -> String {
+        let extra: usize = parts.iter().map(|p| p.len()).sum();
+        let mut page = String::with_capacity(skeleton.len() + extra + 64);
+        for (i, piece) in skeleton.pieces.iter().enumerate() {
+            page.push_str(piece);
+            if let Some(part) = parts.get(i) {
+                part.write(zip, &mut page);
+            }
+        }
         page
     }
 
-    /// The parts that depend on the visitor — whom to contact, the script — rendered from
-    /// `ctx` (the action's fixed values plus the visitor's).
+    /// The parts that depend on the visitor — the "Start calling" link, the script, whom
+    /// to contact — rendered from `ctx` (the action's fixed values plus the visitor's), in
+    /// the order of [`SLOTS`].
     pub fn render_parts(ctx: &Context) -> Result<Vec<String>, WebError> {
         Ok(vec![
-            render("action_who.html", ctx)?,
+            render("action_start.html", ctx)?,
             render("action_script.html", ctx)?,
+            render("action_who.html", ctx)?,
         ])
     }
 

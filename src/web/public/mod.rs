@@ -5,6 +5,7 @@
 //! elsewhere never is.
 
 pub mod action_page;
+pub mod call;
 pub mod feeds;
 pub mod outcomes;
 pub mod pages;
@@ -104,5 +105,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/zip/forget").get(visitor::forget))
         .service(web::resource("/api/v1/reps").get(visitor::reps_json))
         .service(web::resource("/actions/{slug}/outcomes").post(outcomes::post_form))
+        // Call mode: per ZIP code and step, never kept whole (see `call`).
+        .service(
+            web::resource("/actions/{slug}/call")
+                .get(call::call_page)
+                .post(call::post_call),
+        )
         .service(web::resource("/api/v1/actions/{slug}/outcomes").post(outcomes::post_json));
 }

@@ -22,10 +22,14 @@ use crate::web::AppState;
 /// The form's and the API's fields.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct OutcomeInput {
-    /// `contacted`, `voicemail` or `unavailable`.
+    /// By the action's kind: `call` takes `contacted`, `voicemail`, `unavailable` or
+    /// `wrong_number`; `petition`, `email`, `letter`, `donate` (and `other`) take `done`;
+    /// `event` takes `going`; `read` takes `read`. Another answers 422.
     pub outcome: Option<String>,
     /// The slug of the contact called, if one.
     pub contact: Option<String>,
+    /// The number dialled (any of the accepted forms), if one.
+    pub phone: Option<String>,
 }
 
 fn parse(input: &OutcomeInput) -> Result<Outcome, WebError> {
@@ -33,7 +37,7 @@ fn parse(input: &OutcomeInput) -> Result<Outcome, WebError> {
     if raw.is_empty() {
         return Err(WebError::invalid(
             "outcome",
-            "is required: contacted, voicemail or unavailable",
+            "is required: contacted, voicemail, unavailable, wrong_number, done, going or read",
         ));
     }
     Outcome::parse(raw).map_err(|e| WebError::invalid("outcome", e.to_string()))
@@ -67,13 +71,23 @@ fn same_origin(req: &HttpRequest) -> Result<(), WebError> {
     }
 }
 
-async fn record(
+/// Checks and records one report (rate limited per client); answers the action's counts.
+pub(crate) async fn record(
     state: &web::Data<AppState>,
     req: &HttpRequest,
     slug: String,
     input: &OutcomeInput,
 ) -> Result<outcomes::ActionCounts, WebError> {
     let outcome = parse(input)?;
+    if let Some(p) = input
+        .phone
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        crate::domain::PhoneNumber::parse(p)
+            .map_err(|e| WebError::invalid("phone", e.to_string()))?;
+    }
     state.visitors.check_outcome(&client_key(req))?;
     let contact = input.contact.clone();
     Ok(state
@@ -94,7 +108,21 @@ pub async fn post_form(
     same_origin(&req)?;
     let slug = path.into_inner();
     let input = form.into_inner();
-    record(&state, &req, slug.clone(), &input).await?;
+    match record(&state, &req, slug.clone(), &input).await {
+        Err(WebError::RateLimited { retry_after }) => {
+            return too_many(
+                retry_after,
+                &format!("/actions/{slug}/outcomes"),
+                &[
+                    ("outcome", input.outcome.as_deref()),
+                    ("contact", input.contact.as_deref()),
+                    ("phone", input.phone.as_deref()),
+                ],
+                &format!("/actions/{slug}#outcomes"),
+            )
+        }
+        other => other?,
+    };
     let outcome = input.outcome.unwrap_or_default();
     Ok(HttpResponse::SeeOther()
         .insert_header((
@@ -104,7 +132,35 @@ pub async fn post_form(
         .finish())
 }
 
-/// Records one call's outcome; answers the action's counts.
+/// The page a report over the rate limit gets (429, `Retry-After`): the report is kept in
+/// a form to send again once the wait is over, and a link leads back to where the visitor
+/// was (the action, or the step of call mode).
+pub(crate) fn too_many(
+    retry_after: u64,
+    action: &str,
+    fields: &[(&str, Option<&str>)],
+    back: &str,
+) -> Result<HttpResponse, WebError> {
+    let mut ctx = tera::Context::new();
+    ctx.insert("retry_after", &retry_after);
+    ctx.insert("post_to", action);
+    ctx.insert(
+        "fields",
+        &fields
+            .iter()
+            .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (*k, v)))
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert("back", back);
+    let body = crate::web::render::render("outcome_wait.html", &ctx)?;
+    Ok(HttpResponse::TooManyRequests()
+        .insert_header((header::RETRY_AFTER, retry_after.to_string()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+/// Records one outcome; answers the action's counts.
 #[utoipa::path(
     post,
     path = "/api/v1/actions/{slug}/outcomes",

@@ -212,9 +212,49 @@ pub async fn action(
     // What the visitor's ZIP code changes, rendered with `shown` for the ZIP code.
     let render_with = |shown: Option<&str>, seg: &str| {
         let reps = vz.zip().zip(dir.as_ref()).and_then(|(z, d)| d.lookup(z));
-        let fill = super::visitor::placeholders(&vz, reps.as_ref(), &query);
+        let mut fill = super::visitor::placeholders(&vz, reps.as_ref(), &query);
+        if let Some(r) = &reps {
+            super::call::without_senators(r, &mut fill);
+        }
+        // Each target's block carries the script filled for them; with a single target,
+        // the script itself is.
+        let resolved = super::call::resolve(&data.detail, reps.as_ref());
+        let only =
+            (resolved.targets.len() == 1 && !resolved.needs_zip).then(|| &resolved.targets[0]);
+        let main = match only {
+            Some(t) => super::call::for_target(&fill, t),
+            None => fill.clone(),
+        };
+        let per_target: std::collections::HashMap<&str, Vec<_>> = match only {
+            Some(_) => Default::default(),
+            None => resolved
+                .targets
+                .iter()
+                .map(|t| {
+                    let views = script_views(
+                        &data.detail.scripts,
+                        &lang,
+                        &super::call::for_target(&fill, t),
+                    );
+                    let segs = views
+                        .into_iter()
+                        .find(|v| v.selected)
+                        .map(|v| v.segments)
+                        .unwrap_or_default();
+                    (t.slug.as_str(), segs)
+                })
+                .collect(),
+        };
+        let titles: std::collections::HashMap<&str, &str> = resolved
+            .targets
+            .iter()
+            .map(|t| (t.slug.as_str(), t.title.as_str()))
+            .collect();
         let mut ctx = ActionPages::context(&data);
-        ctx.insert("scripts", &script_views(&data.detail.scripts, &lang, &fill));
+        ctx.insert("scripts", &script_views(&data.detail.scripts, &lang, &main));
+        ctx.insert("target_scripts", &per_target);
+        ctx.insert("target_titles", &titles);
+        ctx.insert("no_senators", &resolved.no_senators);
         super::visitor::insert_context(&mut ctx, &vz, reps.as_ref(), shown);
         ctx.insert("lang", &lang);
         ctx.insert("your_name", &query.name);
@@ -235,12 +275,15 @@ pub async fn action(
                     render_with(Some(&parts.zip_marker), &parts.seg_marker)
                 })
                 .await?;
-            pages.assemble(&skeleton, &kept[0], &kept[1], zip)
+            let parts: Vec<&Parts> = kept.iter().collect();
+            pages.assemble(&skeleton, &parts, zip)
         }
         _ => {
-            let parts = render_with(None, "")?;
-            let [who, script] = [&parts[0], &parts[1]].map(|p| Parts::text(p));
-            pages.assemble(&skeleton, &who, &script, zip)
+            let parts: Vec<Parts> = render_with(None, "")?
+                .iter()
+                .map(|p| Parts::text(p))
+                .collect();
+            pages.assemble(&skeleton, &parts.iter().collect::<Vec<_>>(), zip)
         }
     };
     let res = HttpResponse::Ok()

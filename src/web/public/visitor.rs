@@ -44,8 +44,9 @@ impl VisitorState {
 impl Default for VisitorState {
     fn default() -> VisitorState {
         VisitorState {
-            // Enough for one person reporting a few calls; a loop is stopped quickly.
-            outcomes: Limiter::new(6, std::time::Duration::from_secs(20)),
+            // A person in call mode reports a call every few seconds (seven calls in a
+            // minute is normal); a script sending a hundred is stopped after twenty.
+            outcomes: Limiter::new(20, std::time::Duration::from_secs(3)),
             checks: Default::default(),
         }
     }
