@@ -279,6 +279,7 @@ site_tables! {
         kind: String,
         note: String,
         position: i32,
+        direct_e164: Option<String>,
     }
     actions(id): Actions {
         id: i32,
