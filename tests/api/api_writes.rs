@@ -652,7 +652,12 @@ async fn a_campaign_has_a_time_zone_given_by_its_iana_name() {
             Some(json!({"title": "Zoned", "timezone": "Eastern"})),
         )
         .await;
-    assert_eq!((bad.status, bad.field()), (422, Some("timezone")), "{}", bad.json);
+    assert_eq!(
+        (bad.status, bad.field()),
+        (422, Some("timezone")),
+        "{}",
+        bad.json
+    );
     let c = api
         .call(
             "POST",
