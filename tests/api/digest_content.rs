@@ -235,7 +235,6 @@ async fn an_editing_session_makes_one_email_after_a_quiet_spell() {
     );
 
     // An organizer who never stops: mailed at most DIGEST_MAX_DELAY_SECS after the first.
-    let mut env = env;
     env.retain(|(k, _)| !k.starts_with("DIGEST_"));
     env.push(("DIGEST_QUIET_SECS", "600".into()));
     env.push(("DIGEST_MAX_DELAY_SECS", "3".into()));

@@ -129,7 +129,7 @@ pub(super) async fn confirm(
     let settings = state.settings.clone();
     let result = blocking(&state.db, move |conn| {
         let now = db::now();
-        Ok(db::write_tx(conn, |conn| {
+        db::write_tx(conn, |conn| {
             let confirmed = subscribers::confirm(conn, &token, now)?;
             // Only the click that confirms gets a welcome; a second one is a page view.
             let welcome = match &confirmed {
@@ -139,7 +139,7 @@ pub(super) async fn confirm(
                 _ => None,
             };
             Ok::<_, crate::mail::Error>((confirmed, welcome))
-        })?)
+        })
     })
     .await?;
     let (result, welcome) = result;
