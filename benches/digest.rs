@@ -411,6 +411,8 @@ fn main() {
         ("DATABASE_URL", url.clone()),
         ("SMTP_URL", format!("smtp://127.0.0.1:{port}")),
         ("SMTP_POOL_SIZE", pool.to_string()),
+        // The changes are made just before each run: no quiet spell to wait for.
+        ("DIGEST_QUIET_SECS", "0".into()),
         ("BASE_URL", "https://actiondesk.example.org".into()),
         ("MAIL_DIR", dir.path().join("mail").display().to_string()),
         (

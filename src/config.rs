@@ -30,6 +30,11 @@ pub struct Settings {
     pub digest_interval: Duration,
     /// `DIGEST_TIMEZONE`: where daily (08:00) and weekly (Monday 08:00) digests are timed.
     pub digest_timezone: chrono_tz::Tz,
+    /// `DIGEST_QUIET_SECS`: an `immediate` digest waits this long after the latest change to
+    /// what its subscriber follows, so one editing session makes one email.
+    pub digest_quiet: Duration,
+    /// `DIGEST_MAX_DELAY_SECS`: and at most this long after the first change it carries.
+    pub digest_max_delay: Duration,
     /// `SMTP_POOL_SIZE`: SMTP connections used in parallel.
     pub smtp_pool_size: u32,
     /// `MAIL_RETRY_SECS`: the first wait after a transient failure (doubling after each).
@@ -220,6 +225,8 @@ impl Settings {
         let page_cache_mb = whole("PAGE_CACHE_MB", 64, 65_536)?.max(1);
         let digest_nice = whole("DIGEST_NICE", 10, 19)? as i32;
         let body_timeout = secs("BODY_TIMEOUT_SECS", 10)?;
+        let digest_quiet = Duration::from_secs(whole("DIGEST_QUIET_SECS", 120, 86_400)?);
+        let digest_max_delay = Duration::from_secs(whole("DIGEST_MAX_DELAY_SECS", 900, 604_800)?);
         let trusted_proxies = match lookup("TRUSTED_PROXIES") {
             None => Vec::new(),
             Some(v) => v
@@ -246,6 +253,8 @@ impl Settings {
             secret_key: lookup("SECRET_KEY"),
             digest_interval,
             digest_timezone,
+            digest_quiet,
+            digest_max_delay,
             smtp_pool_size,
             mail_retry_base,
             mail_claim_lease,
@@ -294,6 +303,8 @@ mod tests {
         assert_eq!(s.bind, "127.0.0.1:8080");
         assert_eq!(s.absolute("/actions/x"), "http://127.0.0.1:8080/actions/x");
         assert_eq!(s.digest_interval, Duration::from_secs(60));
+        assert_eq!(s.digest_quiet, Duration::from_secs(120));
+        assert_eq!(s.digest_max_delay, Duration::from_secs(900));
         assert!(s.smtp_url.is_none());
     }
 

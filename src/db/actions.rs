@@ -389,7 +389,10 @@ pub fn update(conn: &mut DbConn, id: i32, input: &ActionInput, actor: &Actor) ->
     let current = by_id(conn, id)?;
     input.checked()?;
     campaign_exists(conn, input.campaign_id)?;
-    let before = snapshot(conn, id)?;
+    let mut before = snapshot(conn, id)?;
+    // Text stored before today's rules (a CR, spaces at the ends of lines) is compared as
+    // it would be stored now: saving it again unedited is no change.
+    changes::normalise_text(&mut before);
     write_fields(conn, id, input, actor.at)?;
     let after = snapshot(conn, id)?;
     let fields = changes::diff(&before, &after, &[]);
@@ -472,13 +475,19 @@ pub fn contact_changed(
 /// A short human account of what changed: "new phone number, new deadline", worded by
 /// [`WORDING`].
 pub fn describe_fields(fields: &[FieldChange]) -> String {
+    describe_fields_with(fields, &|t| t.replace('T', " "))
+}
+
+/// [`describe_fields`], with times (stored as RFC 3339 text) written by `when`: a digest
+/// writes them in the campaign's time zone.
+pub fn describe_fields_with(fields: &[FieldChange], when: &dyn Fn(&str) -> String) -> String {
     let mut parts: Vec<String> = Vec::new();
     for f in fields {
         let s = match wording(&f.field).said {
             Said::Phrase(p) => p.to_string(),
             Said::Revised => format!("{} revised", plain_name(&f.field)),
             Said::Deadline => match f.new.as_str() {
-                Some(t) => format!("new deadline: {}", t.replace('T', " ")),
+                Some(t) => format!("new deadline: {}", when(t)),
                 None => "deadline removed".into(),
             },
             Said::Developing if f.new == Value::Bool(true) => "marked developing".into(),

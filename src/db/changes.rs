@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::schema::{audit_log, changes, revisions};
 use super::{settings, Actor, DbConn, Result};
+use crate::domain::text::normalise_lines;
 
 pub use crate::domain::ChangeKind;
 
@@ -44,6 +45,18 @@ pub fn diff(old: &Value, new: &Value, skip: &[&str]) -> Vec<FieldChange> {
             })
         })
         .collect()
+}
+
+/// Applies [`normalise_lines`] to every text in a snapshot, so text stored before the
+/// rules of [`crate::domain::text`] normalised line ends compares equal to the same text
+/// typed again.
+pub fn normalise_text(v: &mut Value) {
+    match v {
+        Value::String(s) if s.contains(['\r', '\n']) => *s = normalise_lines(s),
+        Value::Array(list) => list.iter_mut().for_each(normalise_text),
+        Value::Object(map) => map.values_mut().for_each(normalise_text),
+        _ => {}
+    }
 }
 
 /// A change-log entry.

@@ -262,6 +262,8 @@ string_enum! {
         Confirm => ("confirm", "Confirmation"),
         /// A subscription asked for again by someone already subscribed.
         Already => ("already", "Already subscribed"),
+        /// The welcome after confirming: the actions open now.
+        Welcome => ("welcome", "Welcome"),
     }
 }
 

@@ -17,8 +17,8 @@ use super::InvalidInput;
 fn check_text(s: &str, max: usize, shape: Shape, required: bool) -> Result<String, InvalidInput> {
     let multiline = shape != Shape::OneLine;
     let normalised;
-    let s = if multiline && s.contains('\r') {
-        normalised = s.replace("\r\n", "\n");
+    let s = if multiline {
+        normalised = normalise_lines(s);
         normalised.as_str()
     } else {
         s
@@ -52,6 +52,29 @@ fn check_text(s: &str, max: usize, shape: Shape, required: bool) -> Result<Strin
         )));
     }
     Ok(s.to_string())
+}
+
+/// Multi-line text as it is compared and stored: line breaks typed as CR LF or CR (as
+/// browsers and some clients send them) become LF, and spaces and tabs at the end of each
+/// line are dropped, so the same words saved again are the same text. (Trailing blank
+/// lines go with the trimming every text gets.)
+pub fn normalise_lines(s: &str) -> String {
+    let s = if s.contains('\r') {
+        std::borrow::Cow::Owned(s.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    };
+    if !s.contains(" \n") && !s.contains("\t\n") {
+        return s.into_owned();
+    }
+    let mut out = String::with_capacity(s.len());
+    for (i, line) in s.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(line.trim_end_matches([' ', '\t']));
+    }
+    out
 }
 
 /// How a text may be laid out.
@@ -442,13 +465,35 @@ mod tests {
             Title::parse("a\rb").unwrap_err().message(),
             "must be one line"
         );
-        assert!(Summary::parse("a\rb").is_err(), "a lone CR");
+        assert_eq!(
+            Summary::parse("a\rb").unwrap().as_str(),
+            "a\nb",
+            "a lone CR is a line break"
+        );
     }
 
     #[test]
     fn crlf_becomes_lf_and_markdown_indentation_is_kept() {
         assert_eq!(Body::parse("a\r\nb\r\n").unwrap().as_str(), "a\nb");
         assert_eq!(Body::parse("\n    code\n").unwrap().as_str(), "    code");
+    }
+
+    #[test]
+    fn the_same_words_typed_again_are_the_same_text() {
+        let stored = Body::parse("First line\n\nSecond line\n  - item").unwrap();
+        for typed in [
+            "First line\r\n\r\nSecond line\r\n  - item\r\n",
+            "First line  \r\n \r\nSecond line\t\r\n  - item  \r\n\r\n\r\n",
+            "First line\r\rSecond line\r  - item\r",
+        ] {
+            assert_eq!(Body::parse(typed).unwrap(), stored, "{typed:?}");
+        }
+        assert_eq!(
+            Summary::parse("One  \r\ntwo \r\n\r\n").unwrap().as_str(),
+            "One\ntwo"
+        );
+        assert_eq!(normalise_lines("a \r\nb\t\rc"), "a\nb\nc");
+        assert_eq!(normalise_lines("no change"), "no change");
     }
 
     #[test]

@@ -48,6 +48,11 @@ impl Zone {
         }
     }
 
+    /// The zone of a chrono-tz zone (`DIGEST_TIMEZONE`, read by the configuration).
+    pub fn of(tz: Tz) -> Zone {
+        Zone(tz)
+    }
+
     /// UTC.
     pub fn utc() -> Zone {
         Zone(chrono_tz::UTC)

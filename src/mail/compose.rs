@@ -18,24 +18,214 @@ use super::templates::{render_email, Rendered};
 use super::Result;
 use crate::config::Settings;
 use crate::db::changes::{self, Change, FieldChange};
+use crate::db::contacts::PhoneView;
 use crate::db::digest_sources::{self, ActionRef, CampaignRef, UpdateRef};
 use crate::db::outbox::{self, Content, NewMessage, TOKEN_SLOT};
 use crate::db::subscribers::{self, Subscriber};
 use crate::db::{actions, write_tx, DbConn};
 use crate::domain::schedule::last_slot;
-use crate::domain::Frequency;
-use crate::domain::MessageKind;
+use crate::domain::{Frequency, MessageKind, PhoneNumber, Zone};
+use serde_json::Value;
 
 /// Subscribers composed per transaction.
 const PAGE: i64 = 200;
 
 /// One line of a digest.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct Item {
     pub title: String,
     pub url: String,
     /// What changed ("new phone number"), "reopened", or a date for updates.
     pub note: String,
+    /// What the change is: each changed field with its new value; for a new action, its
+    /// number and deadline.
+    pub details: Vec<Detail>,
+    /// Text to read in the email: a new action's summary, an update's text (cut at
+    /// about [`EXCERPT`] characters).
+    pub text: String,
+    /// Whether `text` was cut short (the link has the rest).
+    pub cut: bool,
+}
+
+/// One changed field and its new value: "Deadline: Sun 6 Dec, 6:00 pm EST".
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Detail {
+    pub label: String,
+    pub value: String,
+    /// `tel:+1…` where the value is a number to call.
+    pub tel: Option<String>,
+}
+
+impl Detail {
+    fn new(label: impl Into<String>, value: impl Into<String>) -> Detail {
+        Detail {
+            label: label.into(),
+            value: value.into(),
+            tel: None,
+        }
+    }
+
+    fn phone(label: &str, p: &PhoneView) -> Detail {
+        Detail {
+            label: label.into(),
+            value: phone_text(p),
+            tel: Some(p.tel.clone()),
+        }
+    }
+}
+
+/// About how many characters of an update's text a digest carries.
+pub const EXCERPT: usize = 600;
+/// How many characters of a changed long field (a description, a script) it carries.
+const FIELD_EXCERPT: usize = 300;
+
+/// The first `max` characters of `text`, cut at a word and marked "…"; and whether it
+/// was cut.
+pub fn excerpt(text: &str, max: usize) -> (String, bool) {
+    let text = text.trim();
+    if text.chars().count() <= max {
+        return (text.to_string(), false);
+    }
+    let end = text.char_indices().nth(max).map_or(text.len(), |(i, _)| i);
+    let head = &text[..end];
+    let cut = head
+        .rfind(char::is_whitespace)
+        .filter(|&i| i > end / 2)
+        .unwrap_or(end);
+    (format!("{}…", head[..cut].trim_end()), true)
+}
+
+/// A number as a digest shows it: "(202) 555-0142", its vanity form beside it.
+fn phone_text(p: &PhoneView) -> String {
+    number_text(&p.e164, &p.national, &p.display, p.vanity.as_deref())
+}
+
+fn number_text(e164: &str, national: &str, display: &str, vanity: Option<&str>) -> String {
+    let number = if e164.starts_with("+1") {
+        national
+    } else {
+        display
+    };
+    match vanity {
+        Some(v) => format!("{v} ({number})"),
+        None => number.to_string(),
+    }
+}
+
+/// A stored time (RFC 3339 text) as the campaign's people read it.
+fn time_in(zone: Zone, now: NaiveDateTime, t: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(t)
+        .map(|t| zone.when(t.naive_utc(), now))
+        .unwrap_or_else(|_| t.to_string())
+}
+
+/// The value of a changed field of a digest's changed action, in words.
+fn field_details(
+    f: &FieldChange,
+    zone: Zone,
+    now: NaiveDateTime,
+    action: &ActionRef,
+) -> Vec<Detail> {
+    let text = |v: &Value| -> String {
+        match v {
+            Value::String(s) => excerpt(s, FIELD_EXCERPT).0,
+            Value::Null => "(none)".into(),
+            Value::Array(l) if l.is_empty() => "(none)".into(),
+            Value::Array(l) => l
+                .iter()
+                .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join(", "),
+            other => other.to_string(),
+        }
+    };
+    let label = actions::field_label(&f.field);
+    let label: String = {
+        let mut c = label.chars();
+        c.next()
+            .map(|h| h.to_uppercase().chain(c).collect())
+            .unwrap_or_default()
+    };
+    match f.field.as_str() {
+        "developing" | "campaign" => Vec::new(),
+        "starts_at" | "ends_at" | "expires_at" => vec![Detail::new(
+            label,
+            f.new
+                .as_str()
+                .map_or_else(|| "removed".into(), |t| time_in(zone, now, t)),
+        )],
+        "scripts" => {
+            let scripts = f.new.as_object();
+            let first = scripts.and_then(|m| m.get("en").or_else(|| m.values().next()));
+            vec![Detail::new(
+                label,
+                first.map_or_else(|| "(none)".into(), text),
+            )]
+        }
+        "links" => {
+            let list: Vec<String> = f
+                .new
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|l| !f.old.as_array().is_some_and(|o| o.contains(*l)))
+                .map(|l| {
+                    let (t, u) = (l["title"].as_str(), l["url"].as_str().unwrap_or(""));
+                    match t {
+                        Some(t) if t != u => format!("{t} <{u}>"),
+                        _ => u.to_string(),
+                    }
+                })
+                .collect();
+            if list.is_empty() {
+                vec![Detail::new(label, "some removed")]
+            } else {
+                vec![Detail::new("New links or sources", list.join(", "))]
+            }
+        }
+        "targets" => {
+            let mut out = vec![Detail::new(
+                label,
+                if action.contacts.is_empty() {
+                    "whoever represents you (see the page)".to_string()
+                } else {
+                    action.contacts.join(", ")
+                },
+            )];
+            if let Some(p) = &action.phone {
+                out.push(Detail::phone("Call", p));
+            }
+            out
+        }
+        "contact.phones" => {
+            let old = f.old.as_array();
+            let phones: Vec<&Value> = f.new.as_array().into_iter().flatten().collect();
+            let fresh: Vec<&Value> = phones
+                .iter()
+                .copied()
+                .filter(|p| !old.is_some_and(|o| o.iter().any(|q| q["e164"] == p["e164"])))
+                .collect();
+            let shown = if fresh.is_empty() { phones } else { fresh };
+            let out: Vec<Detail> = shown
+                .into_iter()
+                .filter_map(|p| {
+                    let n =
+                        PhoneNumber::from_stored(p["e164"].as_str()?, p["vanity"].as_str()).ok()?;
+                    Some(Detail {
+                        label: "New number".into(),
+                        value: number_text(n.e164(), &n.national(), &n.display(), n.vanity()),
+                        tel: Some(n.tel_uri()),
+                    })
+                })
+                .collect();
+            if out.is_empty() {
+                vec![Detail::new("Numbers", "removed")]
+            } else {
+                out
+            }
+        }
+        _ => vec![Detail::new(label, text(&f.new))],
+    }
 }
 
 /// A campaign's part of a digest.
@@ -98,6 +288,7 @@ pub fn sections(
     entries: &[Change],
     campaigns: &[i32],
     src: &Sources,
+    now: NaiveDateTime,
 ) -> Vec<Section> {
     #[derive(Default)]
     struct Acc {
@@ -147,19 +338,25 @@ pub fn sections(
             _ => {}
         }
     }
-    let action_item = |id: i32, note: String| -> Option<Item> {
+    let action_item = |id: i32, note: String| -> Option<(Item, &ActionRef)> {
         let a = src.actions.get(&id)?;
-        Some(Item {
-            title: a.title.clone(),
-            url: settings.absolute(&format!("/actions/{}", a.slug)),
-            note,
-        })
+        Some((
+            Item {
+                title: a.title.clone(),
+                url: settings.absolute(&format!("/actions/{}", a.slug)),
+                note,
+                ..Item::default()
+            },
+            a,
+        ))
     };
+    let default_zone = Zone::of(settings.digest_timezone);
     let mut out = Vec::new();
     for camp in &src.campaigns {
         let Some(acc) = per.remove(&camp.id) else {
             continue;
         };
+        let zone = camp.timezone.unwrap_or(default_zone);
         let mut s = Section {
             title: camp.title.clone(),
             url: settings.absolute(&format!("/campaigns/{}", camp.slug)),
@@ -168,31 +365,54 @@ pub fn sections(
         s.added = acc
             .added
             .into_iter()
-            .filter_map(|(id, note)| action_item(id, note))
+            .filter_map(|(id, note)| {
+                let (mut item, a) = action_item(id, note)?;
+                item.text = a.summary.clone();
+                if let Some(p) = &a.phone {
+                    item.details.push(Detail::phone("Call", p));
+                }
+                if let Some(t) = a.expires_at {
+                    item.details
+                        .push(Detail::new("Deadline", zone.when(t, now)));
+                }
+                Some(item)
+            })
             .collect();
         for id in acc.changed_order {
             let fields = merge_fields(&acc.changed[&id]);
             if fields.is_empty() {
                 continue;
             }
-            if let Some(item) = action_item(id, actions::describe_fields(&fields)) {
+            let note = actions::describe_fields_with(&fields, &|t: &str| time_in(zone, now, t));
+            if let Some((mut item, a)) = action_item(id, note) {
+                for f in &fields {
+                    for d in field_details(f, zone, now, a) {
+                        if !item.details.contains(&d) {
+                            item.details.push(d);
+                        }
+                    }
+                }
                 s.changed.push(item);
             }
         }
         s.expired = acc
             .expired
             .into_iter()
-            .filter_map(|id| action_item(id, String::new()))
+            .filter_map(|id| action_item(id, String::new()).map(|(item, _)| item))
             .collect();
         s.updates = acc
             .updates
             .into_iter()
             .filter_map(|id| {
                 let u = src.updates.get(&id)?;
+                let (text, cut) = excerpt(&u.body, EXCERPT);
                 Some(Item {
                     title: u.title.clone(),
                     url: settings.absolute(&format!("/campaigns/{}#{}", camp.slug, u.slug)),
-                    note: u.published_at.format("%-d %B %Y").to_string(),
+                    note: zone.day(u.published_at),
+                    text,
+                    cut,
+                    ..Item::default()
                 })
             })
             .collect();
@@ -288,6 +508,27 @@ pub fn list_headers(settings: &Settings, unsubscribe_url: &str) -> Vec<(String, 
     ]
 }
 
+/// Whether an `immediate` digest of `entries` for someone following `campaigns` waits for
+/// a quiet spell: the latest change to what they follow is less than `DIGEST_QUIET_SECS`
+/// old and the first less than `DIGEST_MAX_DELAY_SECS`.
+pub fn still_editing(
+    settings: &Settings,
+    entries: &[Change],
+    campaigns: &[i32],
+    now: NaiveDateTime,
+) -> bool {
+    let mut followed = entries
+        .iter()
+        .filter(|c| campaigns.is_empty() || campaigns.contains(&c.campaign_id))
+        .map(|c| c.created_at);
+    let Some(first) = followed.next() else {
+        return false;
+    };
+    let (first, last) = followed.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t)));
+    let age = |t: NaiveDateTime| (now - t).to_std().unwrap_or_default();
+    age(last) < settings.digest_quiet && age(first) < settings.digest_max_delay
+}
+
 /// Subscribers with the same cursor, campaigns and frequency get the same digest.
 type GroupKey = (i32, Vec<i32>, &'static str);
 
@@ -329,6 +570,7 @@ pub fn compose_due(
     let mut lo = max;
     let mut src: Option<Sources> = None;
     let mut cache: HashMap<GroupKey, Option<Shared>> = HashMap::new();
+    let mut waiting: HashSet<GroupKey> = HashSet::new();
     let mut composed = 0;
     let mut after = 0;
     loop {
@@ -360,10 +602,18 @@ pub fn compose_due(
             let camps = follows.get(&s.id).cloned().unwrap_or_default();
             let freq = s.frequency();
             let key = (s.last_change_id, camps, freq.as_str());
+            if waiting.contains(&key) {
+                continue;
+            }
             if !cache.contains_key(&key) {
                 let start = log.partition_point(|c| c.id <= s.last_change_id);
                 let entries = &log[start..];
-                let secs = sections(settings, entries, &key.1, src_ref);
+                if freq == Frequency::Immediate && still_editing(settings, entries, &key.1, now) {
+                    // Its cursor stays where it is: a later run carries this session whole.
+                    waiting.insert(key);
+                    continue;
+                }
+                let secs = sections(settings, entries, &key.1, src_ref, now);
                 let value = if secs.is_empty() {
                     None
                 } else {
@@ -461,4 +711,52 @@ pub fn compose_due(
         }
     }
     Ok(composed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_excerpt_ends_at_a_word() {
+        assert_eq!(excerpt(" short ", 600), ("short".to_string(), false));
+        let (text, cut) = excerpt("one two three four", 10);
+        assert!(cut);
+        assert_eq!(text, "one two…");
+        let long = "é".repeat(700);
+        let (text, cut) = excerpt(&long, 600);
+        assert!(cut && text.chars().count() == 601, "characters, not bytes");
+    }
+
+    fn change(campaign_id: i32, secs_ago: i64, now: NaiveDateTime) -> Change {
+        Change {
+            id: 1,
+            campaign_id,
+            action_id: Some(1),
+            update_id: None,
+            kind: crate::domain::ChangeKind::ActionChanged,
+            summary: String::new(),
+            fields: "[]".into(),
+            organizer_id: None,
+            actor: String::new(),
+            created_at: now - chrono::Duration::seconds(secs_ago),
+        }
+    }
+
+    #[test]
+    fn immediate_digests_wait_for_a_quiet_spell_but_not_forever() {
+        let settings = Settings::from_lookup(|_| None, None).unwrap();
+        let now = chrono::DateTime::UNIX_EPOCH.naive_utc() + chrono::Duration::days(20_000);
+        // Defaults: 120 s quiet, 900 s at most.
+        let session = [change(1, 300, now), change(1, 60, now)];
+        assert!(still_editing(&settings, &session, &[], now));
+        assert!(!still_editing(&settings, &session[..1], &[], now));
+        assert!(
+            !still_editing(&settings, &session, &[2], now),
+            "only changes to what the subscriber follows count"
+        );
+        let marathon = [change(1, 1_000, now), change(1, 10, now)];
+        assert!(!still_editing(&settings, &marathon, &[], now));
+        assert!(!still_editing(&settings, &[], &[], now));
+    }
 }

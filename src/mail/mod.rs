@@ -20,6 +20,12 @@ pub enum Error {
     Transport(String),
 }
 
+impl From<diesel::result::Error> for Error {
+    fn from(e: diesel::result::Error) -> Error {
+        Error::Db(e.into())
+    }
+}
+
 impl From<tera::Error> for Error {
     fn from(e: tera::Error) -> Error {
         let mut msg = e.to_string();

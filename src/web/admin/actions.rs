@@ -97,10 +97,19 @@ fn rows3(a: &[String], b: &[String], c: &[String], pad: &[(&str, &str, &str)]) -
     out
 }
 
-/// A time as a `datetime-local` field shows it (UTC).
+/// A time as a `datetime-local` field shows it (UTC), with its seconds when it has some,
+/// so that saving the form again keeps the time it shows.
 fn local(t: Option<NaiveDateTime>) -> String {
-    t.map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
-        .unwrap_or_default()
+    t.map(|t| {
+        use chrono::Timelike;
+        let format = match (t.second(), t.nanosecond()) {
+            (0, 0) => "%Y-%m-%dT%H:%M",
+            (_, 0) => "%Y-%m-%dT%H:%M:%S",
+            _ => "%Y-%m-%dT%H:%M:%S%.6f",
+        };
+        t.format(format).to_string()
+    })
+    .unwrap_or_default()
 }
 
 impl ActionForm {

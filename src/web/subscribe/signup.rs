@@ -124,13 +124,42 @@ pub(super) async fn submit(
 
 pub(super) async fn confirm(
     state: web::Data<AppState>,
+    mail: web::Data<MailState>,
     q: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, WebError> {
     let token = q.into_inner().token;
+    let settings = state.settings.clone();
     let result = state
         .db
-        .run(move |conn| db::write_tx(conn, |conn| subscribers::confirm(conn, &token, db::now())))
+        .run(move |conn| -> crate::mail::Result<_> {
+            let now = db::now();
+            db::write_tx(conn, |conn| {
+                let confirmed = subscribers::confirm(conn, &token, now)?;
+                // Only the click that confirms gets a welcome; a second one is a page view.
+                let welcome = match &confirmed {
+                    Ok((s, _)) if s.confirmed_at == Some(now) => {
+                        Some(crate::mail::subscribe::welcome(conn, &settings, s, now)?)
+                    }
+                    _ => None,
+                };
+                Ok::<_, crate::mail::Error>((confirmed, welcome))
+            })
+        })
         .await?;
+    let (result, welcome) = result;
+    if let Some(outbox_id) = welcome {
+        let (db, settings, mailer, worker) = (
+            state.db.clone(),
+            state.settings.clone(),
+            mail.mailer.clone(),
+            mail.worker.clone(),
+        );
+        tokio::spawn(async move {
+            if let Err(e) = deliver(&db, &settings, &mailer, &worker, Some(outbox_id)).await {
+                tracing::warn!(error = %e, "welcome email not sent yet; the worker retries");
+            }
+        });
+    }
     match result {
         Ok((s, manage)) => {
             let url = format!("/preferences?token={manage}");
