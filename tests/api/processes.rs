@@ -37,6 +37,7 @@ async fn two_processes_share_edits_pages_and_digests() {
     let env = vec![
         ("DATABASE_URL", url.clone()),
         ("SMTP_URL", sink.url()),
+        ("DIGEST_QUIET_SECS", "0".into()),
         ("DIGEST_INTERVAL_SECS", "1".to_string()),
         // Long enough that neither ever takes over the other's claims.
         ("MAIL_CLAIM_LEASE_SECS", "600".to_string()),

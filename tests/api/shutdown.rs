@@ -358,6 +358,7 @@ async fn sigterm_mid_message_marks_it_sent_and_a_restart_sends_the_rest_once() {
     let env = vec![
         ("DATABASE_URL", app.database_url.clone()),
         ("SMTP_URL", sink.url()),
+        ("DIGEST_QUIET_SECS", "0".into()),
         ("SMTP_POOL_SIZE", "1".to_string()),
         ("DIGEST_INTERVAL_SECS", "1".to_string()),
         ("MAIL_CLAIM_LEASE_SECS", "600".to_string()),
