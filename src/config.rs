@@ -118,6 +118,11 @@ fn var(name: &'static str) -> Option<String> {
 }
 
 impl Settings {
+    /// The zone times are shown in where a campaign names none (`DIGEST_TIMEZONE`).
+    pub fn zone(&self) -> crate::domain::Zone {
+        crate::domain::Zone::of(self.digest_timezone)
+    }
+
     /// Reads the process environment. `bind` overrides `BIND` (the `--bind` flag).
     pub fn from_env(bind: Option<String>) -> Result<Settings, ConfigError> {
         Settings::from_lookup(var, bind)

@@ -159,6 +159,22 @@ pub fn by_id(conn: &mut DbConn, id: i32) -> Result<Campaign> {
         .ok_or(Error::NotFound("campaign"))
 }
 
+/// The zone each of these campaigns' times are shown in (see [`Campaign::zone`]).
+pub fn zones(
+    conn: &mut DbConn,
+    ids: &[i32],
+    default: Zone,
+) -> Result<std::collections::HashMap<i32, Zone>> {
+    let rows: Vec<(i32, Option<Zone>)> = campaigns::table
+        .filter(campaigns::id.eq_any(ids))
+        .select((campaigns::id, campaigns::timezone))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, z)| (id, z.unwrap_or(default)))
+        .collect())
+}
+
 /// Active campaigns in their display order.
 pub fn list_active(conn: &mut DbConn) -> Result<Vec<Campaign>> {
     Ok(campaigns::table

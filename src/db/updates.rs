@@ -9,7 +9,7 @@ use super::changes::{self, ChangeKind, NewChange};
 use super::schema::{actions, campaigns, update_actions, updates};
 use super::{Actor, DbConn, Error, Result};
 use crate::domain::Status;
-use crate::domain::{Body, Slug, Title};
+use crate::domain::{Body, Slug, Title, Zone};
 
 /// An update row.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
@@ -52,7 +52,16 @@ pub struct UpdateView {
     pub update: Update,
     pub campaign_slug: String,
     pub campaign_title: String,
+    /// Its campaign's zone; `None` until [`fill_zones`] gives the default.
+    pub campaign_tz: Option<Zone>,
     pub actions: Vec<RelatedAction>,
+}
+
+/// Gives updates whose campaign names no zone the default one (`DIGEST_TIMEZONE`).
+pub fn fill_zones(list: &mut [UpdateView], default: Zone) {
+    for u in list {
+        u.campaign_tz.get_or_insert(default);
+    }
 }
 
 /// Posts a dated update; it enters the change log at once.
@@ -141,12 +150,17 @@ pub fn list(conn: &mut DbConn, campaign_id: Option<i32>) -> Result<Vec<UpdateVie
     let mut q = updates::table
         .inner_join(campaigns::table)
         .order((updates::published_at.desc(), updates::id.desc()))
-        .select((Update::as_select(), campaigns::slug, campaigns::title))
+        .select((
+            Update::as_select(),
+            campaigns::slug,
+            campaigns::title,
+            campaigns::timezone,
+        ))
         .into_boxed();
     if let Some(c) = campaign_id {
         q = q.filter(updates::campaign_id.eq(c));
     }
-    let rows: Vec<(Update, String, String)> = q.load(conn)?;
+    let rows: Vec<(Update, String, String, Option<Zone>)> = q.load(conn)?;
     let ids: Vec<i32> = rows.iter().map(|r| r.0.id).collect();
     let related: Vec<(i32, String, String, Status, Relation)> = update_actions::table
         .inner_join(actions::table)
@@ -162,20 +176,23 @@ pub fn list(conn: &mut DbConn, campaign_id: Option<i32>) -> Result<Vec<UpdateVie
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(u, campaign_slug, campaign_title)| UpdateView {
-            actions: related
-                .iter()
-                .filter(|r| r.0 == u.id)
-                .map(|r| RelatedAction {
-                    slug: r.1.clone(),
-                    title: r.2.clone(),
-                    status: r.3,
-                    relation: r.4,
-                })
-                .collect(),
-            update: u,
-            campaign_slug,
-            campaign_title,
-        })
+        .map(
+            |(u, campaign_slug, campaign_title, campaign_tz)| UpdateView {
+                actions: related
+                    .iter()
+                    .filter(|r| r.0 == u.id)
+                    .map(|r| RelatedAction {
+                        slug: r.1.clone(),
+                        title: r.2.clone(),
+                        status: r.3,
+                        relation: r.4,
+                    })
+                    .collect(),
+                update: u,
+                campaign_slug,
+                campaign_title,
+                campaign_tz,
+            },
+        )
         .collect())
 }

@@ -77,7 +77,12 @@ async fn campaign_page_shows_both_dated_updates_newest_first_and_past_actions_ap
     let june = body.find("6/15 Update").expect("6/15 update shown");
     let may = body.find("5/29 Update").expect("5/29 update shown");
     assert!(june < may, "newest update first");
-    assert!(body.contains("29 May 2018") && body.contains("15 June 2018"));
+    // In the campaign's zone (America/New_York), with the hour.
+    assert!(
+        body.contains("Tue 29 May 2018, 5:15 am EDT")
+            && body.contains("Fri 15 Jun 2018, 7:10 am EDT"),
+        "{body}"
+    );
     assert!(
         body.contains("1,475"),
         "the explainer is part of the 5/29 update"

@@ -141,6 +141,7 @@ impl ActionPages {
         db: &Db,
         version: i64,
         slug: &str,
+        zone: crate::domain::Zone,
     ) -> Result<Arc<ActionData>, WebError> {
         if let Some(hit) = self.data.get(&SlugAt(version, slug)) {
             return Ok(hit);
@@ -157,7 +158,7 @@ impl ActionPages {
                             return Err(db::Error::NotFound("action"));
                         }
                         let history = changes::for_action(conn, a.id)?;
-                        let card = cards(conn, vec![a.clone()], db::now())?.remove(0);
+                        let card = cards(conn, vec![a.clone()], db::now(), zone)?.remove(0);
                         let counts = outcomes::counts(conn, a.id)?;
                         Ok((actions::detail(conn, a)?, card, history, counts))
                     })

@@ -255,7 +255,7 @@ pub async fn call_page(
     let known = state.versions.get().await?;
     let data = state
         .action_pages
-        .data(&state.db, known.content, &slug)
+        .data(&state.db, known.content, &slug, state.settings.zone())
         .await?;
     let d = &data.detail;
     let a = &d.action;

@@ -11,7 +11,7 @@ use std::hash::{Hash, Hasher};
 use super::action_page::{script_views, ActionPages};
 use super::zip_parts::Parts;
 use crate::db::{self, actions, campaigns, changes, contacts, updates};
-use crate::domain::Status;
+use crate::domain::{Status, Zone};
 use crate::web::error::WebError;
 use crate::web::render::{page, STYLESHEET};
 use crate::web::AppState;
@@ -28,6 +28,8 @@ pub struct ActionCard {
     pub kind_label: &'static str,
     pub badges: Vec<&'static str>,
     pub last_updated: NaiveDateTime,
+    /// The zone its times are shown in: its campaign's.
+    pub tz: Zone,
 }
 
 /// The badges of an action, from the change log: NEW after publication, UPDATED after a
@@ -63,9 +65,12 @@ pub(crate) fn cards(
     conn: &mut db::DbConn,
     list: Vec<actions::Action>,
     now: NaiveDateTime,
+    default: Zone,
 ) -> db::Result<Vec<ActionCard>> {
     let ids: Vec<i32> = list.iter().map(|a| a.id).collect();
     let activity = changes::activity(conn, &ids)?;
+    let campaign_ids: Vec<i32> = list.iter().map(|a| a.campaign_id).collect();
+    let zones = campaigns::zones(conn, &campaign_ids, default)?;
     Ok(list
         .into_iter()
         .map(|a| {
@@ -74,6 +79,7 @@ pub(crate) fn cards(
                 badges: badges(&a, act, now),
                 kind_label: a.kind.label(),
                 last_updated: act.and_then(|x| x.last_at).unwrap_or(a.updated_at),
+                tz: zones.get(&a.campaign_id).copied().unwrap_or(default),
                 action: a,
             }
         })
@@ -104,9 +110,10 @@ struct CampaignBlock {
 
 /// `/`: active campaigns with their published actions.
 pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
+    let zone = state.settings.zone();
     let blocks = state
         .db
-        .run(|conn| {
+        .run(move |conn| {
             let now = db::now();
             campaigns::list_active(conn)?
                 .into_iter()
@@ -114,8 +121,8 @@ pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, WebError>
                     let list = published_in(conn, c.id, Status::Published)?;
                     let past = published_in(conn, c.id, Status::Expired)?;
                     Ok(CampaignBlock {
-                        actions: cards(conn, list, now)?,
-                        past: cards(conn, past, now)?,
+                        actions: cards(conn, list, now, zone)?,
+                        past: cards(conn, past, now, zone)?,
                         campaign: c,
                     })
                 })
@@ -133,7 +140,8 @@ pub async fn campaign(
     path: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     let slug = path.into_inner();
-    let (campaign, live, past, updates) = state
+    let zone = state.settings.zone();
+    let (campaign, live, past, mut updates) = state
         .db
         .run(move |conn| -> db::Result<_> {
             let now = db::now();
@@ -141,10 +149,17 @@ pub async fn campaign(
             let live = published_in(conn, c.id, Status::Published)?;
             let past = published_in(conn, c.id, Status::Expired)?;
             let ups = updates::list(conn, Some(c.id))?;
-            Ok((c, cards(conn, live, now)?, cards(conn, past, now)?, ups))
+            Ok((
+                c,
+                cards(conn, live, now, zone)?,
+                cards(conn, past, now, zone)?,
+                ups,
+            ))
         })
         .await?;
+    updates::fill_zones(&mut updates, zone);
     let mut ctx = Context::new();
+    ctx.insert("tz", &campaign.zone(zone));
     ctx.insert("campaign", &campaign);
     ctx.insert("actions", &live);
     ctx.insert("past", &past);
@@ -198,7 +213,9 @@ pub async fn action(
     let slug = path.into_inner();
     let known = state.versions.get().await?;
     let pages = &state.action_pages;
-    let data = pages.data(&state.db, known.content, &slug).await?;
+    let data = pages
+        .data(&state.db, known.content, &slug, state.settings.zone())
+        .await?;
     let vz = super::visitor::VisitorZip::of(&req, query.zip.as_deref());
     let dir = match vz.zip() {
         Some(_) => Some(state.directory.at(&state.db, known.directory).await?),
@@ -302,7 +319,8 @@ pub async fn hotlines(state: web::Data<AppState>) -> Result<HttpResponse, WebErr
 
 /// `/updates`: every dated update, newest first.
 pub async fn updates(state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
-    let list = state.db.run(|conn| updates::list(conn, None)).await?;
+    let mut list = state.db.run(|conn| updates::list(conn, None)).await?;
+    updates::fill_zones(&mut list, state.settings.zone());
     let mut ctx = Context::new();
     ctx.insert("updates", &list);
     page("updates.html", &ctx)

@@ -40,6 +40,7 @@ pub async fn search_page(
         return page_with_status(StatusCode::BAD_REQUEST, "search.html", &ctx);
     }
     let words = search::words(&q);
+    let zone = state.settings.zone();
     let (live, past) = state
         .db
         .run(move |conn| -> db::Result<_> {
@@ -54,7 +55,12 @@ pub async fn search_page(
                     ..ActionFilter::default()
                 };
                 let hits = search::actions(conn, &filter, &words, Scope::Page)?;
-                cards(conn, hits.into_iter().map(|d| d.action).collect(), now)
+                cards(
+                    conn,
+                    hits.into_iter().map(|d| d.action).collect(),
+                    now,
+                    zone,
+                )
             };
             Ok((found(Status::Published)?, found(Status::Expired)?))
         })
