@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{ConfigError, Settings};
 use crate::db::{self, people, tokens, Actor};
-use crate::domain::EmailAddress;
+use crate::domain::{ContactKind, EmailAddress};
 use crate::startup::{self, Application, ServeOptions};
 use crate::{demo, reps, security, worker};
 
@@ -477,11 +477,16 @@ async fn import(cmd: ImportCommand) -> Result<(), Failure> {
             };
             let db = startup::open_database(&Settings::from_env(None)?).await?;
             // The CLI serves nothing meanwhile, so the import blocks this thread.
-            let report = imp::import_legislators(
+            let actor = Actor::system();
+            let report =
+                imp::import_legislators(&mut *db.get()?, &members, offices.as_ref(), &actor)?;
+            // Their numbers count as checked on the file's date.
+            let checked = imp::file_date(&file)?;
+            db::phone_reports::mark_imported(
                 &mut *db.get()?,
-                &members,
-                offices.as_ref(),
-                &Actor::system(),
+                &[ContactKind::Senator, ContactKind::Representative],
+                checked,
+                actor.at,
             )?;
             println!("{report}");
         }

@@ -10,7 +10,7 @@ use diesel::sql_types::{Nullable, Text};
 
 use crate::domain::{
     ActionKind, CampaignStatus, ChangeKind, ContactKind, Frequency, LinkKind, MessageKind,
-    OutboxStatus, PhoneKind, Relation, Status, SubscriberStatus, TargetKind, Zone,
+    OutboxStatus, PhoneKind, Problem, Relation, Status, SubscriberStatus, TargetKind, Zone,
 };
 
 /// Makes a `string_enum!` type a `Text` column on every backend (the multi-backend
@@ -84,4 +84,5 @@ text_column!(
     Relation,
     MessageKind,
     Frequency,
+    Problem,
 );

@@ -51,6 +51,8 @@ pub struct Phone {
     pub position: i32,
     /// A toll-free number's direct (not toll-free) alternative, for callers abroad.
     pub direct_e164: Option<String>,
+    /// When the number was last checked: an import's file date, or an organizer's check.
+    pub verified_at: Option<chrono::NaiveDateTime>,
 }
 
 /// A phone number as pages, the API and emails show it.
@@ -73,6 +75,20 @@ pub struct PhoneView {
     pub tel: String,
     /// A toll-free number's direct alternative for callers abroad, where one is known.
     pub direct: Option<DirectLine>,
+    /// When the number was last checked.
+    pub verified_at: Option<chrono::NaiveDateTime>,
+    /// Callers' open problem reports since it was last checked (see [`super::phone_reports`]).
+    pub reports: i64,
+    /// Enough open reports that pages warn callers ([`super::phone_reports::FLAGGED`]).
+    pub flagged: bool,
+}
+
+impl PhoneView {
+    /// Sets the count of open problem reports, flagging the number past the threshold.
+    pub fn set_reports(&mut self, n: i64) {
+        self.reports = n;
+        self.flagged = n >= super::phone_reports::FLAGGED;
+    }
 }
 
 /// A number to dial from abroad instead of a toll-free one.
@@ -115,6 +131,9 @@ impl Phone {
                 toll_free: p.is_toll_free(),
                 tel: p.tel_uri(),
                 direct: self.direct_e164.as_deref().and_then(DirectLine::of),
+                verified_at: self.verified_at,
+                reports: 0,
+                flagged: false,
             },
             // Stored numbers were parsed on the way in; show a damaged one as it is.
             Err(_) => PhoneView {
@@ -128,6 +147,9 @@ impl Phone {
                 toll_free: false,
                 tel: format!("tel:{}", self.e164),
                 direct: None,
+                verified_at: self.verified_at,
+                reports: 0,
+                flagged: false,
             },
         }
     }
@@ -233,6 +255,9 @@ impl ContactView {
                     toll_free: false,
                     tel: d.tel.clone(),
                     direct: None,
+                    verified_at: p.verified_at,
+                    reports: 0,
+                    flagged: false,
                 })
             })
             .or_else(|| {
@@ -266,22 +291,26 @@ fn replace_phones(
     contact_id: Option<i32>,
     hotline_id: Option<i32>,
     list: &[PhoneInput],
+    at: chrono::NaiveDateTime,
 ) -> Result<()> {
-    // Direct lines the input leaves as they are, by number.
-    let kept: HashMap<String, String> = match (contact_id, hotline_id) {
-        (Some(c), _) => phones::table
-            .filter(phones::contact_id.eq(c))
-            .select((phones::e164, phones::direct_e164))
-            .load::<(String, Option<String>)>(conn)?,
-        (_, Some(h)) => phones::table
-            .filter(phones::hotline_id.eq(h))
-            .select((phones::e164, phones::direct_e164))
-            .load::<(String, Option<String>)>(conn)?,
-        _ => Vec::new(),
-    }
-    .into_iter()
-    .filter_map(|(e, d)| d.map(|d| (e, d)))
-    .collect();
+    // What the input leaves as it was, by number: direct lines and when it was checked.
+    type Kept = (String, Option<String>, Option<chrono::NaiveDateTime>);
+    let select = (phones::e164, phones::direct_e164, phones::verified_at);
+    let kept: HashMap<String, (Option<String>, Option<chrono::NaiveDateTime>)> =
+        match (contact_id, hotline_id) {
+            (Some(c), _) => phones::table
+                .filter(phones::contact_id.eq(c))
+                .select(select)
+                .load::<Kept>(conn)?,
+            (_, Some(h)) => phones::table
+                .filter(phones::hotline_id.eq(h))
+                .select(select)
+                .load::<Kept>(conn)?,
+            _ => Vec::new(),
+        }
+        .into_iter()
+        .map(|(e, d, v)| (e, (d, v)))
+        .collect();
     match (contact_id, hotline_id) {
         (Some(c), _) => {
             diesel::delete(phones::table.filter(phones::contact_id.eq(c))).execute(conn)?
@@ -292,6 +321,7 @@ fn replace_phones(
         _ => 0,
     };
     for (i, p) in list.iter().enumerate() {
+        let before = kept.get(p.number.e164());
         diesel::insert_into(phones::table)
             .values((
                 phones::contact_id.eq(contact_id),
@@ -303,10 +333,16 @@ fn replace_phones(
                 phones::position.eq(i as i32),
                 phones::direct_e164.eq(match &p.direct {
                     Some(d) => d.as_ref().map(|n| n.e164().to_string()),
-                    None => kept.get(p.number.e164()).cloned(),
+                    None => before.and_then(|b| b.0.clone()),
                 }),
+                // A number entered now is checked now; one kept keeps its date.
+                phones::verified_at.eq(before.map_or(Some(at), |b| b.1)),
             ))
             .execute(conn)?;
+    }
+    if let Some(c) = contact_id {
+        let numbers: Vec<&str> = list.iter().map(|p| p.number.e164()).collect();
+        super::phone_reports::resolve_gone(conn, c, &numbers, at)?;
     }
     Ok(())
 }
@@ -359,7 +395,7 @@ pub fn upsert(
             (None, by_id(conn, id)?)
         }
     };
-    replace_phones(conn, Some(contact.id), None, &input.phones)?;
+    replace_phones(conn, Some(contact.id), None, &input.phones, actor.at)?;
     let phones = phones_of(conn, &[contact.id])?
         .remove(&contact.id)
         .unwrap_or_default();
@@ -428,9 +464,16 @@ pub fn list_directory(conn: &mut DbConn) -> Result<Vec<ContactView>> {
 pub fn views(conn: &mut DbConn, list: &[Contact]) -> Result<Vec<ContactView>> {
     let ids: Vec<i32> = list.iter().map(|c| c.id).collect();
     let mut phones = phones_of(conn, &ids)?;
+    let open = super::phone_reports::open_counts(conn, &ids)?;
     Ok(list
         .iter()
-        .map(|c| ContactView::new(c, &phones.remove(&c.id).unwrap_or_default()))
+        .map(|c| {
+            let mut v = ContactView::new(c, &phones.remove(&c.id).unwrap_or_default());
+            for p in &mut v.phones {
+                p.set_reports(open.get(&(c.id, p.e164.clone())).copied().unwrap_or(0));
+            }
+            v
+        })
         .collect())
 }
 
@@ -553,7 +596,7 @@ pub fn upsert_hotline(conn: &mut DbConn, input: &HotlineInput, actor: &Actor) ->
         .find(hotline_id)
         .select(Hotline::as_select())
         .first(conn)?;
-    replace_phones(conn, None, Some(hotline.id), &input.phones)?;
+    replace_phones(conn, None, Some(hotline.id), &input.phones, actor.at)?;
     let snap = json!({"name": hotline.name, "description": hotline.description,
         "hours": hotline.hours, "languages": hotline.languages, "audience": hotline.audience,
         "url": hotline.url,

@@ -15,6 +15,7 @@ pub mod libpq;
 pub mod outbox;
 pub mod outcomes;
 pub mod people;
+pub mod phone_reports;
 pub mod schema;
 pub mod search;
 pub mod sessions;

@@ -113,6 +113,7 @@ diesel::table! {
         note -> Text,
         position -> Integer,
         direct_e164 -> Nullable<Text>,
+        verified_at -> Nullable<Timestamp>,
     }
 }
 
@@ -350,6 +351,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    phone_reports (id) {
+        id -> Integer,
+        contact_id -> Integer,
+        e164 -> Text,
+        problem -> Text,
+        note -> Text,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(organizer_sessions -> organizers (organizer_id));
 diesel::joinable!(api_tokens -> organizers (organizer_id));
 diesel::joinable!(contact_offices -> contacts (contact_id));
@@ -378,6 +391,7 @@ diesel::joinable!(outcomes -> actions (action_id));
 diesel::joinable!(outcomes -> contacts (contact_id));
 diesel::joinable!(outbox -> digest_bodies (body_id));
 diesel::joinable!(subscriber_tokens -> subscribers (subscriber_id));
+diesel::joinable!(phone_reports -> contacts (contact_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     action_links,
@@ -397,6 +411,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizers,
     outbox,
     outcomes,
+    phone_reports,
     phones,
     revisions,
     scripts,

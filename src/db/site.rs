@@ -195,6 +195,7 @@ no_scrub!(
     Revisions,
     AuditLog,
     Outcomes,
+    PhoneReports,
     ZipDistricts,
     Subscribers,
     SubscriberCampaigns,
@@ -280,6 +281,7 @@ site_tables! {
         note: String,
         position: i32,
         direct_e164: Option<String>,
+        verified_at: Option<NaiveDateTime>,
     }
     actions(id): Actions {
         id: i32,
@@ -381,6 +383,15 @@ site_tables! {
         contact_id: Option<i32>,
         outcome: String,
         created_at: NaiveDateTime,
+    }
+    phone_reports(id): PhoneReports {
+        id: i32,
+        contact_id: i32,
+        e164: String,
+        problem: String,
+        note: String,
+        created_at: NaiveDateTime,
+        resolved_at: Option<NaiveDateTime>,
     }
     zip_districts(zcta, state, district): ZipDistricts {
         zcta: String,

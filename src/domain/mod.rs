@@ -11,6 +11,7 @@ pub mod markdown;
 pub mod outcome;
 pub mod phone;
 pub mod placeholders;
+pub mod report;
 pub mod schedule;
 pub mod slug;
 pub mod text;
@@ -28,10 +29,11 @@ pub use kinds::{
 pub use lifecycle::{Status, Transition};
 pub use outcome::Outcome;
 pub use phone::PhoneNumber;
+pub use report::Problem;
 pub use slug::Slug;
 pub use text::{
     parse_time, Address, Body, Description, HttpUrl, LangTag, Line, LinkTitle, LongLine, Name,
-    Note, Summary, Tag, Title,
+    Note, ReportNote, Summary, Tag, Title,
 };
 pub use zip::Zip;
 pub use zone::Zone;

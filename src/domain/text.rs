@@ -213,6 +213,12 @@ optional_text! {
 }
 
 optional_text! {
+    /// A caller's note on a problem report about a number: at most 1,000 characters, lines
+    /// allowed.
+    pub struct ReportNote { max: 1_000, shape: Lines }
+}
+
+optional_text! {
     /// The summary of an action or a campaign: at most 1,000 characters, lines allowed.
     pub struct Summary { max: 1_000, shape: Lines }
 }

@@ -190,6 +190,7 @@ fn office_phone(o: &Office) -> Option<PhoneView> {
                 note: format!("{} office", o.city),
                 position: 0,
                 direct_e164: None,
+                verified_at: None,
             }
             .view()
         })

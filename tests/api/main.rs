@@ -32,6 +32,7 @@ mod mailbox;
 mod operations;
 mod outcomes;
 mod pages;
+mod phone_reports;
 mod processes;
 mod reps;
 mod search;

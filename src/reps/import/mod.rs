@@ -26,3 +26,15 @@ pub fn read(path: &std::path::Path) -> Result<String, Error> {
         cause: e.to_string(),
     })
 }
+
+/// The day a file was last written (midnight UTC): the date its data was checked.
+pub fn file_date(path: &std::path::Path) -> Result<chrono::NaiveDateTime, Error> {
+    let modified = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .map_err(|e| Error::Read {
+            file: path.display().to_string(),
+            cause: e.to_string(),
+        })?;
+    let utc: chrono::DateTime<chrono::Utc> = modified.into();
+    Ok(utc.date_naive().and_time(chrono::NaiveTime::MIN))
+}

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod content;
 pub mod mail;
 pub mod people;
+pub mod reports;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
@@ -27,7 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(actions::routes)
         .configure(content::routes)
         .configure(people::routes)
-        .configure(mail::routes);
+        .configure(mail::routes)
+        .configure(reports::routes);
 }
 
 /// What every organizer page's layout needs: who is signed in and the session's CSRF
@@ -118,11 +120,20 @@ pub async fn dashboard_page(
     state: web::Data<AppState>,
     me: CurrentOrganizer,
 ) -> Result<HttpResponse, WebError> {
-    let d = state
+    let (d, reported, (_, unchecked)) = state
         .db
-        .run(|conn| dashboard::load(conn, db::now()))
+        .run(|conn| -> db::Result<_> {
+            let now = db::now();
+            Ok((
+                dashboard::load(conn, now)?,
+                crate::db::phone_reports::open(conn)?.len(),
+                crate::db::phone_reports::unchecked(conn, now - reports::STALE, 0)?,
+            ))
+        })
         .await?;
     let mut ctx = context(&me);
     ctx.insert("d", &d);
+    ctx.insert("reported", &reported);
+    ctx.insert("unchecked", &unchecked);
     page("admin/dashboard.html", &ctx)
 }

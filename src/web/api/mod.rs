@@ -4,6 +4,7 @@
 
 pub mod input;
 pub mod openapi;
+pub mod reports;
 pub mod types;
 pub mod writes;
 
@@ -89,6 +90,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/api/v1/contacts")
             .route(web::get().to(list_contacts))
+            .default_service(web::to(|| not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/api/v1/reports")
+            .route(web::get().to(reports::list_reports))
             .default_service(web::to(|| not_allowed("GET"))),
     );
 }

@@ -27,6 +27,8 @@ use utoipa::OpenApi;
         super::writes::post_update,
         crate::web::public::visitor::reps_json,
         crate::web::public::outcomes::post_json,
+        crate::web::public::reports::post_json,
+        super::reports::list_reports,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth, &BodyAnswers)

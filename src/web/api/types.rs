@@ -40,6 +40,12 @@ pub struct PhoneJson {
     /// A toll-free number's direct (not toll-free) alternative for callers abroad, where
     /// one is known.
     pub direct: Option<crate::db::contacts::DirectLine>,
+    /// The day the number was last checked (by an import, from its file's date, or by an
+    /// organizer), if ever: `2026-12-03`.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub verified_at: Option<chrono::NaiveDate>,
+    /// Callers' open problem reports since it was last checked.
+    pub reports: i64,
 }
 
 impl From<&PhoneView> for PhoneJson {
@@ -54,6 +60,8 @@ impl From<&PhoneView> for PhoneJson {
             toll_free: p.toll_free,
             tel: p.tel.clone(),
             direct: p.direct.clone(),
+            verified_at: p.verified_at.map(|t| t.date()),
+            reports: p.reports,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod call;
 pub mod feeds;
 pub mod outcomes;
 pub mod pages;
+pub mod reports;
 pub mod search;
 pub mod visitor;
 pub mod zip_parts;
@@ -111,5 +112,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .get(call::call_page)
                 .post(call::post_call),
         )
-        .service(web::resource("/api/v1/actions/{slug}/outcomes").post(outcomes::post_json));
+        .service(web::resource("/api/v1/actions/{slug}/outcomes").post(outcomes::post_json))
+        // Problem reports about a contact's number.
+        .service(
+            web::resource("/contacts/{slug}/report")
+                .get(reports::form)
+                .post(reports::post_form),
+        )
+        .service(web::resource("/api/v1/contacts/{slug}/reports").post(reports::post_json));
 }

@@ -13,7 +13,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use crate::db::{outcomes, Actor};
+use crate::db::{self, outcomes, phone_reports, Actor};
 use crate::domain::Outcome;
 use crate::web::error::WebError;
 use crate::web::ratelimit::client_key;
@@ -44,7 +44,7 @@ fn parse(input: &OutcomeInput) -> Result<Outcome, WebError> {
 }
 
 /// Refuses a browser's cross-site form post.
-fn same_origin(req: &HttpRequest) -> Result<(), WebError> {
+pub(crate) fn same_origin(req: &HttpRequest) -> Result<(), WebError> {
     let host = req.connection_info().host().to_ascii_lowercase();
     let claimed = req
         .headers()
@@ -79,21 +79,31 @@ pub(crate) async fn record(
     input: &OutcomeInput,
 ) -> Result<outcomes::ActionCounts, WebError> {
     let outcome = parse(input)?;
-    if let Some(p) = input
+    let phone = match input
         .phone
         .as_deref()
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
-        crate::domain::PhoneNumber::parse(p)
-            .map_err(|e| WebError::invalid("phone", e.to_string()))?;
-    }
+        Some(p) => Some(
+            crate::domain::PhoneNumber::parse(p)
+                .map_err(|e| WebError::invalid("phone", e.to_string()))?,
+        ),
+        None => None,
+    };
     state.visitors.check_outcome(&client_key(req))?;
     let contact = input.contact.clone();
     Ok(state
         .db
-        .run(move |conn| {
-            outcomes::report(conn, &slug, contact.as_deref(), outcome, &Actor::system())
+        .run(move |conn| -> db::Result<_> {
+            let actor = Actor::system();
+            let counts = outcomes::report(conn, &slug, contact.as_deref(), outcome, &actor)?;
+            // A wrong number is also a problem report about the number dialled (the
+            // contact's first, when the caller did not say which).
+            if let (Outcome::WrongNumber, Some(c)) = (outcome, contact.as_deref()) {
+                phone_reports::file_wrong_number(conn, c, phone.as_ref(), actor.at)?;
+            }
+            Ok(counts)
         })
         .await?)
 }

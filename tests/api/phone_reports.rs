@@ -1,0 +1,442 @@
+//! A directory that corrects itself: callers report problems with a number (the form, the
+//! API, a `wrong_number` outcome); organizers see them grouped by number, mark a number
+//! verified or change it; a number with 3 or more open reports is flagged on pages; every
+//! number says when it was last checked.
+
+use actiondesk::db::{contacts, write_tx};
+use serde_json::{json, Value};
+
+use crate::admin_support::{csrf_of, organizer, post_form, sign_in};
+use crate::api_support::{with_token, Api};
+use crate::fixtures;
+use crate::helpers::spawn_app;
+
+const WARNING: &str = "Callers report a problem with this number";
+
+/// An app with the agency "orr" (+1 202-401-9246) called by the published action
+/// "call-orr".
+async fn setup() -> Api {
+    let api = with_token(spawn_app().await).await;
+    api.app
+        .with_db(|conn| {
+            write_tx(conn, |conn| {
+                let campaign = fixtures::campaign(conn, "kids", "Kids")?;
+                let (c, _) = contacts::upsert(
+                    conn,
+                    &fixtures::contact("orr", "Office of Refugee Resettlement", "202-401-9246"),
+                    &fixtures::organizer(),
+                )?;
+                let mut a = fixtures::calling(campaign, "Call ORR", c.id);
+                a.kind = actiondesk::domain::ActionKind::Call;
+                fixtures::published(conn, &a)?;
+                Ok(())
+            })
+        })
+        .await;
+    api
+}
+
+async fn report(api: &Api, contact: &str, body: Value) -> crate::api_support::Answer {
+    api.send(
+        "POST",
+        &format!("/api/v1/contacts/{contact}/reports"),
+        None,
+        Some(body),
+    )
+    .await
+}
+
+/// The phones of a contact as `GET /api/v1/contacts` gives them.
+async fn phones_of(api: &Api, slug: &str) -> Vec<Value> {
+    let list: Value = api.app.get_json("/api/v1/contacts").await;
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["slug"] == slug)
+        .unwrap_or_else(|| panic!("{slug} not listed: {list}"))["phones"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[tokio::test]
+async fn reports_are_counted_per_number_and_three_flag_it_on_pages() {
+    let api = setup().await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let phones = phones_of(&api, "orr").await;
+    assert_eq!(phones[0]["reports"], 0);
+    assert_eq!(
+        phones[0]["verified_at"], today,
+        "a number an organizer enters counts as checked that day"
+    );
+    let (_, page) = api.app.get("/actions/call-orr").await;
+    assert!(!page.contains(WARNING));
+    assert!(
+        page.contains("/contacts/orr/report"),
+        "the report link is beside the contact"
+    );
+
+    for (i, problem) in ["disconnected", "never_answers"].iter().enumerate() {
+        let a = report(
+            &api,
+            "orr",
+            json!({"phone": "+12024019246", "problem": problem, "note": format!("try {i}")}),
+        )
+        .await;
+        assert_eq!(a.status, 202, "{}", a.json);
+        assert_eq!(a.json["status"], "received");
+    }
+    assert_eq!(phones_of(&api, "orr").await[0]["reports"], 2);
+    let (_, page) = api.app.get("/actions/call-orr").await;
+    assert!(
+        !page.contains(WARNING),
+        "two reports do not flag a number yet"
+    );
+
+    // Any accepted form of the number counts for it.
+    let a = report(
+        &api,
+        "orr",
+        json!({"phone": "(202) 401-9246", "problem": "other"}),
+    )
+    .await;
+    assert_eq!(a.status, 202, "{}", a.json);
+    let (_, page) = api.app.get("/actions/call-orr").await;
+    assert!(
+        page.contains(WARNING),
+        "three open reports flag the number:\n{page}"
+    );
+
+    // The organizers' queue: one group for the number, newest first, nothing on who sent.
+    let unauth = api.send("GET", "/api/v1/reports", None, None).await;
+    assert_eq!(unauth.status, 401);
+    let q = api.call("GET", "/api/v1/reports", None).await;
+    assert_eq!(q.status, 200, "{}", q.json);
+    let items = q.json["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", q.json);
+    assert_eq!(items[0]["contact"], "orr");
+    assert_eq!(items[0]["e164"], "+12024019246");
+    assert_eq!(items[0]["count"], 3);
+    let problems: Vec<&str> = items[0]["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["problem"].as_str().unwrap())
+        .collect();
+    assert_eq!(problems, ["other", "never_answers", "disconnected"]);
+    let text = q.json.to_string();
+    assert!(!text.contains("127.0.0.1"), "no reporter address: {text}");
+}
+
+#[tokio::test]
+async fn bad_reports_name_the_field_and_store_nothing() {
+    let api = setup().await;
+    for (body, field) in [
+        (json!({"problem": "disconnected"}), "phone"),
+        (
+            json!({"phone": "not a number", "problem": "disconnected"}),
+            "phone",
+        ),
+        // A number the contact does not list.
+        (
+            json!({"phone": "+1 202-555-0100", "problem": "disconnected"}),
+            "phone",
+        ),
+        (json!({"phone": "+12024019246"}), "problem"),
+        (
+            json!({"phone": "+12024019246", "problem": "rude"}),
+            "problem",
+        ),
+        (
+            json!({"phone": "+12024019246", "problem": "other", "note": "bell\u{7}"}),
+            "note",
+        ),
+        (
+            json!({"phone": "+12024019246", "problem": "other", "note": "x".repeat(1001)}),
+            "note",
+        ),
+    ] {
+        let a = report(&api, "orr", body.clone()).await;
+        assert_eq!(a.status, 422, "{body}: {}", a.json);
+        assert_eq!(a.field(), Some(field), "{body}: {}", a.json);
+        assert!(a.json["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()));
+    }
+    let a = report(
+        &api,
+        "nobody",
+        json!({"phone": "+12024019246", "problem": "other"}),
+    )
+    .await;
+    assert_eq!(a.status, 404, "{}", a.json);
+    assert_eq!(phones_of(&api, "orr").await[0]["reports"], 0);
+}
+
+#[tokio::test]
+async fn a_wrong_number_outcome_files_a_report_for_the_number() {
+    let api = setup().await;
+    let a = api
+        .send(
+            "POST",
+            "/api/v1/actions/call-orr/outcomes",
+            None,
+            Some(json!({"outcome": "wrong_number", "contact": "orr"})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.json);
+    assert_eq!(a.json["wrong_number"], 1);
+    let a = api
+        .send(
+            "POST",
+            "/api/v1/actions/call-orr/outcomes",
+            None,
+            Some(json!({"outcome": "contacted", "contact": "orr"})),
+        )
+        .await;
+    assert_eq!(a.status, 200);
+    let q = api.call("GET", "/api/v1/reports", None).await;
+    let items = q.json["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", q.json);
+    assert_eq!(items[0]["count"], 1, "only the wrong number is a report");
+    assert_eq!(items[0]["reports"][0]["problem"], "wrong_number");
+}
+
+#[tokio::test]
+async fn the_form_keeps_what_was_typed_and_thanks_the_caller() {
+    let api = setup().await;
+    let (status, form) = api.app.get("/contacts/orr/report").await;
+    assert_eq!(status, 200);
+    assert!(form.contains("value=\"+12024019246\""), "{form}");
+    assert!(form.contains("name=\"problem\" value=\"disconnected\""));
+    let (status, _, page) = post_form(
+        &api.app,
+        "/contacts/orr/report",
+        &[("phone", "+12024019246"), ("note", "It rang a fax machine")],
+    )
+    .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("choose what went wrong"), "{page}");
+    assert!(
+        page.contains("It rang a fax machine"),
+        "the note is kept: {page}"
+    );
+    let (status, _, page) = post_form(
+        &api.app,
+        "/contacts/orr/report",
+        &[
+            ("phone", "+12024019246"),
+            ("problem", "wrong_number"),
+            ("note", "It rang a fax machine"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Thank you"), "{page}");
+    assert_eq!(phones_of(&api, "orr").await[0]["reports"], 1);
+    let (status, _) = api.app.get("/contacts/nobody/report").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn marking_a_number_verified_clears_its_flag_and_changing_it_closes_its_reports() {
+    let api = setup().await;
+    for _ in 0..3 {
+        let a = report(
+            &api,
+            "orr",
+            json!({"phone": "+12024019246", "problem": "disconnected"}),
+        )
+        .await;
+        assert_eq!(a.status, 202);
+    }
+    organizer(&api.app, "checker@example.org", false).await;
+    sign_in(&api.app, "checker@example.org").await;
+    let (status, queue) = api.app.get("/admin/reports").await;
+    assert_eq!(status, 200);
+    assert!(
+        queue.contains("+1 202-401-9246") && queue.contains("3 open reports"),
+        "{queue}"
+    );
+    let (_, dash) = api.app.get("/admin").await;
+    assert!(
+        dash.contains("1 number with open problem reports"),
+        "{dash}"
+    );
+
+    // Without the session's CSRF token: refused, nothing changes.
+    let (status, _, _) = post_form(
+        &api.app,
+        "/admin/reports/verify",
+        &[("contact", "orr"), ("e164", "+12024019246")],
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(phones_of(&api, "orr").await[0]["reports"], 3);
+
+    let token = csrf_of(&queue);
+    let (status, location, _) = post_form(
+        &api.app,
+        "/admin/reports/verify",
+        &[
+            ("contact", "orr"),
+            ("e164", "+12024019246"),
+            ("csrf_token", &token),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert_eq!(location.as_deref(), Some("/admin/reports?done=3"));
+    assert_eq!(phones_of(&api, "orr").await[0]["reports"], 0);
+    let (_, page) = api.app.get("/actions/call-orr").await;
+    assert!(!page.contains(WARNING), "verified: no flag");
+    let q = api.call("GET", "/api/v1/reports", None).await;
+    assert_eq!(q.json["items"].as_array().unwrap().len(), 0);
+
+    // Reports about a number that is then changed are closed by the change.
+    for _ in 0..3 {
+        report(
+            &api,
+            "orr",
+            json!({"phone": "+12024019246", "problem": "wrong_number"}),
+        )
+        .await;
+    }
+    api.app
+        .with_db(|conn| {
+            write_tx(conn, |conn| {
+                contacts::upsert(
+                    conn,
+                    &fixtures::contact("orr", "Office of Refugee Resettlement", "202-401-4000"),
+                    &fixtures::organizer(),
+                )
+            })
+        })
+        .await;
+    let q = api.call("GET", "/api/v1/reports", None).await;
+    assert_eq!(q.json["items"].as_array().unwrap().len(), 0, "{}", q.json);
+    let (_, page) = api.app.get("/actions/call-orr").await;
+    assert!(!page.contains(WARNING));
+    assert!(page.contains("+1 202-401-4000"));
+}
+
+#[tokio::test]
+async fn reports_are_rate_limited_per_client() {
+    let api = setup().await;
+    let mut refused = None;
+    for i in 0..40 {
+        let a = report(
+            &api,
+            "orr",
+            json!({"phone": "+12024019246", "problem": "other"}),
+        )
+        .await;
+        if a.status == 429 {
+            refused = Some(i);
+            assert!(a.header("retry-after").is_some());
+            break;
+        }
+        assert_eq!(a.status, 202);
+    }
+    let n = refused.expect("a client posting 40 reports at once is slowed down");
+    assert!(
+        n >= 5,
+        "a few genuine reports go through first (refused at {n})"
+    );
+}
+
+#[tokio::test]
+async fn imported_numbers_count_as_checked_on_the_files_date() {
+    use actiondesk::db::schema::{contacts as c, phones as p};
+    use diesel::prelude::*;
+
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("legislators.yaml");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/legislators.yaml"
+        ),
+        &file,
+    )
+    .unwrap();
+    // The file as it was downloaded on 15 June 2026.
+    let written = chrono::NaiveDate::from_ymd_opt(2026, 6, 15)
+        .unwrap()
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_utc();
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(written.into())
+        .unwrap();
+    let out = crate::cli::actiondesk(
+        &["import", "legislators", file.to_str().unwrap()],
+        &app.database_url,
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::cli::text(&out.stderr)
+    );
+    let checked: Vec<Option<chrono::NaiveDateTime>> = app
+        .with_db(|conn| {
+            Ok(p::table
+                .inner_join(c::table)
+                .filter(c::bioguide_id.eq("C000127"))
+                .select(p::verified_at)
+                .load(conn)?)
+        })
+        .await;
+    assert!(!checked.is_empty());
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 6, 15).unwrap();
+    for v in &checked {
+        assert_eq!(v.map(|t| t.date()), Some(day), "{checked:?}");
+    }
+    // An organizer's later check is kept when the same file is imported again.
+    let later = app
+        .with_db(|conn| {
+            let slug: String = c::table
+                .filter(c::bioguide_id.eq("C000127"))
+                .select(c::slug)
+                .first(conn)
+                .unwrap();
+            let e164: String = p::table
+                .inner_join(c::table)
+                .filter(c::bioguide_id.eq("C000127"))
+                .select(p::e164)
+                .first(conn)
+                .unwrap();
+            let actor = fixtures::organizer();
+            actiondesk::db::phone_reports::verify(conn, &slug, &e164, &actor).unwrap();
+            Ok((e164, actor.at))
+        })
+        .await;
+    let out = crate::cli::actiondesk(
+        &["import", "legislators", file.to_str().unwrap()],
+        &app.database_url,
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::cli::text(&out.stderr)
+    );
+    let e164 = later.0.clone();
+    let now: Option<chrono::NaiveDateTime> = app
+        .with_db(move |conn| {
+            Ok(p::table
+                .filter(p::e164.eq(&e164))
+                .select(p::verified_at)
+                .first(conn)?)
+        })
+        .await;
+    assert_eq!(now.map(|t| t.date()), Some(later.1.date()));
+}
