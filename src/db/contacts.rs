@@ -232,6 +232,9 @@ pub struct ContactView {
     /// A number that is not toll-free, for callers abroad, where one is known.
     pub direct_phone: Option<PhoneView>,
     pub has_toll_free: bool,
+    /// The share of callers who reached someone in the last 30 days, in percent, once
+    /// there are enough outcomes to say (see [`super::outcomes::Counts::reach`]).
+    pub reach: Option<i64>,
 }
 
 impl ContactView {
@@ -271,6 +274,7 @@ impl ContactView {
             phones,
             direct_phone,
             has_toll_free,
+            reach: None,
         }
     }
 }
@@ -465,10 +469,12 @@ pub fn views(conn: &mut DbConn, list: &[Contact]) -> Result<Vec<ContactView>> {
     let ids: Vec<i32> = list.iter().map(|c| c.id).collect();
     let mut phones = phones_of(conn, &ids)?;
     let open = super::phone_reports::open_counts(conn, &ids)?;
+    let recent = super::outcomes::by_contact(conn, &ids, super::now() - super::outcomes::RECENT)?;
     Ok(list
         .iter()
         .map(|c| {
             let mut v = ContactView::new(c, &phones.remove(&c.id).unwrap_or_default());
+            v.reach = recent.get(&c.id).and_then(|r| r.reach());
             for p in &mut v.phones {
                 p.set_reports(open.get(&(c.id, p.e164.clone())).copied().unwrap_or(0));
             }

@@ -75,6 +75,45 @@ pub fn record(
     Ok(())
 }
 
+/// How far back a contact's outcomes count ("this month").
+pub const RECENT: chrono::Duration = chrono::Duration::days(30);
+/// How many recent outcomes a contact needs before pages say how reachable it is.
+pub const REACH_MIN: i64 = 20;
+
+/// Each contact's outcomes since `since`, over every action.
+pub fn by_contact(
+    conn: &mut DbConn,
+    contact_ids: &[i32],
+    since: chrono::NaiveDateTime,
+) -> Result<std::collections::HashMap<i32, Counts>> {
+    let rows: Vec<(Option<i32>, String, i64)> = outcomes::table
+        .filter(outcomes::contact_id.eq_any(contact_ids))
+        .filter(outcomes::created_at.ge(since))
+        .group_by((outcomes::contact_id, outcomes::outcome))
+        .select((
+            outcomes::contact_id,
+            outcomes::outcome,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?;
+    let mut map: std::collections::HashMap<i32, Counts> = Default::default();
+    for (c, outcome, n) in rows {
+        if let Some(c) = c {
+            map.entry(c).or_default().add(&outcome, n);
+        }
+    }
+    Ok(map)
+}
+
+impl Counts {
+    /// The share of callers who reached someone, in percent, once there are enough
+    /// reports to say ([`REACH_MIN`]).
+    pub fn reach(&self) -> Option<i64> {
+        let calls = self.contacted + self.voicemail + self.unavailable + self.wrong_number;
+        (calls >= REACH_MIN).then(|| (self.contacted * 100 + calls / 2) / calls)
+    }
+}
+
 /// The counts of one action.
 pub fn counts(conn: &mut DbConn, action_id: i32) -> Result<ActionCounts> {
     let rows: Vec<(Option<i32>, String, i64)> = outcomes::table

@@ -440,3 +440,46 @@ async fn imported_numbers_count_as_checked_on_the_files_date() {
         .await;
     assert_eq!(now.map(|t| t.date()), Some(later.1.date()));
 }
+
+#[tokio::test]
+async fn a_contact_says_how_reachable_it_is_once_twenty_callers_reported() {
+    use actiondesk::db::{actions, outcomes};
+    use actiondesk::domain::Outcome;
+
+    let api = setup().await;
+    let record = |outcome: Outcome, n: usize| {
+        api.app.with_db(move |conn| {
+            let a = actions::by_slug(conn, "call-orr")?;
+            let c = contacts::find(conn, "orr")?.unwrap();
+            for _ in 0..n {
+                outcomes::record(conn, a.id, Some(c.id), outcome, &fixtures::organizer())?;
+            }
+            actiondesk::db::settings::bump_content_version(conn)?;
+            Ok(())
+        })
+    };
+    record(Outcome::Contacted, 14).await;
+    record(Outcome::Voicemail, 5).await;
+    let got: Value = api.app.get_json("/api/v1/contacts/orr").await;
+    assert_eq!(got["slug"], "orr");
+    assert_eq!(got["outcomes"]["contacted"], 14);
+    assert_eq!(got["outcomes"]["voicemail"], 5);
+    assert_eq!(got["outcomes"]["total"], 19);
+    assert_eq!(got["reach"], Value::Null, "19 outcomes are too few to say");
+    assert_eq!(got["phones"][0]["reports"], 0);
+    let (_, page) = api.app.get("/actions/call-orr").await;
+    assert!(!page.contains("of callers this month"));
+
+    record(Outcome::Contacted, 1).await;
+    let got: Value = api.app.get_json("/api/v1/contacts/orr").await;
+    assert_eq!(got["outcomes"]["total"], 20);
+    assert_eq!(got["reach"], 75);
+    let (_, page) = api.app.get("/actions/call-orr").await;
+    assert!(
+        page.contains("Reached by 75% of callers this month"),
+        "{page}"
+    );
+
+    let (status, _) = api.app.get("/api/v1/contacts/nobody").await;
+    assert_eq!(status, 404);
+}

@@ -29,6 +29,7 @@ use utoipa::OpenApi;
         crate::web::public::outcomes::post_json,
         crate::web::public::reports::post_json,
         super::reports::list_reports,
+        super::contact::get_contact,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth, &BodyAnswers)

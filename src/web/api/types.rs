@@ -75,6 +75,9 @@ pub struct ContactJson {
     pub phones: Vec<PhoneJson>,
     /// A number that is not toll-free, for callers abroad, where one is known.
     pub direct_phone: Option<PhoneJson>,
+    /// The share of callers who reached someone in the last 30 days, in percent, once
+    /// there are at least 20 outcomes.
+    pub reach: Option<i64>,
 }
 
 impl From<&ContactView> for ContactJson {
@@ -83,6 +86,7 @@ impl From<&ContactView> for ContactJson {
             details: c.details.clone(),
             phones: c.phones.iter().map(PhoneJson::from).collect(),
             direct_phone: c.direct_phone.as_ref().map(PhoneJson::from),
+            reach: c.reach,
         }
     }
 }
