@@ -15,6 +15,7 @@ const PAGES: &[&str] = &[
     "/hotlines",
     "/updates",
     "/search?q=call",
+    "/contacts/orr-director/report",
 ];
 
 #[tokio::test]
