@@ -113,24 +113,28 @@ fn secure_cookies(h: &mut HeaderMap) {
 mod tests {
     use super::*;
 
+    /// Headers of an answer: its content type, then other (name, value) pairs.
+    fn answer(
+        content_type: &'static str,
+        rest: &[(header::HeaderName, &'static str)],
+    ) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        for (name, value) in rest {
+            h.append(name.clone(), HeaderValue::from_static(value));
+        }
+        h
+    }
+
     #[test]
     fn html_gets_a_policy_and_https_gets_secure_cookies() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        );
-        h.insert(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        );
-        h.append(
-            header::SET_COOKIE,
-            HeaderValue::from_static("zip=20500; Path=/; HttpOnly"),
-        );
-        h.append(
-            header::SET_COOKIE,
-            HeaderValue::from_static("s=1; Secure; HttpOnly"),
+        let mut h = answer(
+            "text/html; charset=utf-8",
+            &[
+                (header::REFERRER_POLICY, "no-referrer"),
+                (header::SET_COOKIE, "zip=20500; Path=/; HttpOnly"),
+                (header::SET_COOKIE, "s=1; Secure; HttpOnly"),
+            ],
         );
         add(&mut h, true);
         assert_eq!(h.get(header::CONTENT_SECURITY_POLICY).unwrap(), CSP);
@@ -153,15 +157,7 @@ mod tests {
 
     #[test]
     fn plain_http_gets_no_hsts_and_json_no_policy() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        h.append(
-            header::SET_COOKIE,
-            HeaderValue::from_static("zip=1; Path=/"),
-        );
+        let mut h = answer("application/json", &[(header::SET_COOKIE, "zip=1; Path=/")]);
         add(&mut h, false);
         assert!(h.get(header::CONTENT_SECURITY_POLICY).is_none());
         assert!(h.get(header::STRICT_TRANSPORT_SECURITY).is_none());

@@ -57,9 +57,7 @@ pub fn render(name: &str, ctx: &Context) -> Result<String, WebError> {
 
 /// Renders a template into a 200 HTML response.
 pub fn page(name: &str, ctx: &Context) -> Result<HttpResponse, WebError> {
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(render(name, ctx)?))
+    page_with_status(StatusCode::OK, name, ctx)
 }
 
 /// Renders a template into an HTML response with another status (a form with errors).
@@ -68,9 +66,22 @@ pub fn page_with_status(
     name: &str,
     ctx: &Context,
 ) -> Result<HttpResponse, WebError> {
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(render(name, ctx)?))
+    page_with_headers(status, name, ctx, &[])
+}
+
+/// [`page_with_status`] with more headers (`Cache-Control: no-store` on organizer pages).
+pub fn page_with_headers(
+    status: StatusCode,
+    name: &str,
+    ctx: &Context,
+    headers: &[(&'static str, &'static str)],
+) -> Result<HttpResponse, WebError> {
+    let mut r = HttpResponse::build(status);
+    r.content_type("text/html; charset=utf-8");
+    for h in headers {
+        r.insert_header(*h);
+    }
+    Ok(r.body(render(name, ctx)?))
 }
 
 /// The HTML error page.

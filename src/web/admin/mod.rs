@@ -52,11 +52,12 @@ pub fn page_with_status(
     name: &str,
     ctx: &Context,
 ) -> Result<HttpResponse, WebError> {
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header(("X-Frame-Options", "DENY"))
-        .body(render::render(name, ctx)?))
+    render::page_with_headers(
+        status,
+        name,
+        ctx,
+        &[("Cache-Control", "no-store"), ("X-Frame-Options", "DENY")],
+    )
 }
 
 /// After a successful POST: 303 to the page that shows the result.

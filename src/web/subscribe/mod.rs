@@ -11,7 +11,7 @@ use serde::Deserialize;
 use tera::Context;
 
 use crate::db::{self, campaigns, subscribers};
-use crate::mail::outbox::worker_name;
+use crate::mail::outbox::{deliver, worker_name};
 use crate::mail::transport::Mailer;
 use crate::web::error::WebError;
 use crate::web::ratelimit::Limiter;
@@ -59,6 +59,22 @@ impl MailState {
             by_client: Limiter::new(10, Duration::from_secs(60)),
             by_address: Limiter::new(3, Duration::from_secs(20 * 60)),
         }
+    }
+
+    /// Sends the outbox message `outbox_id` (`what`, for the log) at once, in the
+    /// background; should that fail, the worker retries it from the outbox.
+    pub(crate) fn send_soon(&self, state: &AppState, outbox_id: i32, what: &'static str) {
+        let (db, settings, mailer, worker) = (
+            state.db.clone(),
+            state.settings.clone(),
+            self.mailer.clone(),
+            self.worker.clone(),
+        );
+        tokio::spawn(async move {
+            if let Err(e) = deliver(&db, &settings, &mailer, &worker, Some(outbox_id)).await {
+                tracing::warn!(error = %e, "{what} not sent yet; the worker retries");
+            }
+        });
     }
 }
 

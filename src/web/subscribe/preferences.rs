@@ -12,6 +12,24 @@ use crate::web::AppState;
 
 use super::*;
 
+/// The preferences page without errors, after a save or not.
+async fn preferences_shown(
+    state: &AppState,
+    s: subscribers::Subscriber,
+    token: &str,
+    saved: bool,
+) -> Result<HttpResponse, WebError> {
+    preferences_page(
+        state,
+        s,
+        token,
+        saved,
+        serde_json::json!({}),
+        StatusCode::OK,
+    )
+    .await
+}
+
 async fn preferences_page(
     state: &AppState,
     s: subscribers::Subscriber,
@@ -55,15 +73,7 @@ pub(super) async fn preferences(
     let Some(s) = subscriber_for(&state, token.clone()).await? else {
         return unknown_token();
     };
-    preferences_page(
-        &state,
-        s,
-        &token,
-        false,
-        serde_json::json!({}),
-        StatusCode::OK,
-    )
-    .await
+    preferences_shown(&state, s, &token, false).await
 }
 
 pub(super) async fn save_preferences(
@@ -120,15 +130,7 @@ pub(super) async fn save_preferences(
             })
         })
         .await?;
-    preferences_page(
-        &state,
-        s,
-        &token,
-        true,
-        serde_json::json!({}),
-        StatusCode::OK,
-    )
-    .await
+    preferences_shown(&state, s, &token, true).await
 }
 
 pub(super) async fn unsubscribe_page(

@@ -6,7 +6,6 @@ use tera::Context;
 
 use crate::db::{campaigns, subscribers};
 use crate::domain::{EmailAddress, Frequency};
-use crate::mail::outbox::deliver;
 use crate::web::error::WebError;
 use crate::web::ratelimit::client_key;
 use crate::web::render::page_with_status;
@@ -99,18 +98,7 @@ pub(super) async fn submit(
             crate::mail::subscribe::request(conn, &settings, &email, &ids, frequency, db::now())
         })
         .await?;
-    // Send at once; should it fail, the worker retries it from the outbox.
-    let (db, settings, mailer, worker) = (
-        state.db.clone(),
-        state.settings.clone(),
-        mail.mailer.clone(),
-        mail.worker.clone(),
-    );
-    tokio::spawn(async move {
-        if let Err(e) = deliver(&db, &settings, &mailer, &worker, Some(outbox_id)).await {
-            tracing::warn!(error = %e, "confirmation email not sent yet; the worker retries");
-        }
-    });
+    mail.send_soon(&state, outbox_id, "confirmation email");
     message(
         StatusCode::OK,
         "Check your inbox",
@@ -148,17 +136,7 @@ pub(super) async fn confirm(
         .await?;
     let (result, welcome) = result;
     if let Some(outbox_id) = welcome {
-        let (db, settings, mailer, worker) = (
-            state.db.clone(),
-            state.settings.clone(),
-            mail.mailer.clone(),
-            mail.worker.clone(),
-        );
-        tokio::spawn(async move {
-            if let Err(e) = deliver(&db, &settings, &mailer, &worker, Some(outbox_id)).await {
-                tracing::warn!(error = %e, "welcome email not sent yet; the worker retries");
-            }
-        });
+        mail.send_soon(&state, outbox_id, "welcome email");
     }
     match result {
         Ok((s, manage)) => {
