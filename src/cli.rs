@@ -46,6 +46,9 @@ enum Command {
     /// Subscriber digests.
     #[command(subcommand)]
     Digest(DigestCommand),
+    /// Bring a list of subscribers in, or take it out, as CSV.
+    #[command(subcommand)]
+    Subscribers(SubscribersCommand),
     /// Write a consistent copy of the SQLite database to FILE, even while it serves
     /// (PostgreSQL: use pg_dump). An existing FILE is never overwritten.
     Backup {
@@ -61,6 +64,23 @@ enum Command {
         /// Leave out subscribers, what they follow and their link tokens.
         #[arg(long)]
         no_subscribers: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SubscribersCommand {
+    /// Import `email,campaigns,frequency,confirmed_at,source` rows (campaigns are
+    /// `;`-separated slugs, empty for all): rows with `confirmed_at` come in confirmed, the
+    /// others get a confirmation email; addresses already known are left as they are. Every
+    /// row is checked first: a bad one is named by line and field, and nothing is stored.
+    Import {
+        /// The CSV file.
+        file: std::path::PathBuf,
+    },
+    /// Write every subscriber as CSV (the import's columns, then `status,bounces`).
+    Export {
+        /// Where to write it (replaced if it exists); standard output without it.
+        file: Option<std::path::PathBuf>,
     },
 }
 
@@ -339,6 +359,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Token(cmd) => token_command(cmd).await,
+        Command::Subscribers(cmd) => subscribers_command(cmd).await,
         Command::Expire => {
             let db = startup::open_database(&Settings::from_env(None)?).await?;
             let expired = db.run(worker::expire_once).await?;
@@ -507,6 +528,39 @@ async fn import(cmd: ImportCommand) -> Result<(), Failure> {
             let db = startup::open_database(&Settings::from_env(None)?).await?;
             let imported = db.run(move |conn| db::site::import(conn, doc)).await?;
             println!("{imported}");
+        }
+    }
+    Ok(())
+}
+
+async fn subscribers_command(cmd: SubscribersCommand) -> Result<(), Failure> {
+    use crate::mail::subscriber_csv;
+    let settings = Settings::from_env(None)?;
+    match cmd {
+        SubscribersCommand::Import { file } => {
+            let name = file.display().to_string();
+            let text = reps::import::read(&file)?;
+            let rows = subscriber_csv::parse(&text, &name).map_err(Failure::Input)?;
+            let db = startup::open_database(&settings).await?;
+            let done = subscriber_csv::import(&mut *db.get()?, &settings, &rows, db::now())
+                .map_err(|e| match e {
+                    crate::mail::Error::Db(e) => Failure::from(e),
+                    other => Failure::Other(other.into()),
+                })?;
+            println!("{done}");
+        }
+        SubscribersCommand::Export { file } => {
+            let db = startup::open_database(&settings).await?;
+            let mut conn = db.get()?;
+            let written = match &file {
+                Some(path) => {
+                    let f = std::fs::File::create(path)
+                        .map_err(|e| Failure::Input(format!("FILE: {}: {e}", path.display())))?;
+                    subscriber_csv::export(&mut conn, std::io::BufWriter::new(f))
+                }
+                None => subscriber_csv::export(&mut conn, std::io::stdout().lock()),
+            };
+            written.map_err(|e| Failure::Other(e.into()))?;
         }
     }
     Ok(())

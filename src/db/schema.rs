@@ -255,6 +255,7 @@ diesel::table! {
         confirmed_at -> Nullable<Timestamp>,
         unsubscribed_at -> Nullable<Timestamp>,
         last_sent_at -> Nullable<Timestamp>,
+        source -> Text,
     }
 }
 

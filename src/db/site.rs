@@ -412,6 +412,7 @@ site_tables! {
         confirmed_at: Option<NaiveDateTime>,
         unsubscribed_at: Option<NaiveDateTime>,
         last_sent_at: Option<NaiveDateTime>,
+        source: String,
     }
     subscriber_campaigns(subscriber_id, campaign_id) subscriber true: SubscriberCampaigns {
         subscriber_id: i32,

@@ -36,6 +36,8 @@ pub struct Subscriber {
     pub confirmed_at: Option<NaiveDateTime>,
     pub unsubscribed_at: Option<NaiveDateTime>,
     pub last_sent_at: Option<NaiveDateTime>,
+    /// Where their consent came from, for imported lists ("" for the signup form).
+    pub source: String,
 }
 
 impl Subscriber {

@@ -6,6 +6,7 @@ pub mod outbox;
 pub mod shared_body;
 pub mod smtp;
 pub mod subscribe;
+pub mod subscriber_csv;
 pub mod templates;
 pub mod transport;
 

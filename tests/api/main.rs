@@ -39,6 +39,7 @@ mod search;
 mod shutdown;
 mod site_export;
 mod spike;
+mod subscriber_csv;
 mod times;
 mod tools;
 mod unchanged;
