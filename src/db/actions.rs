@@ -718,13 +718,24 @@ pub fn expire_due(conn: &mut DbConn, now: NaiveDateTime) -> Result<Vec<String>> 
         .filter(actions::expires_at.le(now))
         .select((actions::id, actions::slug))
         .load(conn)?;
+    transition_due(conn, due, Transition::Expire, "expiry", now)
+}
+
+/// Applies `t` to each of `due` as the system, "(<what> time reached)"; their slugs.
+fn transition_due(
+    conn: &mut DbConn,
+    due: Vec<(i32, String)>,
+    t: Transition,
+    what: &str,
+    now: NaiveDateTime,
+) -> Result<Vec<String>> {
     let actor = Actor {
         organizer_id: None,
-        name: "system (expiry time reached)".into(),
+        name: format!("system ({what} time reached)"),
         at: now,
     };
     for (id, _) in &due {
-        transition(conn, *id, Transition::Expire, &actor)?;
+        transition(conn, *id, t, &actor)?;
     }
     Ok(due.into_iter().map(|(_, s)| s).collect())
 }
@@ -738,15 +749,7 @@ pub fn publish_due(conn: &mut DbConn, now: NaiveDateTime) -> Result<Vec<String>>
         .order(actions::publish_at.asc())
         .select((actions::id, actions::slug))
         .load(conn)?;
-    let actor = Actor {
-        organizer_id: None,
-        name: "system (publishing time reached)".into(),
-        at: now,
-    };
-    for (id, _) in &due {
-        transition(conn, *id, Transition::Publish, &actor)?;
-    }
-    Ok(due.into_iter().map(|(_, s)| s).collect())
+    transition_due(conn, due, Transition::Publish, "publishing", now)
 }
 
 /// The canonical JSON of an action and everything attached to it: what revisions store

@@ -68,15 +68,22 @@ pub async fn sign_in(c: &Client, app: &TestApp, email: &str) {
     assert_eq!(c.current_url().await.unwrap().path(), "/admin", "{page}");
 }
 
+/// Chromium with ana@example.org (a new organizer) signed in on `app`; `None` when
+/// Chromium is not installed.
+pub async fn organizer_in_chromium(app: &TestApp) -> Option<Browser> {
+    let browser = Browser::start(1024, 900).await?;
+    organizer(app, "ana@example.org", false).await;
+    sign_in(&browser.client, app, "ana@example.org").await;
+    Some(browser)
+}
+
 #[tokio::test]
 async fn an_organizer_drafts_publishes_edits_a_phone_and_expires_in_chromium() {
-    let Some(browser) = Browser::start(1024, 900).await else {
+    let app = spawn_demo().await;
+    let Some(browser) = organizer_in_chromium(&app).await else {
         return;
     };
-    let app = spawn_demo().await;
-    organizer(&app, "ana@example.org", false).await;
     let c = &browser.client;
-    sign_in(c, &app, "ana@example.org").await;
 
     // Draft.
     c.goto(&format!("{}/admin/actions/new", app.address))

@@ -6,10 +6,9 @@ use actiondesk::db::{actions, changes};
 use actiondesk::domain::Status;
 use fantoccini::{Client, Locator};
 
-use crate::admin_support::organizer;
-use crate::browser::Browser;
-use crate::browser_admin::{click, fill, sign_in};
+use crate::browser_admin::{click, fill, organizer_in_chromium};
 use crate::helpers::{spawn_demo, spawn_with, Spawn, TestApp};
+use crate::org_forms::TARGETS;
 
 async fn detail(app: &TestApp, slug: &str) -> actions::ActionDetail {
     let slug = slug.to_string();
@@ -43,13 +42,11 @@ async fn wait_page(c: &Client, what: &str, pred: impl Fn(&str) -> bool) -> Strin
 
 #[tokio::test]
 async fn many_targets_are_added_on_one_form_and_all_saved_in_chromium() {
-    let Some(browser) = Browser::start(1024, 900).await else {
+    let app = spawn_demo().await;
+    let Some(browser) = organizer_in_chromium(&app).await else {
         return;
     };
-    let app = spawn_demo().await;
-    organizer(&app, "ana@example.org", false).await;
     let c = &browser.client;
-    sign_in(c, &app, "ana@example.org").await;
 
     c.goto(&format!("{}/admin/actions/new", app.address))
         .await
@@ -83,18 +80,7 @@ async fn many_targets_are_added_on_one_form_and_all_saved_in_chromium() {
         .with_db(|c| actions::find(c, "call-all-seven"))
         .await
         .is_none());
-    for (i, v) in [
-        "visitor_senators",
-        "visitor_representative",
-        "contact:ice",
-        "contact:orr-director",
-        "contact:capitol-switchboard",
-        "contact:un-ohchr",
-        "contact:white-house-comments",
-    ]
-    .iter()
-    .enumerate()
-    {
+    for (i, v) in TARGETS.iter().enumerate() {
         select(c, &format!("target_{i}"), v).await;
     }
     fill(c, "target_note_6", "the seventh").await;
@@ -108,13 +94,11 @@ async fn many_targets_are_added_on_one_form_and_all_saved_in_chromium() {
 
 #[tokio::test]
 async fn several_actions_are_expired_with_a_reason_after_a_confirmation_in_chromium() {
-    let Some(browser) = Browser::start(1024, 900).await else {
+    let app = spawn_demo().await;
+    let Some(browser) = organizer_in_chromium(&app).await else {
         return;
     };
-    let app = spawn_demo().await;
-    organizer(&app, "ana@example.org", false).await;
     let c = &browser.client;
-    sign_in(c, &app, "ana@example.org").await;
 
     c.goto(&format!("{}/admin/actions", app.address))
         .await
@@ -182,18 +166,16 @@ async fn several_actions_are_expired_with_a_reason_after_a_confirmation_in_chrom
 
 #[tokio::test]
 async fn a_scheduled_draft_is_published_by_the_worker_in_chromium() {
-    let Some(browser) = Browser::start(1024, 900).await else {
-        return;
-    };
     let app = spawn_with(Spawn {
         demo: true,
         worker: true,
         env: vec![("DIGEST_INTERVAL_SECS", "1".into())],
     })
     .await;
-    organizer(&app, "ana@example.org", false).await;
+    let Some(browser) = organizer_in_chromium(&app).await else {
+        return;
+    };
     let c = &browser.client;
-    sign_in(c, &app, "ana@example.org").await;
 
     c.goto(&format!("{}/admin/actions/new", app.address))
         .await

@@ -9,7 +9,7 @@ use actiondesk::domain::{Status, Transition};
 use actiondesk::worker;
 use serde_json::json;
 
-use crate::admin_support::{organizer, post_form, sign_in};
+use crate::admin_support::{demo_order, organizer, post_form, sign_in};
 use crate::api_support::with_token;
 use crate::digests::confirmed_subscribers;
 use crate::fixtures;
@@ -74,22 +74,7 @@ impl Org {
 
     /// The demo campaign's published actions' slugs, in order.
     pub async fn published(&self) -> Vec<String> {
-        self.app
-            .with_db(|c| {
-                let cid = campaigns::by_slug(c, CAMPAIGN_SLUG)?.id;
-                Ok(actions::list(
-                    c,
-                    &actions::ActionFilter {
-                        campaign_id: Some(cid),
-                        status: Some(Status::Published),
-                        ..Default::default()
-                    },
-                )?
-                .into_iter()
-                .map(|a| a.slug)
-                .collect())
-            })
-            .await
+        demo_order(&self.app, Some(Status::Published)).await
     }
 }
 
@@ -98,7 +83,7 @@ fn count(html: &str, needle: &str) -> usize {
 }
 
 /// The seven things a target row can name on the demo site.
-const TARGETS: [&str; 7] = [
+pub const TARGETS: [&str; 7] = [
     "visitor_senators",
     "visitor_representative",
     "contact:ice",
@@ -425,23 +410,7 @@ async fn expiring_one_goes_through_a_confirmation_with_an_optional_reason() {
 #[tokio::test]
 async fn actions_are_ordered_by_the_numbers_typed_in_one_save() {
     let org = Org::demo().await;
-    let order = || async {
-        org.app
-            .with_db(|c| {
-                let cid = campaigns::by_slug(c, CAMPAIGN_SLUG)?.id;
-                Ok(actions::list(
-                    c,
-                    &actions::ActionFilter {
-                        campaign_id: Some(cid),
-                        ..Default::default()
-                    },
-                )?
-                .into_iter()
-                .map(|a| a.slug)
-                .collect::<Vec<_>>())
-            })
-            .await
-    };
+    let order = || demo_order(&org.app, None);
     let before = order().await;
     assert!(before.len() >= 4, "{before:?}");
     let (_, list) = org.app.get("/admin/actions").await;

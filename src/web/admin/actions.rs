@@ -717,11 +717,7 @@ async fn submit(
                 action,
                 preview,
             } = *again;
-            let status = if errors.is_empty() {
-                StatusCode::OK
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
+            let status = errors.status();
             render_form(
                 &me,
                 &choices,
@@ -925,11 +921,7 @@ async fn expire_page(
     ctx.insert("bulk", &bulk);
     ctx.insert("reason", &reason);
     errors.insert_into(&mut ctx);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     admin::page_with_status(status, "admin/expire.html", &ctx)
 }
 

@@ -92,11 +92,7 @@ fn form_page(
     ctx.insert("f", f);
     e.insert_into(&mut ctx);
     fill(&mut ctx);
-    let status = if e.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = e.status();
     admin::page_with_status(status, template, &ctx)
 }
 
