@@ -639,11 +639,7 @@ pub fn set_order(conn: &mut DbConn, campaign_id: i32, order: &[i32], actor: &Act
     if new == before {
         return Ok(());
     }
-    for (i, aid) in new.iter().enumerate() {
-        diesel::update(actions::table.find(aid))
-            .set(actions::position.eq(i as i32))
-            .execute(conn)?;
-    }
+    write_positions(conn, &new)?;
     changes::audit(
         conn,
         actor,
@@ -683,6 +679,16 @@ pub fn duplicate(
     Ok(a)
 }
 
+/// Numbers these actions 0, 1, 2, … in this order.
+fn write_positions(conn: &mut DbConn, ids: &[i32]) -> Result<()> {
+    for (i, aid) in ids.iter().enumerate() {
+        diesel::update(actions::table.find(aid))
+            .set(actions::position.eq(i as i32))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Moves an action to a new place in its campaign's order (0 = first).
 pub fn reorder(conn: &mut DbConn, id: i32, new_index: usize, actor: &Actor) -> Result<()> {
     let action = by_id(conn, id)?;
@@ -693,11 +699,7 @@ pub fn reorder(conn: &mut DbConn, id: i32, new_index: usize, actor: &Actor) -> R
         .load(conn)?;
     ids.retain(|&x| x != id);
     ids.insert(new_index.min(ids.len()), id);
-    for (i, aid) in ids.iter().enumerate() {
-        diesel::update(actions::table.find(aid))
-            .set(actions::position.eq(i as i32))
-            .execute(conn)?;
-    }
+    write_positions(conn, &ids)?;
     changes::audit(
         conn,
         actor,

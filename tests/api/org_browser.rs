@@ -65,6 +65,16 @@ async fn many_targets_are_added_on_one_form_and_all_saved_in_chromium() {
         .await
         .unwrap();
     wait_page(c, "7 target rows", |p| p.contains("id=\"target_6\"")).await;
+    // With JavaScript, one more row at once (left empty: not saved).
+    c.find(Locator::Id("add-row"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("target_7"))
+        .await
+        .expect("a row added in the page");
     assert_eq!(
         c.find(Locator::Id("title"))
             .await

@@ -105,6 +105,12 @@ async fn add_five_more_rows_keeps_what_was_typed_saves_nothing_and_all_rows_save
         "two empty rows to start"
     );
     assert!(form.contains("value=\"more\""), "an Add 5 more rows button");
+    assert!(form.contains("<script src=\"/static/action-form.js\" defer>"));
+    let (status, js) = org.app.get("/static/action-form.js").await;
+    assert_eq!(status, 200);
+    assert!(js.contains("Add a row"));
+    assert_eq!(org.app.get("/static/no-such.js").await.0, 404);
+    assert_eq!(org.app.get("/static/templates.rs").await.0, 404);
 
     let before = org.counts().await;
     let (status, _, more) = org
