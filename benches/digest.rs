@@ -142,6 +142,7 @@ fn action(campaign_id: i32, title: &str) -> ActionInput {
         ends_at: None,
         location: Default::default(),
         expires_at: None,
+        publish_at: None,
         scripts: vec![],
         tags: vec!["families".checked()],
         links: vec![],

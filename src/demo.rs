@@ -97,6 +97,7 @@ fn base(campaign_id: i32, kind: ActionKind, title: &str, summary: &str, body: &s
         ends_at: None,
         location: Default::default(),
         expires_at: None,
+        publish_at: None,
         scripts: Vec::new(),
         tags: Vec::new(),
         links: Vec::new(),

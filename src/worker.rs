@@ -1,4 +1,5 @@
-//! The background worker inside `serve`: expires actions whose time has passed, and runs
+//! The background worker inside `serve`: publishes drafts whose publishing time has come,
+//! expires actions whose time has passed, and runs
 //! digests (the same run as `actiondesk digest run`) every `DIGEST_INTERVAL_SECS`. Told
 //! to stop, it finishes the message being sent, hands back what it claimed, and ends.
 
@@ -11,6 +12,11 @@ use crate::mail::{outbox as sender, transport::Mailer};
 /// Expires every published action whose expiry time has passed; returns their slugs.
 pub fn expire_once(conn: &mut db::DbConn) -> db::Result<Vec<String>> {
     db::write_tx(conn, |conn| actions::expire_due(conn, db::now()))
+}
+
+/// Publishes every draft whose publishing time has come; returns their slugs.
+pub fn publish_once(conn: &mut db::DbConn) -> db::Result<Vec<String>> {
+    db::write_tx(conn, |conn| actions::publish_due(conn, db::now()))
 }
 
 /// Starts the worker loop on the runtime; it checks at least once a minute, and ends once
@@ -31,6 +37,13 @@ pub fn spawn(
             tokio::select! {
                 _ = tick.tick() => {}
                 () = stop.stopped() => return,
+            }
+            match db.run(publish_once).await {
+                Ok(published) if !published.is_empty() => {
+                    tracing::info!(?published, "published drafts at their publishing time")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "publishing run failed"),
             }
             match db.run(expire_once).await {
                 Ok(expired) if !expired.is_empty() => {

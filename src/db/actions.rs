@@ -42,6 +42,8 @@ pub struct Action {
     pub expired_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// When a draft publishes itself (the worker's [`publish_due`]); `None`: by hand only.
+    pub publish_at: Option<NaiveDateTime>,
 }
 
 /// A script in one language.
@@ -124,6 +126,8 @@ pub struct ActionInput {
     pub ends_at: Option<NaiveDateTime>,
     pub location: LongLine,
     pub expires_at: Option<NaiveDateTime>,
+    /// When the draft publishes itself.
+    pub publish_at: Option<NaiveDateTime>,
     pub scripts: Vec<ScriptInput>,
     pub tags: Vec<Tag>,
     pub links: Vec<LinkInput>,
@@ -313,6 +317,7 @@ fn write_fields(conn: &mut DbConn, id: i32, input: &ActionInput, at: NaiveDateTi
         ends_at,
         location,
         expires_at,
+        publish_at,
         scripts: script_list,
         tags,
         links,
@@ -331,6 +336,7 @@ fn write_fields(conn: &mut DbConn, id: i32, input: &ActionInput, at: NaiveDateTi
             actions::ends_at.eq(ends_at),
             actions::location.eq(location.as_str()),
             actions::expires_at.eq(expires_at),
+            actions::publish_at.eq(publish_at),
             actions::updated_at.eq(at),
         ))
         .execute(conn)?;
@@ -401,7 +407,8 @@ pub fn update(conn: &mut DbConn, id: i32, input: &ActionInput, actor: &Actor) ->
         diesel::update(actions::table.find(id))
             .set(actions::updated_at.eq(current.updated_at))
             .execute(conn)?;
-        return Ok(current);
+        // Fields not diffed (a draft's schedule) may still have been written.
+        return by_id(conn, id);
     }
     changes::record_revision(conn, "action", id, &after, actor)?;
     changes::audit(
@@ -502,6 +509,19 @@ pub fn describe_fields_with(fields: &[FieldChange], when: &dyn Fn(&str) -> Strin
 
 /// Publishes, expires or reopens an action, recording the change.
 pub fn transition(conn: &mut DbConn, id: i32, t: Transition, actor: &Actor) -> Result<Action> {
+    transition_with(conn, id, t, None, actor)
+}
+
+/// [`transition`], with the organizer's reason (for an expiry: why it is over), which the
+/// change log carries: the history line says it and digests show it.
+pub fn transition_with(
+    conn: &mut DbConn,
+    id: i32,
+    t: Transition,
+    reason: Option<&Note>,
+    actor: &Actor,
+) -> Result<Action> {
+    let reason = reason.filter(|r| !r.is_empty());
     let current = by_id(conn, id)?;
     let from = current.status;
     let to = from.apply(t).map_err(|e| Error::Conflict {
@@ -547,11 +567,22 @@ pub fn transition(conn: &mut DbConn, id: i32, t: Transition, actor: &Actor) -> R
             format!("Reopened: {}", action.title),
         ),
     };
-    let fields = vec![FieldChange {
+    let mut fields = vec![FieldChange {
         field: "status".into(),
         old: json!(from.as_str()),
         new: json!(to.as_str()),
     }];
+    let summary = match reason {
+        Some(r) => {
+            fields.push(FieldChange {
+                field: REASON.into(),
+                old: Value::Null,
+                new: json!(r.as_str()),
+            });
+            format!("{summary} — {r}")
+        }
+        None => summary,
+    };
     let snap = snapshot(conn, id)?;
     changes::record_revision(conn, "action", id, &snap, actor)?;
     changes::audit(
@@ -577,6 +608,87 @@ pub fn transition(conn: &mut DbConn, id: i32, t: Transition, actor: &Actor) -> R
     Ok(action)
 }
 
+/// The field of a lifecycle change-log entry that carries the organizer's reason.
+pub const REASON: &str = "reason";
+
+/// Expires each of these actions with one reason, as [`transition_with`] would one by
+/// one (call inside a write transaction: all or none).
+pub fn expire_all(conn: &mut DbConn, ids: &[i32], reason: &Note, actor: &Actor) -> Result<()> {
+    for id in ids {
+        transition_with(conn, *id, Transition::Expire, Some(reason), actor)?;
+    }
+    Ok(())
+}
+
+/// Puts a campaign's actions in this order (ids, first first); actions of the campaign
+/// not named keep their order after those named.
+pub fn set_order(conn: &mut DbConn, campaign_id: i32, order: &[i32], actor: &Actor) -> Result<()> {
+    let mut ids: Vec<i32> = actions::table
+        .filter(actions::campaign_id.eq(campaign_id))
+        .order((actions::position.asc(), actions::id.asc()))
+        .select(actions::id)
+        .load(conn)?;
+    let before = ids.clone();
+    ids.retain(|id| !order.contains(id));
+    let named: Vec<i32> = order
+        .iter()
+        .copied()
+        .filter(|id| before.contains(id))
+        .collect();
+    let new: Vec<i32> = named.into_iter().chain(ids).collect();
+    if new == before {
+        return Ok(());
+    }
+    write_positions(conn, &new)?;
+    changes::audit(
+        conn,
+        actor,
+        "reorder",
+        "campaign",
+        Some(campaign_id),
+        &json!({"before": before, "after": new}),
+    )?;
+    super::settings::bump_content_version(conn)?;
+    Ok(())
+}
+
+/// Creates a draft copy of an action (everything but its schedule), under a free slug
+/// made from the original's with `-copy`.
+pub fn duplicate(
+    conn: &mut DbConn,
+    input: &ActionInput,
+    of: &Action,
+    actor: &Actor,
+) -> Result<Action> {
+    let base = Slug::parse(&format!("{}-copy", of.slug))
+        .unwrap_or_else(|_| Slug::from_title(&format!("{} copy", of.title)));
+    let slug = free_slug(conn, &base)?;
+    let copy = ActionInput {
+        publish_at: None,
+        ..input.clone()
+    };
+    let a = create(conn, &copy, Some(slug), actor)?;
+    changes::audit(
+        conn,
+        actor,
+        "duplicate",
+        "action",
+        Some(a.id),
+        &json!({"of": of.slug}),
+    )?;
+    Ok(a)
+}
+
+/// Numbers these actions 0, 1, 2, … in this order.
+fn write_positions(conn: &mut DbConn, ids: &[i32]) -> Result<()> {
+    for (i, aid) in ids.iter().enumerate() {
+        diesel::update(actions::table.find(aid))
+            .set(actions::position.eq(i as i32))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Moves an action to a new place in its campaign's order (0 = first).
 pub fn reorder(conn: &mut DbConn, id: i32, new_index: usize, actor: &Actor) -> Result<()> {
     let action = by_id(conn, id)?;
@@ -587,11 +699,7 @@ pub fn reorder(conn: &mut DbConn, id: i32, new_index: usize, actor: &Actor) -> R
         .load(conn)?;
     ids.retain(|&x| x != id);
     ids.insert(new_index.min(ids.len()), id);
-    for (i, aid) in ids.iter().enumerate() {
-        diesel::update(actions::table.find(aid))
-            .set(actions::position.eq(i as i32))
-            .execute(conn)?;
-    }
+    write_positions(conn, &ids)?;
     changes::audit(
         conn,
         actor,
@@ -612,15 +720,38 @@ pub fn expire_due(conn: &mut DbConn, now: NaiveDateTime) -> Result<Vec<String>> 
         .filter(actions::expires_at.le(now))
         .select((actions::id, actions::slug))
         .load(conn)?;
+    transition_due(conn, due, Transition::Expire, "expiry", now)
+}
+
+/// Applies `t` to each of `due` as the system, "(<what> time reached)"; their slugs.
+fn transition_due(
+    conn: &mut DbConn,
+    due: Vec<(i32, String)>,
+    t: Transition,
+    what: &str,
+    now: NaiveDateTime,
+) -> Result<Vec<String>> {
     let actor = Actor {
         organizer_id: None,
-        name: "system (expiry time reached)".into(),
+        name: format!("system ({what} time reached)"),
         at: now,
     };
     for (id, _) in &due {
-        transition(conn, *id, Transition::Expire, &actor)?;
+        transition(conn, *id, t, &actor)?;
     }
     Ok(due.into_iter().map(|(_, s)| s).collect())
+}
+
+/// Publishes every draft whose publishing time has come, exactly as a manual publish
+/// would be recorded. Returns the slugs published.
+pub fn publish_due(conn: &mut DbConn, now: NaiveDateTime) -> Result<Vec<String>> {
+    let due: Vec<(i32, String)> = actions::table
+        .filter(actions::status.eq(Status::Draft.as_str()))
+        .filter(actions::publish_at.le(now))
+        .order(actions::publish_at.asc())
+        .select((actions::id, actions::slug))
+        .load(conn)?;
+    transition_due(conn, due, Transition::Publish, "publishing", now)
 }
 
 /// The canonical JSON of an action and everything attached to it: what revisions store
@@ -641,6 +772,8 @@ pub fn snapshot(conn: &mut DbConn, id: i32) -> Result<Value> {
         expired_at: _,
         created_at: _,
         updated_at: _,
+        // Only a draft's schedule: once public it has done its work.
+        publish_at: _,
         // The campaign is diffed by its slug (below).
         campaign_id: _,
         kind,

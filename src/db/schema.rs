@@ -138,6 +138,7 @@ diesel::table! {
         expired_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        publish_at -> Nullable<Timestamp>,
     }
 }
 

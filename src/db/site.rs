@@ -303,6 +303,7 @@ site_tables! {
         expired_at: Option<NaiveDateTime>,
         created_at: NaiveDateTime,
         updated_at: NaiveDateTime,
+        publish_at: Option<NaiveDateTime>,
     }
     scripts(id): Scripts {
         id: i32,

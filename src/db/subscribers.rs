@@ -467,6 +467,20 @@ pub fn advance(
     .get_results(conn)?)
 }
 
+/// The oldest cursor among active subscribers and how many they are: the change-log
+/// entries after it are what digests have yet to carry. `None` with no active subscriber.
+pub fn pending_from(conn: &mut DbConn) -> Result<(Option<i32>, i64)> {
+    use subscribers::dsl as s;
+    let active = s::subscribers
+        .filter(s::status.eq(SubscriberStatus::Active))
+        .filter(s::bounce_count.lt(MAX_BOUNCES));
+    let oldest: Option<i32> = active
+        .select(diesel::dsl::min(s::last_change_id))
+        .first(conn)?;
+    let n: i64 = active.count().get_result(conn)?;
+    Ok((oldest, n))
+}
+
 /// How many subscribers are in each state.
 pub fn counts(conn: &mut DbConn) -> Result<Vec<(String, i64)>> {
     Ok(subscribers::table

@@ -295,7 +295,8 @@ pub fn sections(
         added: Vec<(i32, String)>,
         changed: BTreeMap<i32, Vec<FieldChange>>,
         changed_order: Vec<i32>,
-        expired: Vec<i32>,
+        /// Each expired action and the organizer's reason ("" when none was given).
+        expired: Vec<(i32, String)>,
         updates: Vec<i32>,
     }
     let mut per: HashMap<i32, Acc> = HashMap::new();
@@ -306,7 +307,7 @@ pub fn sections(
         let acc = per.entry(c.campaign_id).or_default();
         match (c.kind.as_str(), c.action_id, c.update_id) {
             ("action_published" | "action_reopened", Some(a), _) => {
-                acc.expired.retain(|&x| x != a);
+                acc.expired.retain(|(x, _)| *x != a);
                 if !acc.added.iter().any(|(x, _)| *x == a) {
                     let note = if c.kind == "action_reopened" {
                         "reopened"
@@ -330,9 +331,14 @@ pub fn sections(
                 acc.added.retain(|(x, _)| *x != a);
                 acc.changed.remove(&a);
                 acc.changed_order.retain(|&x| x != a);
-                if !acc.expired.contains(&a) {
-                    acc.expired.push(a);
-                }
+                let reason = c
+                    .field_changes()
+                    .into_iter()
+                    .find(|f| f.field == actions::REASON)
+                    .and_then(|f| f.new.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                acc.expired.retain(|(x, _)| *x != a);
+                acc.expired.push((a, reason));
             }
             ("update_posted", _, Some(u)) => acc.updates.push(u),
             _ => {}
@@ -398,7 +404,7 @@ pub fn sections(
         s.expired = acc
             .expired
             .into_iter()
-            .filter_map(|id| action_item(id, String::new()).map(|(item, _)| item))
+            .filter_map(|(id, reason)| action_item(id, reason).map(|(item, _)| item))
             .collect();
         s.updates = acc
             .updates
@@ -476,6 +482,49 @@ pub fn render(settings: &Settings, sections: &[Section], frequency: Frequency) -
     ctx.insert("unsubscribe_url", &unsubscribe_url);
     ctx.insert("site_url", &settings.absolute("/"));
     render_email("digest", &ctx)
+}
+
+/// What [`preview`] shows: the digest of the changes not yet sent to every subscriber.
+#[derive(Debug, Serialize)]
+pub struct Preview {
+    /// Active subscribers.
+    pub subscribers: i64,
+    /// Change-log entries not yet carried to every one of them.
+    pub pending: usize,
+    /// The digest of those entries for someone following `campaigns`, if they make one.
+    pub rendered: Option<Rendered>,
+}
+
+/// The digest an immediate subscriber following `campaigns` (empty: all) would get now for
+/// the changes digests have yet to carry — rendered exactly as [`compose_due`] renders
+/// one, without sending or recording anything (links carry no token).
+pub fn preview(
+    conn: &mut DbConn,
+    settings: &Settings,
+    campaigns: &[i32],
+    now: NaiveDateTime,
+) -> Result<Preview> {
+    let (from, subscribers) = subscribers::pending_from(conn)?;
+    let entries = match from {
+        Some(from) => changes::after(conn, from, i64::MAX)?,
+        None => Vec::new(),
+    };
+    let src = Sources::load(conn, &entries)?;
+    let secs = sections(settings, &entries, campaigns, &src, now);
+    let rendered = if secs.is_empty() {
+        None
+    } else {
+        let mut r = render(settings, &secs, Frequency::Immediate)?;
+        for part in [&mut r.text, &mut r.html] {
+            *part = part.replace(TOKEN_SLOT, "PREVIEW");
+        }
+        Some(r)
+    };
+    Ok(Preview {
+        subscribers,
+        pending: entries.len(),
+        rendered,
+    })
 }
 
 fn host(settings: &Settings) -> String {

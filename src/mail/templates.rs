@@ -31,7 +31,7 @@ pub fn render(name: &str, ctx: &Context) -> Result<String> {
 }
 
 /// The three parts of an email: subject (one line), plain text and HTML.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Rendered {
     pub subject: String,
     pub text: String,

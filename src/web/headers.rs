@@ -5,7 +5,7 @@
 //! - every answer: `X-Content-Type-Options: nosniff`, `Referrer-Policy:
 //!   strict-origin-when-cross-origin`, `X-Frame-Options: DENY`;
 //! - every HTML answer: [`CSP`] — scripts and styles only from this site (the one script
-//!   is `/static/copy.js`), no inline script or style, no framing;
+//!   are `/static/*.js`), no inline script or style, no framing;
 //! - when `BASE_URL` is https: `Strict-Transport-Security`, and `Secure` on every cookie
 //!   set (the session and sign-in cookies have it already; the `zip` cookie gets it here);
 //! - every answer: `X-Request-Id`, the request's id in the logs.

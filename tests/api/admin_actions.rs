@@ -4,7 +4,7 @@
 use actiondesk::db::{actions, campaigns, changes};
 use actiondesk::demo::CAMPAIGN_SLUG;
 
-use crate::admin_support::{organizer, post_form, sign_in};
+use crate::admin_support::{demo_order, organizer, post_form, sign_in};
 use crate::helpers::{spawn_demo, TestApp};
 
 async fn campaign_id(app: &TestApp) -> String {
@@ -251,27 +251,8 @@ async fn actions_are_reordered_within_their_campaign() {
     let app = spawn_demo().await;
     organizer(&app, "ana@example.org", false).await;
     let csrf = sign_in(&app, "ana@example.org").await;
-    let order = |app: &TestApp| {
-        let db = app.db.clone();
-        async move {
-            db.run(|c| -> actiondesk::db::Result<_> {
-                let cid = campaigns::by_slug(c, CAMPAIGN_SLUG)?.id;
-                Ok(actions::list(
-                    c,
-                    &actions::ActionFilter {
-                        campaign_id: Some(cid),
-                        ..Default::default()
-                    },
-                )?
-                .into_iter()
-                .map(|a| a.slug)
-                .collect::<Vec<_>>())
-            })
-            .await
-            .unwrap()
-        }
-    };
-    let before = order(&app).await;
+    let order = || demo_order(&app, None);
+    let before = order().await;
     assert!(before.len() >= 2);
     let last = before.last().unwrap().clone();
     let (status, _, _) = post_form(
@@ -281,7 +262,7 @@ async fn actions_are_reordered_within_their_campaign() {
     )
     .await;
     assert_eq!(status, 303);
-    let after = order(&app).await;
+    let after = order().await;
     assert_eq!(after[0], last);
     assert_eq!(after.len(), before.len());
     let (status, list) = app.get("/admin/actions").await;

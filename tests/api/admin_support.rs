@@ -1,8 +1,9 @@
 //! Shared steps of the organizer-page tests: make an organizer, sign in, read a form's
 //! CSRF token.
 
-use actiondesk::db::{people, write_tx, Actor};
-use actiondesk::domain::EmailAddress;
+use actiondesk::db::{actions, campaigns, people, write_tx, Actor};
+use actiondesk::demo::CAMPAIGN_SLUG;
+use actiondesk::domain::{EmailAddress, Status};
 use actiondesk::security;
 
 use crate::helpers::TestApp;
@@ -74,4 +75,23 @@ pub async fn sign_in(app: &TestApp, email: &str) -> String {
     let (status, dash) = app.get("/admin").await;
     assert_eq!(status, 200, "{dash}");
     csrf_of(&dash)
+}
+
+/// The demo campaign's actions' slugs in the organizers' order (only those in `status`).
+pub async fn demo_order(app: &TestApp, status: Option<Status>) -> Vec<String> {
+    app.with_db(move |c| {
+        let cid = campaigns::by_slug(c, CAMPAIGN_SLUG)?.id;
+        Ok(actions::list(
+            c,
+            &actions::ActionFilter {
+                campaign_id: Some(cid),
+                status,
+                ..Default::default()
+            },
+        )?
+        .into_iter()
+        .map(|a| a.slug)
+        .collect())
+    })
+    .await
 }

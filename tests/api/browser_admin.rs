@@ -19,20 +19,25 @@ async fn kinds(app: &TestApp) -> Vec<String> {
     .await
 }
 
-async fn fill(c: &Client, id: &str, text: &str) {
+pub async fn fill(c: &Client, id: &str, text: &str) {
     let e = c.find(Locator::Id(id)).await.unwrap();
     e.clear().await.unwrap();
     e.send_keys(text).await.unwrap();
 }
 
 /// Clicks, then waits until the browser has arrived at a URL containing `needle`.
-async fn click(c: &Client, css: &str, needle: &str) {
+pub async fn click(c: &Client, css: &str, needle: &str) {
     c.find(Locator::Css(css))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
+    wait_url(c, needle).await;
+}
+
+/// Waits until the address contains `needle`.
+pub async fn wait_url(c: &Client, needle: &str) {
     for _ in 0..100 {
         if c.current_url().await.unwrap().as_str().contains(needle) {
             return;
@@ -46,15 +51,8 @@ async fn click(c: &Client, css: &str, needle: &str) {
     );
 }
 
-#[tokio::test]
-async fn an_organizer_drafts_publishes_edits_a_phone_and_expires_in_chromium() {
-    let Some(browser) = Browser::start(1024, 900).await else {
-        return;
-    };
-    let app = spawn_demo().await;
-    organizer(&app, "ana@example.org", false).await;
-    let c = &browser.client;
-
+/// Signs `email` (an organizer with [`PASSWORD`]) in through the form.
+pub async fn sign_in(c: &Client, app: &TestApp, email: &str) {
     c.goto(&format!("{}/admin", app.address)).await.unwrap();
     assert!(c
         .current_url()
@@ -62,7 +60,7 @@ async fn an_organizer_drafts_publishes_edits_a_phone_and_expires_in_chromium() {
         .unwrap()
         .path()
         .ends_with("/admin/login"));
-    fill(c, "email", "ana@example.org").await;
+    fill(c, "email", email).await;
     fill(c, "password", PASSWORD).await;
     click(c, "form.admin-form button[type=submit]", "/admin").await;
     for _ in 0..100 {
@@ -73,6 +71,24 @@ async fn an_organizer_drafts_publishes_edits_a_phone_and_expires_in_chromium() {
     }
     let page = c.source().await.unwrap();
     assert_eq!(c.current_url().await.unwrap().path(), "/admin", "{page}");
+}
+
+/// Chromium with ana@example.org (a new organizer) signed in on `app`; `None` when
+/// Chromium is not installed.
+pub async fn organizer_in_chromium(app: &TestApp) -> Option<Browser> {
+    let browser = Browser::start(1024, 900).await?;
+    organizer(app, "ana@example.org", false).await;
+    sign_in(&browser.client, app, "ana@example.org").await;
+    Some(browser)
+}
+
+#[tokio::test]
+async fn an_organizer_drafts_publishes_edits_a_phone_and_expires_in_chromium() {
+    let app = spawn_demo().await;
+    let Some(browser) = organizer_in_chromium(&app).await else {
+        return;
+    };
+    let c = &browser.client;
 
     // Draft.
     c.goto(&format!("{}/admin/actions/new", app.address))
@@ -87,7 +103,7 @@ async fn an_organizer_drafts_publishes_edits_a_phone_and_expires_in_chromium() {
         .select_by_value("contact:orr-director")
         .await
         .unwrap();
-    click(c, "button[value=save]", "done=created").await;
+    click(c, "p > button[value=save]", "done=created").await;
     let page = c.source().await.unwrap();
     assert!(page.contains("Draft saved"), "{page}");
     assert_eq!(app.get("/actions/call-the-orr-director-now").await.0, 404);
@@ -117,14 +133,15 @@ async fn an_organizer_drafts_publishes_edits_a_phone_and_expires_in_chromium() {
         vec!["action_published", "action_changed"]
     );
 
-    // Expire.
+    // Expire, confirmed.
     c.goto(&format!(
         "{}/admin/actions/call-the-orr-director-now",
         app.address
     ))
     .await
     .unwrap();
-    click(c, "form[action$='/expire'] button", "done=expire").await;
+    click(c, "form[action$='/expire'] button", "/expire").await;
+    click(c, "form[action$='/expire'] button.danger", "done=expire").await;
     assert!(c.source().await.unwrap().contains("Expired"));
     let campaign = app.get("/campaigns/where-are-the-children").await.1;
     let past = campaign.find("Past actions").expect("a past section");

@@ -95,6 +95,7 @@ async fn add_timed_event(app: &TestApp) -> String {
                 .and_hms_opt(20, 0, 0),
             location: "City Hall, Springfield".checked(),
             expires_at: None,
+            publish_at: None,
             scripts: vec![],
             tags: vec!["vigil".checked()],
             links: vec![],

@@ -48,6 +48,7 @@ pub fn action(campaign_id: i32, title: &str) -> ActionInput {
         ends_at: None,
         location: Default::default(),
         expires_at: None,
+        publish_at: None,
         scripts: vec![ScriptInput {
             lang: "en".checked(),
             body: "Hello [REP NAME]".checked(),

@@ -92,11 +92,7 @@ fn form_page(
     ctx.insert("f", f);
     e.insert_into(&mut ctx);
     fill(&mut ctx);
-    let status = if e.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = e.status();
     admin::page_with_status(status, template, &ctx)
 }
 
@@ -665,10 +661,7 @@ impl EditForm for ContactForm {
     ) -> db::Result<String> {
         let mut input = input.ok_or_else(unchecked)?;
         match editing {
-            None if contacts::find(conn, input.slug.as_str())?.is_some() => {
-                return Err(slug_taken("contact", input.slug.as_str()));
-            }
-            None => {}
+            None => ensure_new_contact(conn, &input)?,
             Some(s) => {
                 let old = contacts::by_slug(conn, s)?;
                 input.state = old.state;
@@ -695,6 +688,33 @@ impl EditForm for ContactForm {
                 .collect::<Vec<_>>(),
         );
     }
+}
+
+impl ContactForm {
+    /// Checks a new contact by this form's rules (as the action form adds one), naming
+    /// each bad field under this form's names.
+    pub fn check_new(&self, e: &mut FormErrors) -> Option<ContactInput> {
+        EditForm::check(self, None, e)
+    }
+}
+
+/// A new contact's slug must be free.
+fn ensure_new_contact(conn: &mut DbConn, input: &ContactInput) -> db::Result<()> {
+    if contacts::find(conn, input.slug.as_str())?.is_some() {
+        return Err(slug_taken("contact", input.slug.as_str()));
+    }
+    Ok(())
+}
+
+/// Stores a new contact checked by [`ContactForm::check_new`] (call inside a write
+/// transaction); a slug in use is a conflict.
+pub fn create_contact(
+    conn: &mut DbConn,
+    input: &ContactInput,
+    actor: &Actor,
+) -> db::Result<contacts::Contact> {
+    ensure_new_contact(conn, input)?;
+    Ok(contacts::upsert(conn, input, actor)?.0)
 }
 
 // ---- Hotlines -----------------------------------------------------------------------

@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
 use crate::db::{self, campaigns, outbox, subscribers, DbConn};
+use crate::mail::compose;
 use crate::web::admin::{context, page};
 use crate::web::error::WebError;
 use crate::web::session::CurrentOrganizer;
@@ -13,7 +14,74 @@ use crate::web::AppState;
 
 /// The mail page's route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/mail", web::get().to(mail_page));
+    cfg.route("/admin/mail", web::get().to(mail_page))
+        .route("/admin/digest-preview", web::get().to(digest_preview))
+        .route(
+            "/admin/digest-preview/email.html",
+            web::get().to(digest_preview_html),
+        );
+}
+
+#[derive(serde::Deserialize)]
+pub struct PreviewQuery {
+    /// A campaign's slug: the digest of someone following only it.
+    campaign: Option<String>,
+}
+
+/// The digest preview of the campaign asked for (all when none), and the campaigns.
+async fn load_preview(
+    state: &AppState,
+    q: PreviewQuery,
+) -> Result<(compose::Preview, Vec<campaigns::Campaign>, Option<String>), WebError> {
+    let settings = state.settings.clone();
+    Ok(state
+        .db
+        .run(move |conn| -> Result<_, crate::mail::Error> {
+            let all = campaigns::list_all(conn)?;
+            let chosen = q.campaign.and_then(|s| {
+                all.iter()
+                    .find(|c| c.slug == s)
+                    .map(|c| (c.id, c.slug.clone()))
+            });
+            let ids: Vec<i32> = chosen.iter().map(|c| c.0).collect();
+            let p = compose::preview(conn, &settings, &ids, db::now())?;
+            Ok((p, all, chosen.map(|c| c.1)))
+        })
+        .await?)
+}
+
+/// `GET /admin/digest-preview[?campaign=slug]`: the digest subscribers would get now for
+/// the changes not yet sent — subject and text — without sending or consuming anything.
+pub async fn digest_preview(
+    state: web::Data<AppState>,
+    me: CurrentOrganizer,
+    q: web::Query<PreviewQuery>,
+) -> Result<HttpResponse, WebError> {
+    let (p, all, chosen) = load_preview(&state, q.into_inner()).await?;
+    let mut ctx = context(&me);
+    ctx.insert("p", &p);
+    ctx.insert("campaigns", &all);
+    ctx.insert("chosen", &chosen);
+    page("admin/digest_preview.html", &ctx)
+}
+
+/// `GET /admin/digest-preview/email.html[?campaign=slug]`: the same digest's HTML part,
+/// as its own page.
+pub async fn digest_preview_html(
+    state: web::Data<AppState>,
+    _me: CurrentOrganizer,
+    q: web::Query<PreviewQuery>,
+) -> Result<HttpResponse, WebError> {
+    let (p, _, _) = load_preview(&state, q.into_inner()).await?;
+    let html = p
+        .rendered
+        .map(|r| r.html)
+        .ok_or_else(|| WebError::NotFound("digest preview".into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Frame-Options", "DENY"))
+        .body(html))
 }
 
 /// One row of "subscribers per campaign".

@@ -86,6 +86,15 @@ impl FormErrors {
         self.fields.is_empty()
     }
 
+    /// The status of a form page showing these errors: 422 when there are any.
+    pub fn status(&self) -> StatusCode {
+        if self.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    }
+
     /// Takes a storage error that names a field (invalid or conflicting input) as a form
     /// error; any other error is passed back.
     pub fn absorb(&mut self, e: db::Error) -> Result<(), WebError> {

@@ -1,7 +1,6 @@
 //! The audit log (who changed what and when, with a readable before/after), and for
 //! admins: organizer accounts (create, disable, enable) and API tokens (create, revoke).
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -136,11 +135,7 @@ async fn organizer_page(
     ctx.insert("f", f);
     ctx.insert("flash", &flash);
     e.insert_into(&mut ctx);
-    let status = if e.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = e.status();
     admin::page_with_status(status, "admin/organizers.html", &ctx)
 }
 

@@ -200,6 +200,10 @@ pub struct ActionFields {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Option<String>>,
+    /// When the draft publishes itself (ISO 8601); `null`: only when published by hand.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub publish_at: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub location: Option<Option<String>>,
@@ -338,6 +342,7 @@ fn blank(campaign_id: i32, kind: ActionKind, title: Title) -> ActionInput {
         ends_at: None,
         location: LongLine::default(),
         expires_at: None,
+        publish_at: None,
         scripts: Vec::new(),
         tags: Vec::new(),
         links: Vec::new(),
@@ -391,6 +396,7 @@ pub fn input_of(conn: &mut DbConn, d: &ActionDetail) -> db::Result<ActionInput> 
         ends_at: a.ends_at,
         location: LongLine::parse(&a.location).field("location")?,
         expires_at: a.expires_at,
+        publish_at: a.publish_at,
         scripts,
         tags,
         links,
@@ -473,6 +479,7 @@ impl ActionFields {
             ("starts_at", self.starts_at, &mut base.starts_at),
             ("ends_at", self.ends_at, &mut base.ends_at),
             ("expires_at", self.expires_at, &mut base.expires_at),
+            ("publish_at", self.publish_at, &mut base.publish_at),
         ] {
             if let Some(v) = value {
                 *slot = match v.as_deref().map(str::trim) {

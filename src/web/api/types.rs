@@ -145,6 +145,8 @@ pub struct ActionJson {
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// When a draft publishes itself.
+    pub publish_at: Option<DateTime<Utc>>,
     pub location: String,
     pub url: Option<String>,
     pub targets: Vec<TargetJson>,
@@ -195,6 +197,7 @@ impl From<&ActionDetail> for ActionJson {
             starts_at: utc_opt(a.starts_at),
             ends_at: utc_opt(a.ends_at),
             expires_at: utc_opt(a.expires_at),
+            publish_at: utc_opt(a.publish_at),
             location: a.location.clone(),
             url: a.url.clone(),
             targets: d

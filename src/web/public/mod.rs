@@ -101,7 +101,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     }
     cfg.service(web::resource("/healthz").get(pages::healthz))
         .service(web::resource("/static/style.css").get(pages::stylesheet))
-        .service(web::resource("/static/copy.js").get(pages::copy_script))
+        .service(web::resource("/static/{name}").get(pages::script))
         .service(web::resource("/zip").get(visitor::remember_zip))
         .service(web::resource("/zip/forget").get(visitor::forget))
         .service(web::resource("/api/v1/reps").get(visitor::reps_json))

@@ -351,12 +351,17 @@ pub async fn stylesheet() -> HttpResponse {
         .body(STYLESHEET)
 }
 
-/// The "copy script" enhancement; pages work without it.
-pub async fn copy_script() -> HttpResponse {
-    HttpResponse::Ok()
+/// A script of `templates/static/` (`copy.js`, the "copy script" button; `action-form.js`,
+/// "Add a row"): enhancements, pages work without them.
+pub async fn script(name: web::Path<String>) -> Result<HttpResponse, WebError> {
+    let body = Some(name.as_str())
+        .filter(|n| n.ends_with(".js"))
+        .and_then(|n| crate::web::render::embedded(&format!("static/{n}")))
+        .ok_or_else(|| WebError::NotFound("script".into()))?;
+    Ok(HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=86400"))
-        .body(crate::web::render::embedded("static/copy.js").unwrap_or(""))
+        .body(body))
 }
 
 /// Anything else: 404, as a page or JSON as the client asked.
