@@ -139,6 +139,12 @@ async fn action_filters_by_campaign_status_kind_and_words() {
         ("?status=gone", "status"),
         ("?kind=telegram", "kind"),
         ("?campaign=nope", "campaign"),
+        // The schema lists the statuses and kinds: given empty, or not exactly one of
+        // them, is not the default (schemathesis sends `kind=`).
+        ("?status=", "status"),
+        ("?kind=", "kind"),
+        ("?kind=%20call", "kind"),
+        ("?status=Published", "status"),
     ] {
         let a = get(q).await;
         assert_eq!(a.status, 422, "{q}: {}", a.json);

@@ -104,13 +104,13 @@ pub struct ApiLimits {
     pub writes: Limiter<i32>,
 }
 
-impl Default for ApiLimits {
+impl ApiLimits {
     /// Twenty failed token checks per client, then one more every 30 s; 120 writes per
-    /// organizer at once, then two a second.
-    fn default() -> ApiLimits {
+    /// organizer at once, then two a second; each times `RATE_LIMIT_SCALE`.
+    pub fn scaled(scale: u32) -> ApiLimits {
         ApiLimits {
-            failed_auth: Limiter::new(20, Duration::from_secs(30)),
-            writes: Limiter::new(120, Duration::from_millis(500)),
+            failed_auth: Limiter::scaled(20, Duration::from_secs(30), scale),
+            writes: Limiter::scaled(120, Duration::from_millis(500), scale),
         }
     }
 }
@@ -309,9 +309,11 @@ pub async fn list_actions(
             .filter(|s| !s.is_empty())
             .map(str::to_string)
     };
-    let status = match blank(&q.status) {
+    // `status` and `kind` are enumerations in openapi.json: given, they must be one of
+    // them exactly (an empty `kind=` is not "any kind").
+    let status = match q.status {
         None => Status::Published,
-        Some(s) => Status::parse(&s).map_err(|_| {
+        Some(s) => Status::parse(&s).ok().filter(|p| p.to_string() == s).ok_or_else(|| {
             WebError::invalid(
                 "status",
                 format!("{s:?} is not a status; use {}", Status::choices()),
@@ -323,9 +325,9 @@ pub async fn list_actions(
             "listing drafts: {NEEDS_TOKEN}"
         )));
     }
-    let kind = match blank(&q.kind) {
+    let kind = match q.kind {
         None => None,
-        Some(k) => Some(ActionKind::parse(&k).map_err(|_| {
+        Some(k) => Some(ActionKind::parse(&k).ok().filter(|p| p.to_string() == k).ok_or_else(|| {
             WebError::invalid(
                 "kind",
                 format!(
