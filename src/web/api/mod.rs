@@ -294,7 +294,8 @@ pub async fn get_campaign(
         (status = 200, description = "Matching actions in campaign order", body = ActionList),
         (status = 401, description = "`status=draft` without a valid token", body = openapi::ErrorBody),
         (status = 429, description = "Too many failed token checks: wait `Retry-After` seconds", body = openapi::ErrorBody),
-        (status = 422, description = "An unknown status, kind or campaign", body = openapi::ErrorBody)
+        (status = 404, description = "No campaign by that slug", body = openapi::ErrorBody),
+        (status = 422, description = "A status or kind not in the list", body = openapi::ErrorBody)
     )
 )]
 pub async fn list_actions(
@@ -345,13 +346,10 @@ pub async fn list_actions(
             let campaign_id = match campaign {
                 None => None,
                 Some(slug) => Some(
+                    // A campaign that does not exist is not found (404), as for
+                    // `/campaigns/{slug}`: any string is a well-formed slug to look up.
                     campaigns::find(conn, &slug)?
-                        .ok_or_else(|| {
-                            crate::db::Error::invalid(
-                                "campaign",
-                                format!("no campaign called {slug:?}"),
-                            )
-                        })?
+                        .ok_or(crate::db::Error::NotFound("campaign"))?
                         .id,
                 ),
             };
