@@ -313,7 +313,12 @@ mod tests {
         assert_eq!(s.digest_max_delay, Duration::from_secs(900));
         assert!(s.smtp_url.is_none());
         assert_eq!(s.rate_limit_scale, 1);
-        assert_eq!(with(&[("RATE_LIMIT_SCALE", "100")]).unwrap().rate_limit_scale, 100);
+        assert_eq!(
+            with(&[("RATE_LIMIT_SCALE", "100")])
+                .unwrap()
+                .rate_limit_scale,
+            100
+        );
     }
 
     #[test]

@@ -46,7 +46,12 @@ pub fn phone(data: &[u8]) {
     let again = PhoneNumber::parse(e164)
         .unwrap_or_else(|e| panic!("{input:?} parsed to {e164:?}, which does not parse: {e}"));
     assert_eq!(again.e164(), e164, "{input:?}");
-    let _ = (p.display(), p.national(), p.is_toll_free(), p.country_code());
+    let _ = (
+        p.display(),
+        p.national(),
+        p.is_toll_free(),
+        p.country_code(),
+    );
 }
 
 /// The placeholder filler: the first line is the script, the others the values. Nothing
@@ -159,8 +164,8 @@ pub fn safe_html(html: &str) -> Result<(), String> {
         if !ALLOWED.contains(&name.as_str()) {
             return Err(format!("element <{name}>"));
         }
-        let end = find_tag_end(&after[name_len..])
-            .ok_or_else(|| format!("unterminated tag <{name}"))?;
+        let end =
+            find_tag_end(&after[name_len..]).ok_or_else(|| format!("unterminated tag <{name}"))?;
         let attributes = &after[name_len..name_len + end];
         rest = &after[name_len + end + 1..];
         if closing {
@@ -197,10 +202,7 @@ fn attributes_of(s: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut chars = s.trim_end_matches('/').chars().peekable();
     loop {
-        while chars
-            .peek()
-            .is_some_and(|c| c.is_whitespace() || *c == '/')
-        {
+        while chars.peek().is_some_and(|c| c.is_whitespace() || *c == '/') {
             chars.next();
         }
         let mut name = String::new();
@@ -273,8 +275,7 @@ fn safe_link(href: &str) -> bool {
         Some(colon) => {
             let scheme = &squashed[..colon];
             // A colon after a path, query or fragment starts no scheme.
-            scheme.contains(['/', '?', '#'])
-                || ["http", "https", "mailto", "tel"].contains(&scheme)
+            scheme.contains(['/', '?', '#']) || ["http", "https", "mailto", "tel"].contains(&scheme)
         }
     }
 }

@@ -682,8 +682,16 @@ async fn slugs_and_times_are_taken_exactly_as_the_schema_says() {
     let campaign = api.campaign("Where are the children").await;
     let updates = format!("/api/v1/campaigns/{campaign}/updates");
     for (path, body, field) in [
-        ("/api/v1/campaigns", json!({"title": "A", "slug": ""}), "slug"),
-        ("/api/v1/campaigns", json!({"title": "A", "slug": " a-b"}), "slug"),
+        (
+            "/api/v1/campaigns",
+            json!({"title": "A", "slug": ""}),
+            "slug",
+        ),
+        (
+            "/api/v1/campaigns",
+            json!({"title": "A", "slug": " a-b"}),
+            "slug",
+        ),
         (
             "/api/v1/actions",
             json!({"campaign": campaign, "kind": "call", "title": "T", "slug": "t "}),
@@ -720,11 +728,19 @@ async fn slugs_and_times_are_taken_exactly_as_the_schema_says() {
         .await;
     assert_eq!(made.status, 201, "{}", made.json);
     let cleared = api
-        .call("PATCH", "/api/v1/actions/t", Some(json!({"expires_at": ""})))
+        .call(
+            "PATCH",
+            "/api/v1/actions/t",
+            Some(json!({"expires_at": ""})),
+        )
         .await;
     assert_eq!(cleared.status, 422, "{}", cleared.json);
     let cleared = api
-        .call("PATCH", "/api/v1/actions/t", Some(json!({"expires_at": null})))
+        .call(
+            "PATCH",
+            "/api/v1/actions/t",
+            Some(json!({"expires_at": null})),
+        )
         .await;
     assert_eq!(cleared.status, 200, "{}", cleared.json);
 }

@@ -308,7 +308,10 @@ fn slug(field: &str, s: &str) -> db::Result<Slug> {
 /// format or pattern (the pages' forms, which people type into, trim instead).
 fn exact(field: &str, s: &str) -> db::Result<()> {
     if s.is_empty() {
-        return Err(Error::invalid(field, "is empty; leave it out (or send null)"));
+        return Err(Error::invalid(
+            field,
+            "is empty; leave it out (or send null)",
+        ));
     }
     if s.trim() != s {
         return Err(Error::invalid(field, "has spaces around it"));

@@ -314,12 +314,15 @@ pub async fn list_actions(
     // them exactly (an empty `kind=` is not "any kind").
     let status = match q.status {
         None => Status::Published,
-        Some(s) => Status::parse(&s).ok().filter(|p| p.to_string() == s).ok_or_else(|| {
-            WebError::invalid(
-                "status",
-                format!("{s:?} is not a status; use {}", Status::choices()),
-            )
-        })?,
+        Some(s) => Status::parse(&s)
+            .ok()
+            .filter(|p| p.to_string() == s)
+            .ok_or_else(|| {
+                WebError::invalid(
+                    "status",
+                    format!("{s:?} is not a status; use {}", Status::choices()),
+                )
+            })?,
     };
     if status == Status::Draft && user.0.is_none() {
         return Err(WebError::Unauthorized(format!(
@@ -328,15 +331,20 @@ pub async fn list_actions(
     }
     let kind = match q.kind {
         None => None,
-        Some(k) => Some(ActionKind::parse(&k).ok().filter(|p| p.to_string() == k).ok_or_else(|| {
-            WebError::invalid(
-                "kind",
-                format!(
-                    "{k:?} is not a kind of action; use {}",
-                    ActionKind::choices()
-                ),
-            )
-        })?),
+        Some(k) => Some(
+            ActionKind::parse(&k)
+                .ok()
+                .filter(|p| p.to_string() == k)
+                .ok_or_else(|| {
+                    WebError::invalid(
+                        "kind",
+                        format!(
+                            "{k:?} is not a kind of action; use {}",
+                            ActionKind::choices()
+                        ),
+                    )
+                })?,
+        ),
     };
     let campaign = blank(&q.campaign);
     let words = search::all_words(&q.q.unwrap_or_default());

@@ -187,7 +187,11 @@ pub async fn post_json(
     if body.outcome.as_deref() != Some(exact.to_string().as_str()) {
         return Err(WebError::invalid(
             "outcome",
-            format!("{:?} is not one of {}", body.outcome.as_deref().unwrap_or(""), Outcome::choices()),
+            format!(
+                "{:?} is not one of {}",
+                body.outcome.as_deref().unwrap_or(""),
+                Outcome::choices()
+            ),
         ));
     }
     let counts = record(&state, &req, path.into_inner(), &body).await?;
