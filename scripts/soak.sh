@@ -4,6 +4,7 @@
 #
 #   scripts/soak.sh                  # 10 minutes
 #   SOAK_SECS=60 scripts/soak.sh     # a quick look
+#   SOAK_BIN=target/debug/actiondesk SOAK_SECS=60 scripts/soak.sh   # no release build
 #
 # Imports the legislators (with district offices) and every ZIP of zccd.csv from
 # ACTIONDESK_DATA_DIR (default ../shared/data; missing: says so and exits 0) into a fresh
@@ -33,9 +34,13 @@ need curl
 need python3
 [ "$SOAK_SECS" -gt "$WARMUP" ] || { echo "soak: SOAK_SECS must be over $WARMUP" >&2; exit 2; }
 
-echo "building --release …" >&2
-cargo build --release --locked --quiet
-BIN=target/release/actiondesk
+# SOAK_BIN: a binary to soak instead of building --release (figures from a debug build
+# say whether it holds up, not how fast it is).
+BIN=${SOAK_BIN:-target/release/actiondesk}
+if [ -z "${SOAK_BIN:-}" ]; then
+  echo "building --release …" >&2
+  cargo build --release --locked --quiet
+fi
 
 WORK=$(mktemp -d)
 APP_PID=""
