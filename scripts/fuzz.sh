@@ -26,7 +26,7 @@ for t in "${targets[@]}"; do
   log=$(mktemp)
   if cargo +nightly fuzz run --sanitizer none --debug-assertions "$t" "target/corpus/$t" "corpus/$t" -- \
       -max_total_time="$SECONDS_EACH" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
-    runs=$(awk -F: '/stat::number_of_executed_units/ {gsub(/ /,"",$2); print $2}' "$log")
+    runs=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | awk '{print substr($1, 2)}')
     printf 'fuzz %-13s %4ss  %10s runs  0 crashes\n' "$t" "$SECONDS_EACH" "${runs:-?}"
   else
     status=1

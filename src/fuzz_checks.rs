@@ -247,8 +247,14 @@ fn safe_link(href: &str) -> bool {
         None => true,
         Some(colon) => {
             let scheme = &squashed[..colon];
-            // A colon after a path, query or fragment starts no scheme.
-            scheme.contains(['/', '?', '#']) || ["http", "https", "mailto", "tel"].contains(&scheme)
+            // As the URL standard reads a scheme: a letter, then letters, digits, `+-.`.
+            // Anything else before the colon (`/`, `?`, `#`, "jav\u{FFFD}ascript") makes a
+            // relative address, which a browser resolves against the page.
+            let is_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+            !is_scheme || ["http", "https", "mailto", "tel"].contains(&scheme)
         }
     }
 }
@@ -360,6 +366,8 @@ mod tests {
             "<a href=\"/path?q=a:b\">x</a>",
             "<a href=\"tel:+12024019246\" title=\"a &quot;onclick=&quot; b\">x</a>",
             "<ol start=\"3\"><li>a < b</li></ol>",
+            // Not a scheme (U+FFFD, DEL): a relative address, as fuzzing once mistook.
+            "<a href=\"jav\u{FFFD}\u{7f};ascript:alert)1)\">z</a>",
         ] {
             assert_eq!(safe_html(good), Ok(()), "{good}");
         }
