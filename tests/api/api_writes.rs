@@ -744,3 +744,24 @@ async fn slugs_and_times_are_taken_exactly_as_the_schema_says() {
         .await;
     assert_eq!(cleared.status, 200, "{}", cleared.json);
 }
+
+/// Fuzzing found a number libphonenumber reads through a stray `]` but would not load
+/// again from its stored E.164 form: refused (422 naming the phone) instead of stored.
+#[tokio::test]
+async fn a_phone_whose_stored_form_would_not_load_is_refused() {
+    let api = api().await;
+    let campaign = api.campaign("Where are the children").await;
+    let a = api
+        .call(
+            "POST",
+            "/api/v1/actions",
+            Some(json!({"campaign": campaign, "kind": "call", "title": "T",
+                "targets": [{"contact": {"name": "Odd", "phones": [{"number": "+78464-8-84-]479"}]}}]})),
+        )
+        .await;
+    assert_eq!(a.status, 422, "{}", a.json);
+    assert_eq!(
+        a.json["error"]["field"],
+        "targets[0].contact.phones[0].number"
+    );
+}
