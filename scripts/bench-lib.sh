@@ -56,6 +56,21 @@ CONF
   NGINX_PID=$!
 }
 
+# lua_for PATH_PREFIX FILE [EXTRA_LUA]: a wrk script requesting PATH_PREFIX followed by a ZIP
+# drawn at random from $WORK/zips.txt (one a line) for each request, plus EXTRA_LUA.
+lua_for() {
+  {
+    echo "local zips = {"
+    sed 's/.*/"&",/' "$WORK/zips.txt"
+    echo "}"
+    cat <<LUA
+init = function(args) math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16)) end
+request = function() return wrk.format("GET", "$1" .. zips[math.random(#zips)]) end
+LUA
+    echo "${3:-}"
+  } >"$2"
+}
+
 # wrk's latency in milliseconds.
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; printf "%.3f", v}'; }
 

@@ -91,17 +91,6 @@ echo "actiondesk idle: $(rss VmRSS) MB resident"
 # Every ZIP of the file, for wrk to draw from.
 awk -F, 'NR>1 {print $3}' "$DATA/zccd.csv" | sort -u >"$WORK/zips.txt"
 ZIP_COUNT=$(wc -l <"$WORK/zips.txt")
-lua_for() { # lua_for PATH_PREFIX FILE
-  {
-    echo "local zips = {"
-    sed 's/.*/"&",/' "$WORK/zips.txt"
-    echo "}"
-    cat <<LUA
-init = function(args) math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16)) end
-request = function() return wrk.format("GET", "$1" .. zips[math.random(#zips)]) end
-LUA
-  } >"$2"
-}
 lua_for "/actions/$ACTION?zip=" "$WORK/zip.lua"
 lua_for "/reps?zip=" "$WORK/reps.lua"
 

@@ -2,7 +2,7 @@
 # Installs the real clients and servers the full test suite drives, where missing:
 # Debian's chromium + chromium-driver, MailDev (SMTP capture with a JSON API), axe-core
 # (accessibility checks injected into pages), nginx (the proxy_cache recipe's test), and
-# Python's feedparser and icalendar.
+# Python's feedparser, icalendar and schemathesis (scripts/schemathesis.sh).
 # Idempotent; .ci/run calls it. Without these, the tests that need them skip with a reason.
 set -euo pipefail
 need_apt=()
@@ -31,9 +31,15 @@ python3 -c "import openapi_spec_validator" 2>/dev/null || {
   echo "installing openapi-spec-validator" >&2
   python3 -m pip install -q openapi-spec-validator >&2
 }
+# scripts/schemathesis.sh: the API against its openapi.json.
+command -v schemathesis >/dev/null 2>&1 || {
+  echo "installing schemathesis" >&2
+  python3 -m pip install -q 'schemathesis>=4,<5' >&2
+}
 command -v chromium chromedriver >&2
 test -x /usr/sbin/nginx
 test -x /opt/maildev/node_modules/.bin/maildev
 test -f /opt/axe/node_modules/axe-core/axe.min.js
 python3 -c "import feedparser, icalendar"
 python3 -c "import openapi_spec_validator"
+command -v schemathesis >&2

@@ -62,6 +62,10 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     /// `BODY_TIMEOUT_SECS`: how long a request body may take to arrive.
     pub body_timeout: Duration,
+    /// `RATE_LIMIT_SCALE`: multiplies the bursts of the public and API rate limits and
+    /// divides their refill intervals (1, the default: the documented limits). For test
+    /// runs (schemathesis, soak) that must not be throttled; logins are never scaled.
+    pub rate_limit_scale: u32,
 }
 
 /// An address or a CIDR block (`10.0.0.0/8`, `2001:db8::/32`, `127.0.0.1`).
@@ -230,6 +234,7 @@ impl Settings {
         let page_cache_mb = whole("PAGE_CACHE_MB", 64, 65_536)?.max(1);
         let digest_nice = whole("DIGEST_NICE", 10, 19)? as i32;
         let body_timeout = secs("BODY_TIMEOUT_SECS", 10)?;
+        let rate_limit_scale = whole("RATE_LIMIT_SCALE", 1, 1_000_000)?.max(1) as u32;
         let digest_quiet = Duration::from_secs(whole("DIGEST_QUIET_SECS", 120, 86_400)?);
         let digest_max_delay = Duration::from_secs(whole("DIGEST_MAX_DELAY_SECS", 900, 604_800)?);
         let trusted_proxies = match lookup("TRUSTED_PROXIES") {
@@ -276,6 +281,7 @@ impl Settings {
             trusted_proxies,
             metrics_token: lookup("METRICS_TOKEN").map(|t| t.trim().to_string()),
             body_timeout,
+            rate_limit_scale,
         })
     }
 
@@ -311,6 +317,13 @@ mod tests {
         assert_eq!(s.digest_quiet, Duration::from_secs(120));
         assert_eq!(s.digest_max_delay, Duration::from_secs(900));
         assert!(s.smtp_url.is_none());
+        assert_eq!(s.rate_limit_scale, 1);
+        assert_eq!(
+            with(&[("RATE_LIMIT_SCALE", "100")])
+                .unwrap()
+                .rate_limit_scale,
+            100
+        );
     }
 
     #[test]
@@ -331,6 +344,7 @@ mod tests {
             ("TRUSTED_PROXIES", "10.0.0.1, nonsense"),
             ("TRUSTED_PROXIES", "10.0.0.0/33"),
             ("BODY_TIMEOUT_SECS", "0"),
+            ("RATE_LIMIT_SCALE", "many"),
         ] {
             let e = with(&[(k, v)]).unwrap_err();
             assert_eq!(e.var, k, "{e}");

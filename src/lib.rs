@@ -5,6 +5,8 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+#[cfg(any(test, fuzzing))]
+pub mod fuzz_checks;
 pub mod mail;
 pub mod reps;
 pub mod security;

@@ -87,7 +87,10 @@ impl Application {
         }
         let secret = resolve_secret(&db, &settings).await?;
         let mailer = crate::mail::transport::Mailer::from_settings(&settings)?;
-        let mail_state = web::Data::new(routes::subscribe::MailState::new(mailer.clone()));
+        let mail_state = web::Data::new(routes::subscribe::MailState::new(
+            mailer.clone(),
+            settings.rate_limit_scale,
+        ));
         let addr = listener.local_addr()?;
         let port = addr.port();
         let versions = Arc::new(routes::versions::Versions::new(db.clone()));
@@ -98,13 +101,13 @@ impl Application {
             db: db.clone(),
             settings: settings.clone(),
             secret,
-            visitors: Default::default(),
+            visitors: routes::public::visitor::VisitorState::scaled(settings.rate_limit_scale),
             versions: versions.clone(),
             directory,
             action_pages: routes::public::action_page::ActionPages::new(cache_bytes / 4),
             zip_parts: routes::public::zip_parts::ZipParts::new(cache_bytes / 4),
             login_limits: Default::default(),
-            api_limits: Default::default(),
+            api_limits: routes::api::ApiLimits::scaled(settings.rate_limit_scale),
         });
         let page_cache = web::Data::new(routes::cache::PageCache::new(versions, cache_bytes / 2));
         let metrics = web::Data::new(routes::metrics::Metrics::default());

@@ -44,7 +44,11 @@ impl PhoneNumber {
         }
         let vanity = has_letters(trimmed).then(|| trimmed.to_string());
         let digits = vanity_to_digits(trimmed);
-        Self::build(Some(Id::US), &digits, vanity).ok_or_else(invalid)
+        let number = Self::build(Some(Id::US), &digits, vanity).ok_or_else(invalid)?;
+        // What is stored must load again: libphonenumber reads some stray punctuation
+        // ("+78464-8-84-]479", found by fuzzing) into a number it refuses in E.164.
+        Self::from_stored(&number.e164, None).map_err(|_| invalid())?;
+        Ok(number)
     }
 
     /// Rebuilds a number from what the database keeps: its E.164 form and optional vanity form.
@@ -195,6 +199,17 @@ mod tests {
 
     fn parse(input: &str) -> PhoneNumber {
         PhoneNumber::parse(input).unwrap_or_else(|e| panic!("{input:?}: {e}"))
+    }
+
+    #[test]
+    fn a_number_is_accepted_only_if_its_stored_form_loads() {
+        // Fuzzing found it: accepted, stored as "+78464884479", which then would not load.
+        assert!(PhoneNumber::parse("+78464-8-84-]479").is_err());
+        let n = parse("+41 22 917 92 20");
+        assert_eq!(
+            PhoneNumber::from_stored(n.e164(), None).unwrap().e164(),
+            n.e164()
+        );
     }
 
     #[test]

@@ -20,6 +20,14 @@ pub struct Limiter<K: Hash + Eq + Clone> {
 impl<K: Hash + Eq + Clone> Limiter<K> {
     /// `burst` requests, then one more every `per`.
     pub fn new(burst: u32, per: Duration) -> Limiter<K> {
+        Limiter::scaled(burst, per, 1)
+    }
+
+    /// `scale` times the burst, refilled `scale` times as fast (`RATE_LIMIT_SCALE`).
+    pub fn scaled(burst: u32, per: Duration, scale: u32) -> Limiter<K> {
+        let scale = scale.max(1);
+        let burst = burst.saturating_mul(scale);
+        let per = (per / scale).max(Duration::from_nanos(1));
         let quota = Quota::with_period(per)
             .expect("a non-zero period")
             .allow_burst(NonZeroU32::new(burst.max(1)).expect("non-zero"));

@@ -138,12 +138,21 @@ async fn action_filters_by_campaign_status_kind_and_words() {
     for (q, field) in [
         ("?status=gone", "status"),
         ("?kind=telegram", "kind"),
-        ("?campaign=nope", "campaign"),
+        // The schema lists the statuses and kinds: given empty, or not exactly one of
+        // them, is not the default (schemathesis sends `kind=`).
+        ("?status=", "status"),
+        ("?kind=", "kind"),
+        ("?kind=%20call", "kind"),
+        ("?status=Published", "status"),
     ] {
         let a = get(q).await;
         assert_eq!(a.status, 422, "{q}: {}", a.json);
         assert_eq!(a.json["error"]["field"], field);
     }
+    // Any string is a slug to look up: one naming no campaign is not found.
+    let a = get("?campaign=nope").await;
+    assert_eq!(a.status, 404, "{}", a.json);
+    assert_eq!(a.json["error"]["code"], "not_found");
 }
 
 #[tokio::test]

@@ -672,3 +672,96 @@ async fn a_campaign_has_a_time_zone_given_by_its_iana_name() {
         .await;
     assert_eq!(plain.json["timezone"], Value::Null);
 }
+
+/// openapi.json gives slugs a pattern and times the `date-time` format: the API takes them
+/// exactly so (an empty string or spaces around are 422 naming the field; `null` or
+/// leaving a field out is how to say "none" or "make one").
+#[tokio::test]
+async fn slugs_and_times_are_taken_exactly_as_the_schema_says() {
+    let api = api().await;
+    let campaign = api.campaign("Where are the children").await;
+    let updates = format!("/api/v1/campaigns/{campaign}/updates");
+    for (path, body, field) in [
+        (
+            "/api/v1/campaigns",
+            json!({"title": "A", "slug": ""}),
+            "slug",
+        ),
+        (
+            "/api/v1/campaigns",
+            json!({"title": "A", "slug": " a-b"}),
+            "slug",
+        ),
+        (
+            "/api/v1/actions",
+            json!({"campaign": campaign, "kind": "call", "title": "T", "slug": "t "}),
+            "slug",
+        ),
+        (
+            "/api/v1/actions",
+            json!({"campaign": campaign, "kind": "call", "title": "T", "expires_at": ""}),
+            "expires_at",
+        ),
+        (
+            "/api/v1/actions",
+            json!({"campaign": campaign, "kind": "call", "title": "T",
+                   "starts_at": " 2026-06-01T18:00:00Z"}),
+            "starts_at",
+        ),
+        (
+            updates.as_str(),
+            json!({"title": "U", "published_at": ""}),
+            "published_at",
+        ),
+    ] {
+        let a = api.call("POST", path, Some(body.clone())).await;
+        assert_eq!(a.status, 422, "{path} {body}: {}", a.json);
+        assert_eq!(a.json["error"]["field"], field, "{body}");
+    }
+    let made = api
+        .call(
+            "POST",
+            "/api/v1/actions",
+            Some(json!({"campaign": campaign, "kind": "call", "title": "T",
+                        "expires_at": null, "slug": "t"})),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.json);
+    let cleared = api
+        .call(
+            "PATCH",
+            "/api/v1/actions/t",
+            Some(json!({"expires_at": ""})),
+        )
+        .await;
+    assert_eq!(cleared.status, 422, "{}", cleared.json);
+    let cleared = api
+        .call(
+            "PATCH",
+            "/api/v1/actions/t",
+            Some(json!({"expires_at": null})),
+        )
+        .await;
+    assert_eq!(cleared.status, 200, "{}", cleared.json);
+}
+
+/// Fuzzing found a number libphonenumber reads through a stray `]` but would not load
+/// again from its stored E.164 form: refused (422 naming the phone) instead of stored.
+#[tokio::test]
+async fn a_phone_whose_stored_form_would_not_load_is_refused() {
+    let api = api().await;
+    let campaign = api.campaign("Where are the children").await;
+    let a = api
+        .call(
+            "POST",
+            "/api/v1/actions",
+            Some(json!({"campaign": campaign, "kind": "call", "title": "T",
+                "targets": [{"contact": {"name": "Odd", "phones": [{"number": "+78464-8-84-]479"}]}}]})),
+        )
+        .await;
+    assert_eq!(a.status, 422, "{}", a.json);
+    assert_eq!(
+        a.json["error"]["field"],
+        "targets[0].contact.phones[0].number"
+    );
+}

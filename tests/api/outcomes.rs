@@ -174,7 +174,14 @@ async fn outcome_forms_work_without_javascript_and_counts_show() {
 #[tokio::test]
 async fn bad_outcomes_are_422_naming_the_field_and_count_nothing() {
     let app = crate::reps::spawn_demo_with_fixtures().await;
-    for body in [json!({"outcome": "hung-up"}), json!({})] {
+    // openapi.json lists the outcomes: the API takes them exactly as listed.
+    for body in [
+        json!({"outcome": "hung-up"}),
+        json!({}),
+        json!({"outcome": ""}),
+        json!({"outcome": " contacted"}),
+        json!({"outcome": "Contacted"}),
+    ] {
         let r = app
             .client
             .post(format!("{}/api/v1{CALL}/outcomes", app.address))

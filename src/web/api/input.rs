@@ -295,9 +295,32 @@ pub struct UpdateIn {
     pub actions: Option<Vec<UpdateActionIn>>,
 }
 
-/// A time given in a field (see [`parse_time`]).
+/// A time given in a field (see [`parse_time`]), as openapi.json's `date-time` says:
+/// nothing around it, and an empty string is not a time (`null` is none).
 fn time(field: &str, s: &str) -> db::Result<NaiveDateTime> {
+    exact(field, s)?;
     parse_time(s).field(field)
+}
+
+/// A slug given in a field, as openapi.json's pattern says: nothing around it.
+fn slug(field: &str, s: &str) -> db::Result<Slug> {
+    exact(field, s)?;
+    Slug::parse(s).field(field)
+}
+
+/// Refuses a value with spaces around it, or an empty one, where the schema gives a
+/// format or pattern (the pages' forms, which people type into, trim instead).
+fn exact(field: &str, s: &str) -> db::Result<()> {
+    if s.is_empty() {
+        return Err(Error::invalid(
+            field,
+            "is empty; leave it out (or send null)",
+        ));
+    }
+    if s.trim() != s {
+        return Err(Error::invalid(field, "has spaces around it"));
+    }
+    Ok(())
 }
 
 /// An optional URL: absent, `null` or empty is none.
@@ -436,7 +459,7 @@ impl ActionFields {
         let title =
             Title::parse(self.title.clone().flatten().as_deref().unwrap_or("")).field("title")?;
         let slug = match self.slug.clone().flatten() {
-            Some(s) => Some(Slug::parse(&s).field("slug")?),
+            Some(s) => Some(slug("slug", &s)?),
             None => None,
         };
         let input = self.apply(conn, blank(campaign, kind, title), actor)?;
@@ -482,8 +505,8 @@ impl ActionFields {
             ("publish_at", self.publish_at, &mut base.publish_at),
         ] {
             if let Some(v) = value {
-                *slot = match v.as_deref().map(str::trim) {
-                    None | Some("") => None,
+                *slot = match v.as_deref() {
+                    None => None,
                     Some(t) => Some(time(field, t)?),
                 };
             }
@@ -609,7 +632,7 @@ fn target(conn: &mut DbConn, i: usize, t: TargetIn, actor: &Actor) -> db::Result
 fn new_contact(conn: &mut DbConn, field: &str, c: NewContactIn, actor: &Actor) -> db::Result<i32> {
     let name = Name::parse(&c.name).field(&format!("{field}.name"))?;
     let slug = match c.slug.as_deref() {
-        Some(s) => Slug::parse(s).field(&format!("{field}.slug"))?,
+        Some(s) => slug(&format!("{field}.slug"), s)?,
         None => Slug::from_title(&name),
     };
     if contacts::find(conn, slug.as_str())?.is_some() {
@@ -682,9 +705,9 @@ impl CampaignIn {
     /// from the title (`-2`, `-3`, … while that is taken); a slug given must be free.
     pub fn into_input(self, conn: &mut DbConn) -> db::Result<CampaignInput> {
         let title = Title::parse(self.title.as_deref().unwrap_or("")).field("title")?;
-        let slug = match self.slug.as_deref().map(str::trim) {
-            Some(s) if !s.is_empty() => Slug::parse(s).field("slug")?,
-            _ => {
+        let slug = match self.slug.as_deref() {
+            Some(s) => slug("slug", s)?,
+            None => {
                 let base = Slug::from_title(&title);
                 let mut slug = base.clone();
                 let mut n = 2;
@@ -716,9 +739,9 @@ impl UpdateIn {
     ) -> db::Result<UpdateInput> {
         let title = Title::parse(self.title.as_deref().unwrap_or("")).field("title")?;
         let body = Body::parse(self.body.as_deref().unwrap_or("")).field("body")?;
-        let published_at = match self.published_at.as_deref().map(str::trim) {
-            Some(t) if !t.is_empty() => time("published_at", t)?,
-            _ => now,
+        let published_at = match self.published_at.as_deref() {
+            Some(t) => time("published_at", t)?,
+            None => now,
         };
         let actions = update_actions(conn, campaign_id, self.actions.unwrap_or_default())?;
         Ok(UpdateInput {

@@ -116,13 +116,13 @@ pub struct ApiLimits {
     pub writes: Limiter<i32>,
 }
 
-impl Default for ApiLimits {
+impl ApiLimits {
     /// Twenty failed token checks per client, then one more every 30 s; 120 writes per
-    /// organizer at once, then two a second.
-    fn default() -> ApiLimits {
+    /// organizer at once, then two a second; each times `RATE_LIMIT_SCALE`.
+    pub fn scaled(scale: u32) -> ApiLimits {
         ApiLimits {
-            failed_auth: Limiter::new(20, Duration::from_secs(30)),
-            writes: Limiter::new(120, Duration::from_millis(500)),
+            failed_auth: Limiter::scaled(20, Duration::from_secs(30), scale),
+            writes: Limiter::scaled(120, Duration::from_millis(500), scale),
         }
     }
 }
@@ -306,7 +306,8 @@ pub async fn get_campaign(
         (status = 200, description = "Matching actions in campaign order", body = ActionList),
         (status = 401, description = "`status=draft` without a valid token", body = openapi::ErrorBody),
         (status = 429, description = "Too many failed token checks: wait `Retry-After` seconds", body = openapi::ErrorBody),
-        (status = 422, description = "An unknown status, kind or campaign", body = openapi::ErrorBody)
+        (status = 404, description = "No campaign by that slug", body = openapi::ErrorBody),
+        (status = 422, description = "A status or kind not in the list", body = openapi::ErrorBody)
     )
 )]
 pub async fn list_actions(
@@ -321,31 +322,41 @@ pub async fn list_actions(
             .filter(|s| !s.is_empty())
             .map(str::to_string)
     };
-    let status = match blank(&q.status) {
+    // `status` and `kind` are enumerations in openapi.json: given, they must be one of
+    // them exactly (an empty `kind=` is not "any kind").
+    let status = match q.status {
         None => Status::Published,
-        Some(s) => Status::parse(&s).map_err(|_| {
-            WebError::invalid(
-                "status",
-                format!("{s:?} is not a status; use {}", Status::choices()),
-            )
-        })?,
+        Some(s) => Status::parse(&s)
+            .ok()
+            .filter(|p| p.to_string() == s)
+            .ok_or_else(|| {
+                WebError::invalid(
+                    "status",
+                    format!("{s:?} is not a status; use {}", Status::choices()),
+                )
+            })?,
     };
     if status == Status::Draft && user.0.is_none() {
         return Err(WebError::Unauthorized(format!(
             "listing drafts: {NEEDS_TOKEN}"
         )));
     }
-    let kind = match blank(&q.kind) {
+    let kind = match q.kind {
         None => None,
-        Some(k) => Some(ActionKind::parse(&k).map_err(|_| {
-            WebError::invalid(
-                "kind",
-                format!(
-                    "{k:?} is not a kind of action; use {}",
-                    ActionKind::choices()
-                ),
-            )
-        })?),
+        Some(k) => Some(
+            ActionKind::parse(&k)
+                .ok()
+                .filter(|p| p.to_string() == k)
+                .ok_or_else(|| {
+                    WebError::invalid(
+                        "kind",
+                        format!(
+                            "{k:?} is not a kind of action; use {}",
+                            ActionKind::choices()
+                        ),
+                    )
+                })?,
+        ),
     };
     let campaign = blank(&q.campaign);
     let words = search::all_words(&q.q.unwrap_or_default());
@@ -355,13 +366,10 @@ pub async fn list_actions(
             let campaign_id = match campaign {
                 None => None,
                 Some(slug) => Some(
+                    // A campaign that does not exist is not found (404), as for
+                    // `/campaigns/{slug}`: any string is a well-formed slug to look up.
                     campaigns::find(conn, &slug)?
-                        .ok_or_else(|| {
-                            crate::db::Error::invalid(
-                                "campaign",
-                                format!("no campaign called {slug:?}"),
-                            )
-                        })?
+                        .ok_or(crate::db::Error::NotFound("campaign"))?
                         .id,
                 ),
             };

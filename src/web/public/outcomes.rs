@@ -25,6 +25,7 @@ pub struct OutcomeInput {
     /// By the action's kind: `call` takes `contacted`, `voicemail`, `unavailable` or
     /// `wrong_number`; `petition`, `email`, `letter`, `donate` (and `other`) take `done`;
     /// `event` takes `going`; `read` takes `read`. Another answers 422.
+    #[schema(required, value_type = Outcome)]
     pub outcome: Option<String>,
     /// The slug of the contact called, if one.
     pub contact: Option<String>,
@@ -190,6 +191,19 @@ pub async fn post_json(
     path: web::Path<String>,
     body: web::Json<OutcomeInput>,
 ) -> Result<HttpResponse, WebError> {
+    // openapi.json lists the outcomes: the API takes them exactly as listed (the form,
+    // which people fill in, is lenient about case and spaces).
+    let exact = parse(&body)?;
+    if body.outcome.as_deref() != Some(exact.to_string().as_str()) {
+        return Err(WebError::invalid(
+            "outcome",
+            format!(
+                "{:?} is not one of {}",
+                body.outcome.as_deref().unwrap_or(""),
+                Outcome::choices()
+            ),
+        ));
+    }
     let counts = record(&state, &req, path.into_inner(), &body).await?;
     Ok(HttpResponse::Ok().json(counts))
 }

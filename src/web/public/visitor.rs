@@ -41,12 +41,13 @@ impl VisitorState {
     }
 }
 
-impl Default for VisitorState {
-    fn default() -> VisitorState {
+impl VisitorState {
+    /// The limits times `RATE_LIMIT_SCALE`.
+    pub fn scaled(scale: u32) -> VisitorState {
         VisitorState {
             // A person in call mode reports a call every few seconds (seven calls in a
             // minute is normal); a script sending a hundred is stopped after twenty.
-            outcomes: Limiter::new(20, std::time::Duration::from_secs(3)),
+            outcomes: Limiter::scaled(20, std::time::Duration::from_secs(3), scale),
             checks: Default::default(),
         }
     }
@@ -433,7 +434,7 @@ fn strip_zip(path: &str) -> String {
 #[utoipa::path(
     get,
     path = "/api/v1/reps",
-    params(("zip" = String, Query, description = "A five-digit ZIP code (ZIP+4 accepted)")),
+    params(("zip" = String, Query, pattern = "^[0-9]{5}(-?[0-9]{4})?$", description = "A five-digit ZIP code (ZIP+4 accepted), without spaces")),
     responses(
         (status = 200, description = "The ZIP code's districts and legislators", body = RepsAnswer),
         (status = 404, description = "No district is known for this ZIP code", body = crate::web::api::openapi::ErrorBody),
@@ -445,11 +446,18 @@ pub async fn reps_json(
     state: web::Data<AppState>,
     query: web::Query<ZipQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let raw = query.zip.as_deref().map(str::trim).unwrap_or("");
-    if raw.is_empty() {
+    let raw = query.zip.as_deref().unwrap_or("");
+    if raw.trim().is_empty() {
         return Err(WebError::invalid(
             "zip",
             "a ZIP code is required, like ?zip=20500",
+        ));
+    }
+    // As openapi.json's pattern says: the digits as written, nothing around them.
+    if raw.trim() != raw {
+        return Err(WebError::invalid(
+            "zip",
+            "has spaces around it; send the digits alone, like ?zip=20500",
         ));
     }
     let zip = Zip::parse(raw).map_err(|e| WebError::invalid("zip", e.to_string()))?;

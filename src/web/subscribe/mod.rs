@@ -51,13 +51,14 @@ pub struct MailState {
 }
 
 impl MailState {
-    /// Ten requests per client then one a minute; three per address then one per 20 minutes.
-    pub fn new(mailer: Mailer) -> MailState {
+    /// Ten requests per client then one a minute; three per address then one per 20 minutes
+    /// (each times `scale`, `RATE_LIMIT_SCALE`).
+    pub fn new(mailer: Mailer, scale: u32) -> MailState {
         MailState {
             mailer,
             worker: worker_name(),
-            by_client: Limiter::new(10, Duration::from_secs(60)),
-            by_address: Limiter::new(3, Duration::from_secs(20 * 60)),
+            by_client: Limiter::scaled(10, Duration::from_secs(60), scale),
+            by_address: Limiter::scaled(3, Duration::from_secs(20 * 60), scale),
         }
     }
 
@@ -79,7 +80,7 @@ impl MailState {
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct SubscribeForm {
+pub(crate) struct SubscribeForm {
     #[serde(default)]
     email: String,
     #[serde(default)]

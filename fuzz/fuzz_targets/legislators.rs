@@ -1,0 +1,4 @@
+//! See actiondesk::fuzz_checks::legislators for what is checked.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| actiondesk::fuzz_checks::legislators(data));
