@@ -9,7 +9,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text};
 
 use crate::domain::{
-    ActionKind, CampaignStatus, ChangeKind, ContactKind, Frequency, LinkKind, MessageKind,
+    ActionKind, CampaignStatus, Chamber, ChangeKind, ContactKind, Frequency, LinkKind, MessageKind,
     OutboxStatus, PhoneKind, Relation, Status, SubscriberStatus, TargetKind, Zone,
 };
 
@@ -84,4 +84,5 @@ text_column!(
     Relation,
     MessageKind,
     Frequency,
+    Chamber,
 );

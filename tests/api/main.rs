@@ -38,6 +38,7 @@ mod search;
 mod shutdown;
 mod site_export;
 mod spike;
+mod state_officials;
 mod times;
 mod tools;
 mod unchanged;
