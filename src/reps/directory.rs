@@ -40,7 +40,7 @@ pub struct Directory {
     /// of state.
     executives: HashMap<u16, Vec<Arc<StateOfficial>>>,
     /// (State, chamber, district) → its state legislators, by name, with their contact ids.
-    state_members: HashMap<(u16, Chamber, Arc<str>), Vec<(u32, Arc<StateOfficial>)>>,
+    state_members: HashMap<(u16, Chamber, Arc<str>), Vec<Found>>,
     /// (State, chamber) → its districts, in natural order.
     state_district_names: HashMap<(u16, Chamber), Vec<Arc<str>>>,
     /// ZIP code area → (state, chamber, district) from imported mappings.
@@ -50,6 +50,16 @@ pub struct Directory {
     /// The legislatures' lists of members, by state.
     member_lists: HashMap<String, String>,
 }
+
+/// A state legislator with their contact id.
+type Found = (u32, Arc<StateOfficial>);
+
+/// A state official found for a ZIP code, with the contact id of a legislator (whose
+/// presence changes the answer's shape).
+type Listed = (Option<u32>, Arc<StateOfficial>);
+
+/// The chambers a visitor may pick districts of.
+type Pickers = Vec<DistrictPicker>;
 
 /// State districts a visitor picked where no ZIP mapping is imported (`&upper=&lower=`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -199,7 +209,7 @@ impl Directory {
         zip: &Zip,
         states: &[String],
         picks: &Picks,
-    ) -> (Vec<(Option<u32>, Arc<StateOfficial>)>, Vec<DistrictPicker>) {
+    ) -> (Vec<Listed>, Pickers) {
         let mut found = Vec::new();
         let mut pickers = Vec::new();
         let rows = self.state_zips.get(zip.as_str());

@@ -406,3 +406,86 @@ async fn officials_by_zip_with_a_picker_then_a_districts_mapping() {
     );
     assert!(text(&out.stderr).contains("zcta"), "{}", text(&out.stderr));
 }
+
+#[tokio::test]
+async fn a_governor_and_state_senator_action_fills_page_and_call_mode() {
+    use actiondesk::db::actions::{ScriptInput, TargetInput};
+    use actiondesk::domain::TargetKind;
+    let app = spawn_app().await;
+    let dir = small_vermont();
+    run_ok(
+        &app,
+        &["import", "openstates", dir.path().to_str().unwrap()],
+    );
+    vermont_zips(&app, app.dir.path());
+    let csv = app.dir.path().join("upper.csv");
+    std::fs::write(
+        &csv,
+        "state_fips,state_abbr,zcta,district\n50,VT,05401,Chittenden\n50,VT,05401,Addison\n",
+    )
+    .unwrap();
+    run_ok(
+        &app,
+        &[
+            "import",
+            "districts",
+            csv.to_str().unwrap(),
+            "--chamber",
+            "upper",
+        ],
+    );
+    let slug = app
+        .with_db(|conn| {
+            let campaign = crate::fixtures::campaign(conn, "state", "State")?;
+            let input = actiondesk::db::actions::ActionInput {
+                scripts: vec![ScriptInput {
+                    lang: "en".parse().unwrap(),
+                    body: "Hello [TARGET TITLE] [TARGET NAME]".parse().unwrap(),
+                }],
+                targets: [TargetKind::Governor, TargetKind::StateUpper]
+                    .into_iter()
+                    .map(|kind| TargetInput {
+                        kind,
+                        contact_id: None,
+                        note: Default::default(),
+                    })
+                    .collect(),
+                ..crate::fixtures::action(campaign, "Ask the state")
+            };
+            Ok(crate::fixtures::published(conn, &input)?.slug)
+        })
+        .await;
+    let get = |path: String| {
+        let client = app.client.clone();
+        async move {
+            let res = client.get(path).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            res.text().await.unwrap()
+        }
+    };
+    let before = get(format!("{}/actions/{slug}", app.address)).await;
+    assert!(before.contains("Your Governor"), "asks for a ZIP: {before}");
+    let page = get(format!("{}/actions/{slug}?zip=05401", app.address)).await;
+    for want in [
+        "Governor Pat Governor",
+        "tel:+18028283333",
+        "Hello Governor Pat Governor",
+        "Hello State Senator Ada Senator",
+        "Hello State Senator Sam Senator",
+    ] {
+        assert!(page.contains(want), "{want} missing from {page}");
+    }
+    let step = get(format!(
+        "{}/actions/{slug}/call?zip=05401&step=1",
+        app.address
+    ))
+    .await;
+    assert!(step.contains("Hello Governor Pat Governor"), "{step}");
+    assert!(step.contains("tel:+18028283333"), "{step}");
+    let step = get(format!(
+        "{}/actions/{slug}/call?zip=05401&step=2",
+        app.address
+    ))
+    .await;
+    assert!(step.contains("Hello State Senator Ada Senator"), "{step}");
+}
