@@ -113,10 +113,6 @@ pub fn resolve(detail: &ActionDetail, reps: Option<&RepsAnswer>) -> Resolved {
                 .representatives()
                 .map(|l| legislator(l, r.split))
                 .collect(),
-            (TargetKind::VisitorSenators | TargetKind::VisitorRepresentative, None) => {
-                out.needs_zip = true;
-                Vec::new()
-            }
             (
                 k @ (TargetKind::Governor
                 | TargetKind::AttorneyGeneral
@@ -133,7 +129,16 @@ pub fn resolve(detail: &ActionDetail, reps: Option<&RepsAnswer>) -> Resolved {
                 let several = list.len() > 1;
                 list.into_iter().map(|o| official(o, several)).collect()
             }
-            (_, None) => {
+            (
+                TargetKind::VisitorSenators
+                | TargetKind::VisitorRepresentative
+                | TargetKind::Governor
+                | TargetKind::AttorneyGeneral
+                | TargetKind::SecretaryOfState
+                | TargetKind::StateUpper
+                | TargetKind::StateLower,
+                None,
+            ) => {
                 out.needs_zip = true;
                 Vec::new()
             }
