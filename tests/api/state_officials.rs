@@ -3,24 +3,12 @@
 //! the district picker where no mapping is imported.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
 
 use crate::helpers::{spawn_app, TestApp};
-
-fn actiondesk(args: &[&str], database_url: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_actiondesk"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use crate::reps::{actiondesk, text};
 
 fn run_ok(app: &TestApp, args: &[&str]) -> String {
     let out = actiondesk(args, &app.database_url);
@@ -305,15 +293,7 @@ async fn officials_by_zip_with_a_picker_then_a_districts_mapping() {
     // No mapping: the governor, and the districts to pick from.
     let answer = reps_json(&app, "zip=05401").await;
     assert_eq!(names(&answer), ["Governor Pat Governor"]);
-    let page = app
-        .client
-        .get(format!("{}/reps?zip=05401", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page) = app.get("/reps?zip=05401").await;
     assert!(page.contains("Your state"), "{page}");
     assert!(page.contains("<option value=\"Chittenden\">"), "{page}");
     assert!(page.contains("https://legislature.vermont.gov/people/"));
@@ -347,12 +327,8 @@ async fn officials_by_zip_with_a_picker_then_a_districts_mapping() {
         "{cookies:?}"
     );
     let page = app
-        .client
-        .get(format!("{}/reps", app.address))
-        .header("cookie", "zip=05401; upper=Addison")
-        .send()
+        .get_with("/reps", &[("cookie", "zip=05401; upper=Addison")])
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
