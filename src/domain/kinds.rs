@@ -414,8 +414,8 @@ mod tests {
         for k in Frequency::ALL {
             assert_eq!(Frequency::parse(k.as_str()), Ok(*k));
         }
-        assert_eq!(ContactKind::ALL.len(), 6);
-        assert_eq!(TargetKind::ALL.len(), 3);
+        assert_eq!(ContactKind::ALL.len(), 13);
+        assert_eq!(TargetKind::ALL.len(), 8);
     }
 
     #[test]
