@@ -105,6 +105,27 @@ enum ImportCommand {
         /// The CSV file.
         file: std::path::PathBuf,
     },
+    /// ZIP code areas to one chamber's state legislative districts: a
+    /// `state_fips,state_abbr,zcta,district` CSV (districts named as Open States names
+    /// them). Replaces that chamber's mapping for the states in the file; states without
+    /// one let visitors pick their districts on /reps.
+    Districts {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// Which chamber the districts are of.
+        #[arg(long, value_parser = ["upper", "lower"])]
+        chamber: String,
+    },
+    /// State and local officials from a clone of the Open States people repository:
+    /// `DIR/data/<state>/{legislature,executive,municipalities}/*.yml` (`data/us` is left
+    /// to `import legislators`). Current roles only: state senators and representatives
+    /// (Nebraska's legislature, DC's council), governors, lieutenant governors, attorneys
+    /// general, secretaries of state, and municipal officials. Every file is checked
+    /// before anything is written; officials gone from the folder become former officials.
+    Openstates {
+        /// The folder holding `data/`.
+        dir: std::path::PathBuf,
+    },
     /// A whole site written by `actiondesk export`, into an empty database (one
     /// transaction: anything in the way changes nothing). Organizers come without
     /// passwords: give each one with `actiondesk organizer password EMAIL`.
@@ -517,6 +538,46 @@ async fn import(cmd: ImportCommand) -> Result<(), Failure> {
             let db = startup::open_database(&Settings::from_env(None)?).await?;
             let report = imp::import_zips(&mut *db.get()?, &rows, skipped)?;
             println!("{report}");
+        }
+        ImportCommand::Districts { file, chamber } => {
+            let name = file.display().to_string();
+            let chamber = crate::domain::Chamber::parse(&chamber)
+                .map_err(|e| Failure::Input(format!("--chamber: {}", e.0)))?;
+            let (rows, skipped) = imp::parse_state_districts(&imp::read(&file)?, &name, chamber)?;
+            let db = startup::open_database(&Settings::from_env(None)?).await?;
+            let report = imp::import_state_districts(&mut *db.get()?, chamber, &rows, skipped)?;
+            println!("{report}");
+        }
+        ImportCommand::Openstates { dir } => {
+            let started = std::time::Instant::now();
+            let today = chrono::Utc::now().date_naive();
+            let parsed = imp::parse_openstates(&dir, today)?;
+            for w in &parsed.warnings {
+                eprintln!("warning: {w}");
+            }
+            let db = startup::open_database(&Settings::from_env(None)?).await?;
+            let actor = Actor::system();
+            let report = imp::import_openstates(&mut *db.get()?, &parsed, &actor)?;
+            // Their numbers count as checked on the day the folder's data was written.
+            db::phone_reports::mark_imported(
+                &mut *db.get()?,
+                &[
+                    ContactKind::Governor,
+                    ContactKind::LieutenantGovernor,
+                    ContactKind::AttorneyGeneral,
+                    ContactKind::SecretaryOfState,
+                    ContactKind::StateSenator,
+                    ContactKind::StateRepresentative,
+                    ContactKind::LocalOfficial,
+                ],
+                imp::file_date(&dir.join("data"))?,
+                actor.at,
+            )?;
+            println!("{report}");
+            tracing::info!(
+                secs = started.elapsed().as_secs_f64(),
+                "openstates imported"
+            );
         }
         ImportCommand::Site { file } => {
             let name = file.display().to_string();

@@ -79,6 +79,8 @@ fn contact(conn: &mut DbConn, a: Agency, t: &Actor) -> db::Result<i32> {
         website_url: Some(a.website.checked()),
         address: Default::default(),
         bioguide_id: None,
+        openstates_id: None,
+        state_district: None,
         phones: a.phones,
     };
     Ok(contacts::upsert(conn, &input, t)?.0.id)

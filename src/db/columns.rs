@@ -9,7 +9,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text};
 
 use crate::domain::{
-    ActionKind, CampaignStatus, ChangeKind, ContactKind, Frequency, LinkKind, MessageKind,
+    ActionKind, CampaignStatus, Chamber, ChangeKind, ContactKind, Frequency, LinkKind, MessageKind,
     OutboxStatus, PhoneKind, Problem, Relation, Status, SubscriberStatus, TargetKind, Zone,
 };
 
@@ -85,4 +85,5 @@ text_column!(
     MessageKind,
     Frequency,
     Problem,
+    Chamber,
 );

@@ -35,6 +35,10 @@ pub struct Contact {
     pub bioguide_id: Option<String>,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
+    /// An Open States person id (`ocd-person/…`), for state and local officials.
+    pub openstates_id: Option<String>,
+    /// A state legislator's district by name ("Chittenden-1", "Ward 4").
+    pub state_district: Option<String>,
 }
 
 /// A stored phone number of a contact or a hotline.
@@ -183,6 +187,9 @@ pub struct ContactInput {
     pub website_url: Option<HttpUrl>,
     pub address: Address,
     pub bioguide_id: Option<String>,
+    /// Open States person id and state district (from `import openstates` only).
+    pub openstates_id: Option<String>,
+    pub state_district: Option<String>,
     pub phones: Vec<PhoneInput>,
 }
 
@@ -284,7 +291,7 @@ fn contact_snapshot(c: &Contact, phones: &[Phone]) -> serde_json::Value {
         "kind": c.kind, "name": c.name, "role": c.role, "organisation": c.organisation,
         "state": c.state, "district": c.district, "party": c.party, "email": c.email,
         "contact_form_url": c.contact_form_url, "website_url": c.website_url,
-        "address": c.address,
+        "address": c.address, "state_district": c.state_district,
         "phones": phones.iter().map(|p| json!({"e164": p.e164, "vanity": p.vanity,
             "kind": p.kind, "note": p.note, "direct": p.direct_e164})).collect::<Vec<_>>(),
     })
@@ -372,6 +379,8 @@ pub fn upsert(
         contacts::website_url.eq(input.website_url.as_ref().map(HttpUrl::as_str)),
         contacts::address.eq(input.address.as_str()),
         contacts::bioguide_id.eq(&input.bioguide_id),
+        contacts::openstates_id.eq(&input.openstates_id),
+        contacts::state_district.eq(&input.state_district),
         contacts::updated_at.eq(actor.at),
     );
     let (before, contact) = match existing {
@@ -457,7 +466,7 @@ pub fn by_ids(conn: &mut DbConn, ids: &[i32]) -> Result<Vec<Contact>> {
 /// Every contact except legislators, who are many and found by ZIP, in name order.
 pub fn list_directory(conn: &mut DbConn) -> Result<Vec<ContactView>> {
     let list: Vec<Contact> = contacts::table
-        .filter(contacts::kind.ne_all([ContactKind::Senator, ContactKind::Representative]))
+        .filter(contacts::kind.ne_all(ContactKind::LEGISLATORS))
         .order(contacts::name.asc())
         .select(Contact::as_select())
         .load(conn)?;

@@ -16,8 +16,7 @@ use crate::domain::{ContactKind, PhoneNumber, Problem, ReportNote};
 pub const FLAGGED: i64 = 3;
 
 /// Files a caller's report about one of the numbers of the contact `contact_slug`. Pages
-/// show the new count at once (the content version moves; the directory's too for a
-/// legislator, whose numbers it keeps).
+/// show the new count at once (the directory and content versions move).
 pub fn file(
     conn: &mut DbConn,
     contact_slug: &str,
@@ -48,11 +47,8 @@ pub fn file(
                 phone_reports::created_at.eq(at),
             ))
             .execute(conn)?;
-        if matches!(c.kind, ContactKind::Senator | ContactKind::Representative) {
-            settings::bump_directory_version(conn)?;
-        } else {
-            settings::bump_content_version(conn)?;
-        }
+        // Officials' numbers are in the in-memory directory too (as `contacts::upsert` has it).
+        settings::bump_directory_version(conn)?;
         Ok(())
     })
 }
@@ -242,11 +238,8 @@ pub fn verify(conn: &mut DbConn, contact_slug: &str, e164: &str, actor: &Actor) 
             Some(c.id),
             &serde_json::json!({"e164": e164, "reports_closed": closed}),
         )?;
-        if matches!(c.kind, ContactKind::Senator | ContactKind::Representative) {
-            settings::bump_directory_version(conn)?;
-        } else {
-            settings::bump_content_version(conn)?;
-        }
+        // Officials' numbers are in the in-memory directory too (as `contacts::upsert` has it).
+        settings::bump_directory_version(conn)?;
         Ok(closed)
     })
 }

@@ -67,6 +67,8 @@ diesel::table! {
         bioguide_id -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        openstates_id -> Nullable<Text>,
+        state_district -> Nullable<Text>,
     }
 }
 
@@ -365,6 +367,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    zip_state_districts (id) {
+        id -> Integer,
+        zcta -> Text,
+        state -> Text,
+        state_fips -> Text,
+        chamber -> Text,
+        district -> Text,
+    }
+}
+
 diesel::joinable!(organizer_sessions -> organizers (organizer_id));
 diesel::joinable!(api_tokens -> organizers (organizer_id));
 diesel::joinable!(contact_offices -> contacts (contact_id));
@@ -424,4 +437,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     update_actions,
     updates,
     zip_districts,
+    zip_state_districts,
 );

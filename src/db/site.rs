@@ -197,6 +197,7 @@ no_scrub!(
     Outcomes,
     PhoneReports,
     ZipDistricts,
+    ZipStateDistricts,
     Subscribers,
     SubscriberCampaigns,
     SubscriberTokens
@@ -242,6 +243,8 @@ site_tables! {
         bioguide_id: Option<String>,
         created_at: NaiveDateTime,
         updated_at: NaiveDateTime,
+        openstates_id: Option<String>,
+        state_district: Option<String>,
     }
     contact_offices(id): ContactOffices {
         id: i32,
@@ -399,6 +402,14 @@ site_tables! {
         state: String,
         state_fips: String,
         district: i32,
+    }
+    zip_state_districts(id): ZipStateDistricts {
+        id: i32,
+        zcta: String,
+        state: String,
+        state_fips: String,
+        chamber: String,
+        district: String,
     }
     subscribers(id) subscriber true: Subscribers {
         id: i32,

@@ -124,7 +124,63 @@ string_enum! {
         Organisation => ("organisation", "Organisation"),
         /// An individual.
         Person => ("person", "Person"),
+        /// A state governor (or DC's mayor).
+        Governor => ("governor", "Governor"),
+        /// A state lieutenant governor.
+        LieutenantGovernor => ("lieutenant_governor", "Lieutenant Governor"),
+        /// A state attorney general.
+        AttorneyGeneral => ("attorney_general", "Attorney General"),
+        /// A state secretary of state.
+        SecretaryOfState => ("secretary_of_state", "Secretary of State"),
+        /// A member of a state's upper chamber (Nebraska's legislature, DC's council).
+        StateSenator => ("state_senator", "State Senator"),
+        /// A member of a state's lower chamber.
+        StateRepresentative => ("state_representative", "State Representative"),
+        /// A municipal official (mayor, council member…), targeted by name.
+        LocalOfficial => ("local_official", "Local official"),
     }
+}
+
+string_enum! {
+    /// A chamber of a state legislature (Nebraska's and DC's one chamber count as upper).
+    #[derive(PartialOrd, Ord)]
+    pub enum Chamber {
+        /// The state senate.
+        Upper => ("upper", "State Senate district"),
+        /// The state house, assembly or house of delegates.
+        Lower => ("lower", "State House district"),
+    }
+}
+
+impl Chamber {
+    /// The chamber a state legislator sits in.
+    pub fn of(kind: ContactKind) -> Option<Chamber> {
+        match kind {
+            ContactKind::StateSenator => Some(Chamber::Upper),
+            ContactKind::StateRepresentative => Some(Chamber::Lower),
+            _ => None,
+        }
+    }
+}
+
+impl ContactKind {
+    /// Kinds found by ZIP code and state, imported from Open States.
+    pub const STATE: &'static [ContactKind] = &[
+        ContactKind::Governor,
+        ContactKind::LieutenantGovernor,
+        ContactKind::AttorneyGeneral,
+        ContactKind::SecretaryOfState,
+        ContactKind::StateSenator,
+        ContactKind::StateRepresentative,
+    ];
+
+    /// Kinds too many to list in the directory of contacts: legislators, found by ZIP code.
+    pub const LEGISLATORS: &'static [ContactKind] = &[
+        ContactKind::Senator,
+        ContactKind::Representative,
+        ContactKind::StateSenator,
+        ContactKind::StateRepresentative,
+    ];
 }
 
 string_enum! {
@@ -154,6 +210,30 @@ string_enum! {
         VisitorSenators => ("visitor_senators", "The visitor's senators"),
         /// The visitor's own representative, looked up by location.
         VisitorRepresentative => ("visitor_representative", "The visitor's representative"),
+        /// The governor of the visitor's state.
+        Governor => ("governor", "The visitor's governor"),
+        /// The attorney general of the visitor's state.
+        AttorneyGeneral => ("attorney_general", "The visitor's attorney general"),
+        /// The secretary of state of the visitor's state.
+        SecretaryOfState => ("secretary_of_state", "The visitor's secretary of state"),
+        /// The visitor's state senator (every candidate for a split ZIP code).
+        StateUpper => ("state_upper", "The visitor's state senator"),
+        /// The visitor's state representative (every candidate for a split ZIP code).
+        StateLower => ("state_lower", "The visitor's state representative"),
+    }
+}
+
+impl TargetKind {
+    /// The kind of state official this target names, found by ZIP code.
+    pub fn state_official(&self) -> Option<ContactKind> {
+        Some(match self {
+            TargetKind::Governor => ContactKind::Governor,
+            TargetKind::AttorneyGeneral => ContactKind::AttorneyGeneral,
+            TargetKind::SecretaryOfState => ContactKind::SecretaryOfState,
+            TargetKind::StateUpper => ContactKind::StateSenator,
+            TargetKind::StateLower => ContactKind::StateRepresentative,
+            _ => return None,
+        })
     }
 }
 
@@ -334,8 +414,8 @@ mod tests {
         for k in Frequency::ALL {
             assert_eq!(Frequency::parse(k.as_str()), Ok(*k));
         }
-        assert_eq!(ContactKind::ALL.len(), 6);
-        assert_eq!(TargetKind::ALL.len(), 3);
+        assert_eq!(ContactKind::ALL.len(), 13);
+        assert_eq!(TargetKind::ALL.len(), 8);
     }
 
     #[test]

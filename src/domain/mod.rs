@@ -23,7 +23,7 @@ mod test_support;
 
 pub use email::EmailAddress;
 pub use kinds::{
-    ActionKind, CampaignStatus, ChangeKind, ContactKind, Frequency, LinkKind, MessageKind,
+    ActionKind, CampaignStatus, Chamber, ChangeKind, ContactKind, Frequency, LinkKind, MessageKind,
     OutboxStatus, PhoneKind, Relation, SubscriberStatus, TargetKind,
 };
 pub use lifecycle::{Status, Transition};

@@ -4,15 +4,15 @@
 //! answered from memory; the snapshot is rebuilt (once, whoever asks first) when an import
 //! or an edit of a contact bumps the directory version, and swapped in atomically.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
-use super::lookup::{self, Legislator, OfficeView, RepsAnswer};
+use super::lookup::{self, DistrictPicker, Legislator, OfficeView, RepsAnswer, StateOfficial};
 use crate::db::contacts::{self, Office, Phone, PhoneView};
-use crate::db::{self, districts, legislators, settings, Db, DbConn};
-use crate::domain::Zip;
+use crate::db::{self, districts, legislators, officials, settings, state_districts, Db, DbConn};
+use crate::domain::{Chamber, ContactKind, Zip};
 
 /// A member of Congress as every lookup shows them, offices still to rank by ZIP code.
 #[derive(Debug)]
@@ -36,6 +36,53 @@ pub struct Directory {
     senators: HashMap<u16, Vec<Arc<Member>>>,
     /// (State, district) → its representative(s), by name.
     representatives: HashMap<(u16, i32), Vec<Arc<Member>>>,
+    /// State → its executives: governor, lieutenant governor, attorney general, secretary
+    /// of state.
+    executives: HashMap<u16, Vec<Arc<StateOfficial>>>,
+    /// (State, chamber, district) → its state legislators, by name, with their contact ids.
+    state_members: HashMap<(u16, Chamber, Arc<str>), Vec<Found>>,
+    /// (State, chamber) → its districts, in natural order.
+    state_district_names: HashMap<(u16, Chamber), Vec<Arc<str>>>,
+    /// ZIP code area → (state, chamber, district) from imported mappings.
+    state_zips: HashMap<String, Vec<(u16, Chamber, Arc<str>)>>,
+    /// The (state, chamber) pairs with an imported ZIP mapping.
+    mapped: HashSet<(u16, Chamber)>,
+    /// The legislatures' lists of members, by state.
+    member_lists: HashMap<String, String>,
+}
+
+/// A state legislator with their contact id.
+type Found = (u32, Arc<StateOfficial>);
+
+/// A state official found for a ZIP code, with the contact id of a legislator (whose
+/// presence changes the answer's shape).
+type Listed = (Option<u32>, Arc<StateOfficial>);
+
+/// The chambers a visitor may pick districts of.
+type Pickers = Vec<DistrictPicker>;
+
+/// State districts a visitor picked where no ZIP mapping is imported (`&upper=&lower=`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Picks {
+    pub upper: Option<String>,
+    pub lower: Option<String>,
+}
+
+impl Picks {
+    fn of(&self, chamber: Chamber) -> Option<&str> {
+        match chamber {
+            Chamber::Upper => self.upper.as_deref(),
+            Chamber::Lower => self.lower.as_deref(),
+        }
+    }
+}
+
+/// "2" before "10"; names after numbers.
+fn natural(d: &str) -> (u8, u64, String) {
+    match d.parse::<u64>() {
+        Ok(n) => (0, n, String::new()),
+        Err(_) => (1, 0, d.to_string()),
+    }
 }
 
 impl Directory {
@@ -86,12 +133,124 @@ impl Directory {
         for list in zips.values_mut() {
             list.sort();
         }
-        Ok(Directory {
+        let mut dir = Directory {
             version,
             zips,
             senators,
             representatives,
-        })
+            ..Directory::default()
+        };
+        dir.load_state(conn)?;
+        Ok(dir)
+    }
+
+    /// Reads the state officials and the ZIP → state district mappings.
+    fn load_state(&mut self, conn: &mut DbConn) -> db::Result<()> {
+        let list = officials::all_state(conn)?;
+        let views = contacts::views(conn, &list)?;
+        let mut interned: HashMap<String, Arc<str>> = HashMap::new();
+        let mut intern = |s: &str| {
+            interned
+                .entry(s.to_string())
+                .or_insert_with(|| Arc::from(s))
+                .clone()
+        };
+        for (c, v) in list.iter().zip(views) {
+            let state = code(c.state.as_deref().unwrap_or_default());
+            let shown = Arc::new(lookup::state_official(c, v));
+            match (Chamber::of(c.kind), &c.state_district) {
+                (Some(ch), Some(d)) => self
+                    .state_members
+                    .entry((state, ch, intern(d)))
+                    .or_default()
+                    .push((c.id as u32, shown)),
+                _ => self.executives.entry(state).or_default().push(shown),
+            }
+        }
+        for list in self.executives.values_mut() {
+            list.sort_by_key(|o| {
+                (
+                    ContactKind::STATE.iter().position(|k| *k == o.role),
+                    o.name.clone(),
+                )
+            });
+        }
+        for ((state, ch, d), list) in self.state_members.iter_mut() {
+            list.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+            self.state_district_names
+                .entry((*state, *ch))
+                .or_default()
+                .push(d.clone());
+        }
+        for list in self.state_district_names.values_mut() {
+            list.sort_by_key(|d| natural(d));
+        }
+        for r in state_districts::all(conn)? {
+            let state = code(&r.state);
+            self.mapped.insert((state, r.chamber));
+            self.state_zips.entry(r.zcta).or_default().push((
+                state,
+                r.chamber,
+                intern(&r.district),
+            ));
+        }
+        for list in self.state_zips.values_mut() {
+            list.sort();
+        }
+        self.member_lists = officials::member_lists(conn)?;
+        Ok(())
+    }
+
+    /// The state officials of these states for a ZIP code: each state's executives, then
+    /// its legislators by the imported mapping or else by the districts picked; and the
+    /// chambers left to pick from.
+    fn state_officials(
+        &self,
+        zip: &Zip,
+        states: &[String],
+        picks: &Picks,
+    ) -> (Vec<Listed>, Pickers) {
+        let mut found = Vec::new();
+        let mut pickers = Vec::new();
+        let rows = self.state_zips.get(zip.as_str());
+        for s in states {
+            let state = code(s);
+            for o in self.executives.get(&state).into_iter().flatten() {
+                found.push((None, o.clone()));
+            }
+            for ch in [Chamber::Upper, Chamber::Lower] {
+                let districts: Vec<&str> = if self.mapped.contains(&(state, ch)) {
+                    rows.into_iter()
+                        .flatten()
+                        .filter(|(st, c, _)| *st == state && *c == ch)
+                        .map(|(_, _, d)| d.as_ref())
+                        .collect()
+                } else {
+                    let Some(names) = self.state_district_names.get(&(state, ch)) else {
+                        continue;
+                    };
+                    let picked = picks
+                        .of(ch)
+                        .filter(|p| names.iter().any(|n| n.as_ref() == *p));
+                    pickers.push(DistrictPicker {
+                        state: s.clone(),
+                        chamber: ch.as_str().to_string(),
+                        label: ch.label().to_string(),
+                        districts: names.iter().map(|n| n.to_string()).collect(),
+                        picked: picked.map(str::to_string),
+                        find_url: self.member_lists.get(s).cloned(),
+                    });
+                    picked.into_iter().collect()
+                };
+                for d in districts {
+                    let key = (state, ch, Arc::from(d));
+                    for (id, o) in self.state_members.get(&key).into_iter().flatten() {
+                        found.push((Some(*id), o.clone()));
+                    }
+                }
+            }
+        }
+        (found, pickers)
     }
 
     /// The directory version this snapshot was built at.
@@ -108,7 +267,7 @@ impl Directory {
     /// members and which of their offices are shown, in order and how near. Two ZIP codes
     /// with the same shape get the same answer with another `zip` (and `near` flags).
     /// `None` when no district is known.
-    pub fn shape(&self, zip: &Zip) -> Option<Arc<[u32]>> {
+    pub fn shape(&self, zip: &Zip, picks: &Picks) -> Option<Arc<[u32]>> {
         let rows = self.zips.get(zip.as_str())?;
         let mut shape = Vec::with_capacity(32);
         for (s, d) in rows {
@@ -123,12 +282,17 @@ impl Directory {
                 shape.push((i as u32) << 2 | u32::from(rank));
             }
         }
+        let states: Vec<String> = states(rows).map(str::to_string).collect();
+        let (officials, pickers) = self.state_officials(zip, &states, picks);
+        shape.push(u32::MAX - 1);
+        shape.extend(officials.iter().filter_map(|(id, _)| *id));
+        shape.push(pickers.len() as u32);
         Some(shape.into())
     }
 
     /// A ZIP code's districts and members of Congress; `None` when no district is known.
     /// The same answer as [`lookup::lookup`] gives from the database.
-    pub fn lookup(&self, zip: &Zip) -> Option<RepsAnswer> {
+    pub fn lookup(&self, zip: &Zip, picks: &Picks) -> Option<RepsAnswer> {
         let rows = self.zips.get(zip.as_str())?;
         let legislators = self
             .members(rows)
@@ -137,12 +301,17 @@ impl Directory {
                 ..m.shown.clone()
             })
             .collect();
-        Some(lookup::answer(
+        let states: Vec<String> = states(rows).map(str::to_string).collect();
+        let (officials, pickers) = self.state_officials(zip, &states, picks);
+        let mut answer = lookup::answer(
             zip,
             rows.iter().map(|(s, d)| (s.to_string(), *d)).collect(),
-            states(rows).map(str::to_string).collect(),
+            states,
             legislators,
-        ))
+        );
+        answer.officials = officials.into_iter().map(|(_, o)| (*o).clone()).collect();
+        answer.pickers = pickers;
+        Some(answer)
     }
 
     /// The members for these districts: the senators of their states, then the

@@ -71,6 +71,47 @@ pub struct Legislator {
     pub offices: Vec<OfficeView>,
 }
 
+/// A statewide executive or state legislator as the visitor sees them.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StateOfficial {
+    pub slug: String,
+    /// `governor`, `lieutenant_governor`, `attorney_general`, `secretary_of_state`,
+    /// `state_senator` or `state_representative`.
+    #[schema(value_type = String)]
+    pub role: ContactKind,
+    /// How they are addressed ("Governor", "State Senator", "Assemblymember"…; fills
+    /// `[TARGET TITLE]`).
+    pub title: String,
+    pub name: String,
+    /// Their office in words: "Governor of Vermont".
+    pub office: String,
+    pub state: String,
+    pub party: Option<String>,
+    /// A legislator's district, by name ("Chittenden-1").
+    pub district: Option<String>,
+    #[schema(value_type = Vec<Object>)]
+    pub phones: Vec<PhoneView>,
+    pub email: Option<String>,
+    pub url: Option<String>,
+    /// Where the record comes from: `openstates`.
+    pub source: String,
+}
+
+/// A state chamber whose districts the visitor may pick, where no ZIP mapping is imported.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DistrictPicker {
+    pub state: String,
+    /// `upper` or `lower`.
+    pub chamber: String,
+    /// "State Senate district"
+    pub label: String,
+    pub districts: Vec<String>,
+    /// The district picked (`&upper=` / `&lower=`), when it is one of them.
+    pub picked: Option<String>,
+    /// The legislature's own list of members, to find one's district.
+    pub find_url: Option<String>,
+}
+
 /// The answer for one ZIP code.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RepsAnswer {
@@ -84,6 +125,11 @@ pub struct RepsAnswer {
     pub split: bool,
     /// Senators first, then representative(s).
     pub legislators: Vec<Legislator>,
+    /// The state's executives, then its state senators and representatives (every
+    /// candidate for a split ZIP code) where a district mapping is imported or picked.
+    pub officials: Vec<StateOfficial>,
+    /// State chambers with no ZIP mapping: their districts to pick from.
+    pub pickers: Vec<DistrictPicker>,
 }
 
 impl RepsAnswer {
@@ -199,7 +245,7 @@ pub(crate) fn legislator(c: &Contact, v: ContactView, offices: Vec<OfficeView>) 
 /// How a contact is addressed in a script's `[TARGET TITLE]`: a member of Congress by their
 /// office (from the role the import wrote: "Delegate for …", "Resident Commissioner for …"),
 /// anyone else by their own name (an agency's name is its title).
-pub fn title_of<'a>(kind: ContactKind, role: &str, name: &'a str) -> &'a str {
+pub fn title_of<'a>(kind: ContactKind, role: &'a str, name: &'a str) -> &'a str {
     match kind {
         ContactKind::Senator => "Senator",
         ContactKind::Representative if role.starts_with("Resident Commissioner") => {
@@ -207,6 +253,16 @@ pub fn title_of<'a>(kind: ContactKind, role: &str, name: &'a str) -> &'a str {
         }
         ContactKind::Representative if role.starts_with("Delegate") => "Delegate",
         ContactKind::Representative => "Representative",
+        ContactKind::Governor if role.starts_with("Mayor") => "Mayor",
+        ContactKind::Governor => "Governor",
+        ContactKind::LieutenantGovernor => "Lieutenant Governor",
+        ContactKind::AttorneyGeneral => "Attorney General",
+        ContactKind::SecretaryOfState => "Secretary of State",
+        ContactKind::StateSenator if role.starts_with("Councilmember") => "Councilmember",
+        ContactKind::StateSenator => "State Senator",
+        ContactKind::StateRepresentative => {
+            role.split(" for ").next().unwrap_or("State Representative")
+        }
         _ => name,
     }
 }
@@ -233,6 +289,26 @@ pub(crate) fn answer(
             .collect(),
         states,
         legislators,
+        officials: Vec::new(),
+        pickers: Vec::new(),
+    }
+}
+
+/// A state official with their numbers, ready to show.
+pub(crate) fn state_official(c: &Contact, v: ContactView) -> StateOfficial {
+    StateOfficial {
+        slug: c.slug.clone(),
+        role: c.kind,
+        title: title_of(c.kind, &c.role, &c.name).to_string(),
+        name: c.name.clone(),
+        office: c.role.clone(),
+        state: c.state.clone().unwrap_or_default(),
+        party: c.party.clone(),
+        district: c.state_district.clone(),
+        phones: v.phones,
+        email: c.email.clone(),
+        url: c.website_url.clone(),
+        source: "openstates".into(),
     }
 }
 

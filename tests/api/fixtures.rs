@@ -87,6 +87,8 @@ pub fn contact(slug: &str, name: &str, number: &str) -> ContactInput {
         website_url: None,
         address: Default::default(),
         bioguide_id: None,
+        openstates_id: None,
+        state_district: None,
         phones: vec![PhoneInput {
             number: PhoneNumber::parse(number).unwrap(),
             kind: PhoneKind::Main,

@@ -42,6 +42,7 @@ mod search;
 mod shutdown;
 mod site_export;
 mod spike;
+mod state_officials;
 mod subscriber_csv;
 mod times;
 mod tools;

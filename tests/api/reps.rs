@@ -92,7 +92,8 @@ pub async fn spawn_with_fixtures() -> TestApp {
     app
 }
 
-fn actiondesk(args: &[&str], database_url: &str) -> Output {
+/// Runs the binary against a database.
+pub fn actiondesk(args: &[&str], database_url: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_actiondesk"))
         .args(args)
         .env("DATABASE_URL", database_url)
@@ -101,7 +102,8 @@ fn actiondesk(args: &[&str], database_url: &str) -> Output {
         .expect("the binary runs")
 }
 
-fn text(b: &[u8]) -> String {
+/// A process's output as text.
+pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 

@@ -108,7 +108,7 @@ impl<'a> Lines<'a> {
     }
 }
 
-fn yaml_error(file: &str, e: serde_norway::Error) -> Error {
+pub(super) fn yaml_error(file: &str, e: serde_norway::Error) -> Error {
     let message = e.to_string();
     // serde_norway names the path of a bad value: "[12].terms[3].district: invalid type …".
     let field = message
@@ -490,7 +490,7 @@ fn phones_for(l: &Legislator, offices: &[OfficeInput]) -> Vec<PhoneInput> {
     list
 }
 
-fn same_phones(stored: &[Phone], wanted: &[PhoneInput]) -> bool {
+pub(super) fn same_phones(stored: &[Phone], wanted: &[PhoneInput]) -> bool {
     stored.len() == wanted.len()
         && stored.iter().zip(wanted).all(|(s, w)| {
             s.e164 == w.number.e164()
@@ -500,7 +500,7 @@ fn same_phones(stored: &[Phone], wanted: &[PhoneInput]) -> bool {
         })
 }
 
-fn same_contact(c: &Contact, i: &ContactInput) -> bool {
+pub(super) fn same_contact(c: &Contact, i: &ContactInput) -> bool {
     c.kind == i.kind
         && c.name == i.name.as_str()
         && c.role == i.role.as_str()
@@ -513,6 +513,8 @@ fn same_contact(c: &Contact, i: &ContactInput) -> bool {
         && c.website_url.as_deref() == i.website_url.as_ref().map(HttpUrl::as_str)
         && c.address == i.address.as_str()
         && c.bioguide_id == i.bioguide_id
+        && c.openstates_id == i.openstates_id
+        && c.state_district == i.state_district
 }
 
 fn stored_offices_as_input(conn: &mut DbConn, contact_id: i32) -> db::Result<Vec<OfficeInput>> {
@@ -573,6 +575,8 @@ pub fn import_legislators(
                 website_url: m.website_url.clone(),
                 address: m.address.clone(),
                 bioguide_id: Some(m.bioguide.clone()),
+                openstates_id: None,
+                state_district: None,
                 phones: phones_for(m, &office_list),
             };
             if m.phone.is_none() {
@@ -605,8 +609,8 @@ pub fn import_legislators(
     })
 }
 
-fn free_contact_slug(conn: &mut DbConn, name: &str, bioguide: &str) -> db::Result<Slug> {
-    let base = Slug::from_title(&format!("{name} {bioguide}"));
+pub(super) fn free_contact_slug(conn: &mut DbConn, name: &str, id: &str) -> db::Result<Slug> {
+    let base = Slug::from_title(&format!("{name} {id}"));
     let mut candidate = base.clone();
     for n in 2..1000 {
         if contacts::find(conn, candidate.as_str())?.is_none() {
@@ -630,7 +634,14 @@ fn retire_missing(conn: &mut DbConn, members: &[Legislator], actor: &Actor) -> d
                 .is_some_and(|b| !current.contains(b))
         })
         .collect();
-    for c in &stale {
+    retire(conn, &stale, actor)?;
+    Ok(stale.len())
+}
+
+/// Contacts no longer in an imported file become former officials: kind `person`, role
+/// "Former …", so lookups no longer list them while actions that name them keep working.
+pub(super) fn retire(conn: &mut DbConn, stale: &[Contact], actor: &Actor) -> db::Result<()> {
+    for c in stale {
         let phones = contacts::phones_of(conn, &[c.id])?
             .remove(&c.id)
             .unwrap_or_default()
@@ -664,11 +675,13 @@ fn retire_missing(conn: &mut DbConn, members: &[Legislator], actor: &Actor) -> d
                 .and_then(|u| HttpUrl::parse(u).ok()),
             address: Address::parse(&c.address).field("address")?,
             bioguide_id: c.bioguide_id.clone(),
+            openstates_id: c.openstates_id.clone(),
+            state_district: c.state_district.clone(),
             phones,
         };
         contacts::upsert(conn, &input, actor)?;
     }
-    Ok(stale.len())
+    Ok(())
 }
 
 #[cfg(test)]

@@ -9,13 +9,17 @@
 //! changed.
 
 mod legislators;
+mod openstates;
 mod zips;
 
 pub use legislators::{
     import_legislators, parse_legislators, parse_offices, Legislator, LegislatorReport,
     ParsedLegislators,
 };
-pub use zips::{import_zips, parse_zips, ZipReport};
+pub use openstates::{
+    import_openstates, lower_title, parse_openstates, Official, OfficialsReport, ParsedOfficials,
+};
+pub use zips::{import_state_districts, import_zips, parse_state_districts, parse_zips, ZipReport};
 
 use super::Error;
 

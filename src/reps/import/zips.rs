@@ -6,7 +6,9 @@ use std::fmt;
 
 use super::super::{states, Error, Malformed};
 use crate::db::districts::{self, ZipDistrict};
+use crate::db::state_districts::{self, StateZipDistrict};
 use crate::db::{self, DbConn};
+use crate::domain::Chamber;
 
 /// What a ZIP import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -32,6 +34,58 @@ impl fmt::Display for ZipReport {
 /// Parses and checks a `state_fips,state_abbr,zcta,cd` CSV (header required). Returns the
 /// rows and how many repeated an earlier row.
 pub fn parse_zips(text: &str, file: &str) -> Result<(Vec<ZipDistrict>, usize), Error> {
+    let (rows, skipped) = parse_rows(text, file, "cd", |cd| match cd.parse() {
+        Ok(d) if (0..=99).contains(&d) => Ok(d),
+        _ => Err(format!("{cd:?} is not a district number (0 at large)")),
+    })?;
+    let rows = rows
+        .into_iter()
+        .map(|(zcta, state, state_fips, district)| ZipDistrict {
+            zcta,
+            state,
+            state_fips,
+            district,
+        })
+        .collect();
+    Ok((rows, skipped))
+}
+
+/// Parses and checks a `state_fips,state_abbr,zcta,district` CSV mapping ZIP code areas
+/// to one chamber's state legislative districts, named as Open States names them.
+pub fn parse_state_districts(
+    text: &str,
+    file: &str,
+    chamber: Chamber,
+) -> Result<(Vec<StateZipDistrict>, usize), Error> {
+    let (rows, skipped) = parse_rows(text, file, "district", |d| {
+        if d.is_empty() || d.len() > 100 || d.chars().any(char::is_control) {
+            Err(format!("{d:?} is not a district name"))
+        } else {
+            Ok(d.to_string())
+        }
+    })?;
+    let rows = rows
+        .into_iter()
+        .map(|(zcta, state, state_fips, district)| StateZipDistrict {
+            zcta,
+            state,
+            state_fips,
+            chamber,
+            district,
+        })
+        .collect();
+    Ok((rows, skipped))
+}
+
+/// The rows of a `state_fips,state_abbr,zcta,<last>` CSV (header required), the last
+/// column read by `district`, and how many repeated an earlier row.
+#[allow(clippy::type_complexity)]
+fn parse_rows<T: Clone + Eq + std::hash::Hash>(
+    text: &str,
+    file: &str,
+    last: &str,
+    district: impl Fn(&str) -> Result<T, String>,
+) -> Result<(Vec<(String, String, String, T)>, usize), Error> {
     let bad = |line: Option<usize>, field: &str, message: String| {
         Error::Malformed(Malformed {
             file: file.into(),
@@ -49,12 +103,12 @@ pub fn parse_zips(text: &str, file: &str) -> Result<(Vec<ZipDistrict>, usize), E
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').to_string())
         .collect();
-    const COLUMNS: [&str; 4] = ["state_fips", "state_abbr", "zcta", "cd"];
-    if header != COLUMNS {
+    let columns = ["state_fips", "state_abbr", "zcta", last];
+    if header != columns {
         return Err(bad(
             Some(1),
             "header",
-            format!("must be {}, found {}", COLUMNS.join(","), header.join(",")),
+            format!("must be {}, found {}", columns.join(","), header.join(",")),
         ));
     }
     let mut rows = Vec::new();
@@ -88,24 +142,9 @@ pub fn parse_zips(text: &str, file: &str) -> Result<(Vec<ZipDistrict>, usize), E
                 format!("{fips:?} is not the FIPS code of {abbr} ({expected_fips})"),
             ));
         }
-        let district: i32 = match cd.parse() {
-            Ok(d) if (0..=99).contains(&d) => d,
-            _ => {
-                return Err(bad(
-                    line,
-                    "cd",
-                    format!("{cd:?} is not a district number (0 at large)"),
-                ))
-            }
-        };
-        let row = ZipDistrict {
-            zcta: zcta.into(),
-            state: abbr.into(),
-            state_fips: fips.into(),
-            district,
-        };
-        if seen.insert((row.zcta.clone(), row.state.clone(), district)) {
-            rows.push(row);
+        let d = district(cd).map_err(|m| bad(line, last, m))?;
+        if seen.insert((zcta.to_string(), abbr.to_string(), d.clone())) {
+            rows.push((zcta.into(), abbr.into(), fips.into(), d));
         } else {
             skipped += 1;
         }
@@ -124,6 +163,26 @@ pub fn import_zips(
 ) -> Result<ZipReport, Error> {
     db::write_tx(conn, |conn| {
         let r = districts::sync(conn, rows)?;
+        Ok(ZipReport {
+            added: r.added,
+            changed: r.changed,
+            unchanged: r.unchanged,
+            removed: r.removed,
+            skipped,
+        })
+    })
+}
+
+/// Makes the stored mapping of the file's states, for this chamber, match the file's rows,
+/// in one transaction.
+pub fn import_state_districts(
+    conn: &mut DbConn,
+    chamber: Chamber,
+    rows: &[StateZipDistrict],
+    skipped: usize,
+) -> Result<ZipReport, Error> {
+    db::write_tx(conn, |conn| {
+        let r = state_districts::sync(conn, chamber, rows)?;
         Ok(ZipReport {
             added: r.added,
             changed: r.changed,

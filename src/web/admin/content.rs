@@ -649,6 +649,8 @@ impl EditForm for ContactForm {
             website_url,
             address: address?,
             bioguide_id: None,
+            openstates_id: None,
+            state_district: None,
             phones,
         })
     }

@@ -694,6 +694,8 @@ fn new_contact(conn: &mut DbConn, field: &str, c: NewContactIn, actor: &Actor) -
         website_url: opt_url(&format!("{field}.website_url"), c.website_url.as_deref())?,
         address: Address::default(),
         bioguide_id: None,
+        openstates_id: None,
+        state_district: None,
         phones,
     };
     let (contact, _) = contacts::upsert(conn, &input, actor)?;

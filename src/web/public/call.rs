@@ -22,7 +22,7 @@ use crate::db::actions::ActionDetail;
 use crate::db::contacts::PhoneView;
 use crate::domain::placeholders::Placeholders;
 use crate::domain::{ActionKind, ContactKind, Outcome, Status, TargetKind};
-use crate::reps::lookup::{self, Legislator, RepsAnswer};
+use crate::reps::lookup::{self, Legislator, RepsAnswer, StateOfficial};
 use crate::reps::states;
 use crate::web::error::WebError;
 use crate::web::render::render;
@@ -79,6 +79,21 @@ fn legislator(l: &Legislator, candidate: bool) -> CallTarget {
     }
 }
 
+fn official(o: &StateOfficial, candidate: bool) -> CallTarget {
+    CallTarget {
+        slug: o.slug.clone(),
+        kind: o.role,
+        name: o.name.clone(),
+        title: o.title.clone(),
+        role: o.office.clone(),
+        party: o.party.clone(),
+        phones: o.phones.clone(),
+        direct_phone: None,
+        note: String::new(),
+        candidate,
+    }
+}
+
 /// Whom this action asks the visitor to contact, in the organizer's order: their senators
 /// and representative(s) from `reps` (every candidate for a split ZIP code), and the named
 /// contacts; each once.
@@ -98,7 +113,32 @@ pub fn resolve(detail: &ActionDetail, reps: Option<&RepsAnswer>) -> Resolved {
                 .representatives()
                 .map(|l| legislator(l, r.split))
                 .collect(),
-            (TargetKind::VisitorSenators | TargetKind::VisitorRepresentative, None) => {
+            (
+                k @ (TargetKind::Governor
+                | TargetKind::AttorneyGeneral
+                | TargetKind::SecretaryOfState
+                | TargetKind::StateUpper
+                | TargetKind::StateLower),
+                Some(r),
+            ) => {
+                let list: Vec<&StateOfficial> = r
+                    .officials
+                    .iter()
+                    .filter(|o| Some(o.role) == k.state_official())
+                    .collect();
+                let several = list.len() > 1;
+                list.into_iter().map(|o| official(o, several)).collect()
+            }
+            (
+                TargetKind::VisitorSenators
+                | TargetKind::VisitorRepresentative
+                | TargetKind::Governor
+                | TargetKind::AttorneyGeneral
+                | TargetKind::SecretaryOfState
+                | TargetKind::StateUpper
+                | TargetKind::StateLower,
+                None,
+            ) => {
                 out.needs_zip = true;
                 Vec::new()
             }
@@ -134,6 +174,34 @@ pub fn resolve(detail: &ActionDetail, reps: Option<&RepsAnswer>) -> Resolved {
         }
     }
     out
+}
+
+/// What the action page needs to show targets found among state officials: which target
+/// kinds name which officials (`state_roles`), how many such targets the action has, and
+/// the officials found (`state_targets`).
+pub fn insert_state_targets(ctx: &mut tera::Context, detail: &ActionDetail, resolved: &Resolved) {
+    let roles: std::collections::HashMap<&str, &str> = TargetKind::ALL
+        .iter()
+        .filter_map(|k| Some((k.as_str(), k.state_official()?.as_str())))
+        .collect();
+    let count = detail
+        .targets
+        .iter()
+        .filter(|t| t.kind.state_official().is_some())
+        .count();
+    let found: Vec<&CallTarget> = resolved
+        .targets
+        .iter()
+        .filter(|t| ContactKind::STATE.contains(&t.kind))
+        .collect();
+    let titles: std::collections::HashMap<&str, &str> = TargetKind::ALL
+        .iter()
+        .filter_map(|k| Some((k.as_str(), k.state_official()?.label())))
+        .collect();
+    ctx.insert("state_roles", &roles);
+    ctx.insert("state_titles", &titles);
+    ctx.insert("state_target_count", &count);
+    ctx.insert("state_targets", &found);
 }
 
 /// The script's values for one target: `[TARGET NAME]`, `[TARGET TITLE]`, and the
@@ -265,7 +333,13 @@ pub async fn call_page(
             .finish());
     }
     let vz = VisitorZip::of(&req, query.zip.as_deref());
-    let reps = visitor::resolve(&state, &vz, known.directory).await?;
+    let reps = visitor::resolve(
+        &state,
+        &vz,
+        &visitor::picks(&req, None, None).0,
+        known.directory,
+    )
+    .await?;
     let resolved = resolve(d, reps.as_ref());
     let lang = visitor::pick_lang(&d.scripts, query.lang.as_deref());
     let log = clean_log(query.log.as_deref());

@@ -1,5 +1,6 @@
 //! Public pages: what visitors see.
 
+use crate::reps::directory::Picks;
 use actix_web::{web, HttpResponse};
 use chrono::{Duration, NaiveDateTime};
 use diesel::connection::SimpleConnection;
@@ -228,7 +229,10 @@ pub async fn action(
         .await?;
     // What the visitor's ZIP code changes, rendered with `shown` for the ZIP code.
     let render_with = |shown: Option<&str>, seg: &str| {
-        let reps = vz.zip().zip(dir.as_ref()).and_then(|(z, d)| d.lookup(z));
+        let reps = vz
+            .zip()
+            .zip(dir.as_ref())
+            .and_then(|(z, d)| d.lookup(z, &Picks::default()));
         let mut fill = super::visitor::placeholders(&vz, reps.as_ref(), &query);
         if let Some(r) = &reps {
             super::call::without_senators(r, &mut fill);
@@ -272,6 +276,7 @@ pub async fn action(
         ctx.insert("target_scripts", &per_target);
         ctx.insert("target_titles", &titles);
         ctx.insert("no_senators", &resolved.no_senators);
+        super::call::insert_state_targets(&mut ctx, &data.detail, &resolved);
         super::visitor::insert_context(&mut ctx, &vz, reps.as_ref(), shown);
         ctx.insert("lang", &lang);
         ctx.insert("your_name", &query.name);
@@ -285,7 +290,10 @@ pub async fn action(
         Some(seen) if !query.personal() => {
             let mut h = std::collections::hash_map::DefaultHasher::new();
             (data.parts_hash, &lang).hash(&mut h);
-            let shape = vz.zip().zip(dir.as_ref()).and_then(|(z, d)| d.shape(z));
+            let shape = vz
+                .zip()
+                .zip(dir.as_ref())
+                .and_then(|(z, d)| d.shape(z, &Picks::default()));
             let parts = &state.zip_parts;
             let kept = parts
                 .get_or_render((h.finish(), known.directory, seen, shape), || {

@@ -12,6 +12,7 @@ use tera::Context;
 use super::zip_parts::Seen;
 use crate::domain::placeholders::Placeholders;
 use crate::domain::Zip;
+use crate::reps::directory::Picks;
 use crate::reps::lookup::{self, RepsAnswer};
 use crate::web::error::WebError;
 use crate::web::ratelimit::Limiter;
@@ -53,10 +54,36 @@ impl VisitorState {
     }
 }
 
-/// `?zip=` as given.
+/// `?zip=` as given, with the state districts picked (`&upper=&lower=`).
 #[derive(Debug, Default, Deserialize)]
 pub struct ZipQuery {
     pub zip: Option<String>,
+    pub upper: Option<String>,
+    pub lower: Option<String>,
+}
+
+/// The cookies remembering the state districts a visitor picked.
+pub const PICK_COOKIES: [&str; 2] = ["upper", "lower"];
+
+/// The state districts picked: from the URL, else from the cookies. The flag says whether a
+/// cookie was read (the page is then the visitor's own).
+pub fn picks(req: &HttpRequest, upper: Option<&str>, lower: Option<&str>) -> (Picks, bool) {
+    let clean = |v: Option<&str>| {
+        v.map(str::trim)
+            .filter(|v| !v.is_empty() && v.len() <= 100)
+            .map(str::to_string)
+    };
+    let (mut upper, mut lower) = (clean(upper), clean(lower));
+    let mut from_cookie = false;
+    if upper.is_none() && lower.is_none() {
+        for (name, slot) in PICK_COOKIES.iter().zip([&mut upper, &mut lower]) {
+            if let Some(c) = req.cookie(name) {
+                *slot = clean(Some(c.value()));
+                from_cookie |= slot.is_some();
+            }
+        }
+    }
+    (Picks { upper, lower }, from_cookie)
 }
 
 /// The ZIP code a request is about.
@@ -193,18 +220,24 @@ pub fn pick_lang(scripts: &[crate::db::actions::Script], wanted: Option<&str>) -
 pub async fn resolve(
     state: &AppState,
     vz: &VisitorZip,
+    picks: &Picks,
     directory_version: i64,
 ) -> Result<Option<RepsAnswer>, WebError> {
     let Some(zip) = vz.zip() else {
         return Ok(None);
     };
     let dir = state.directory.at(&state.db, directory_version).await?;
-    Ok(dir.lookup(zip))
+    Ok(dir.lookup(zip, picks))
 }
 
 /// The cookie that remembers a ZIP code for a year.
 pub fn remember(zip: &Zip) -> Cookie<'static> {
-    Cookie::build(ZIP_COOKIE, zip.to_string())
+    remember_value(ZIP_COOKIE, zip.as_str())
+}
+
+/// A cookie that remembers one of the visitor's answers for a year.
+fn remember_value(name: &'static str, value: &str) -> Cookie<'static> {
+    Cookie::build(name, value.to_string())
         .path("/")
         .max_age(CookieDuration::days(365))
         .same_site(SameSite::Lax)
@@ -301,6 +334,8 @@ pub struct RememberQuery {
     lang: Option<String>,
     name: Option<String>,
     city: Option<String>,
+    upper: Option<String>,
+    lower: Option<String>,
 }
 
 /// `GET /zip?zip=Z&next=/path`: the ZIP form's target. Remembers a well-formed ZIP code in a
@@ -319,7 +354,13 @@ pub async fn remember_zip(query: web::Query<RememberQuery>) -> HttpResponse {
             &zip.as_ref().map_or(typed.to_string(), Zip::to_string),
         );
     }
-    for (k, v) in [("lang", &q.lang), ("name", &q.name), ("city", &q.city)] {
+    for (k, v) in [
+        ("lang", &q.lang),
+        ("name", &q.name),
+        ("city", &q.city),
+        ("upper", &q.upper),
+        ("lower", &q.lower),
+    ] {
         if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
             params.append_pair(k, v);
         }
@@ -336,6 +377,11 @@ pub async fn remember_zip(query: web::Query<RememberQuery>) -> HttpResponse {
         .insert_header((header::CACHE_CONTROL, "no-store"));
     if let Some(z) = &zip {
         res.cookie(remember(z));
+        for (name, v) in PICK_COOKIES.iter().zip([&q.upper, &q.lower]) {
+            if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                res.cookie(remember_value(name, v));
+            }
+        }
     }
     res.finish()
 }
@@ -348,10 +394,11 @@ pub async fn reps_page(
     query: web::Query<ZipQuery>,
 ) -> Result<HttpResponse, WebError> {
     let vz = VisitorZip::of(&req, query.zip.as_deref());
+    let (picks, picked_by_cookie) = picks(&req, query.upper.as_deref(), query.lower.as_deref());
     let known = state.versions.get().await?;
     let dir = state.directory.at(&state.db, known.directory).await?;
     let render_with = |shown: Option<&str>| {
-        let answer = vz.zip().and_then(|z| dir.lookup(z));
+        let answer = vz.zip().and_then(|z| dir.lookup(z, &picks));
         let mut ctx = Context::new();
         insert_context(&mut ctx, &vz, answer.as_ref(), shown);
         ctx.insert("here", "/reps");
@@ -369,7 +416,7 @@ pub async fn reps_page(
                 REPS_PAGE,
                 known.directory,
                 seen,
-                vz.zip().and_then(|z| dir.shape(z)),
+                vz.zip().and_then(|z| dir.shape(z, &picks)),
             );
             let kept = parts
                 .get_or_render(key, || Ok(vec![render_with(Some(&parts.zip_marker))?]))
@@ -383,7 +430,7 @@ pub async fn reps_page(
     let res = HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(body);
-    Ok(caching(&state, res, &vz, false))
+    Ok(caching(&state, res, &vz, picked_by_cookie))
 }
 
 /// The key of `/reps` among the kept parts of pages.
@@ -462,7 +509,18 @@ pub async fn reps_json(
     }
     let zip = Zip::parse(raw).map_err(|e| WebError::invalid("zip", e.to_string()))?;
     let known = state.versions.get().await?;
-    match resolve(&state, &VisitorZip::Given(zip.clone()), known.directory).await? {
+    let picks = Picks {
+        upper: query.upper.clone(),
+        lower: query.lower.clone(),
+    };
+    match resolve(
+        &state,
+        &VisitorZip::Given(zip.clone()),
+        &picks,
+        known.directory,
+    )
+    .await?
+    {
         Some(a) => Ok(HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, state.settings.public_cache_control()))
             .json(a)),
