@@ -45,10 +45,15 @@ impl PhoneNumber {
         let vanity = has_letters(trimmed).then(|| trimmed.to_string());
         let digits = vanity_to_digits(trimmed);
         let number = Self::build(Some(Id::US), &digits, vanity).ok_or_else(invalid)?;
-        // What is stored must load again: libphonenumber reads some stray punctuation
-        // ("+78464-8-84-]479", found by fuzzing) into a number it refuses in E.164.
+        // What is stored must load again, and read as itself when typed again:
+        // libphonenumber reads some stray punctuation or national prefixes
+        // ("+78464-8-84-]479", "+26311171L2631+", found by fuzzing) into a number it then
+        // refuses in E.164.
         Self::from_stored(&number.e164, None).map_err(|_| invalid())?;
-        Ok(number)
+        match Self::build(Some(Id::US), &number.e164, None) {
+            Some(again) if again.e164 == number.e164 => Ok(number),
+            _ => Err(invalid()),
+        }
     }
 
     /// Rebuilds a number from what the database keeps: its E.164 form and optional vanity form.
@@ -199,6 +204,15 @@ mod tests {
 
     fn parse(input: &str) -> PhoneNumber {
         PhoneNumber::parse(input).unwrap_or_else(|e| panic!("{input:?}: {e}"))
+    }
+
+    #[test]
+    fn a_number_that_would_not_read_as_itself_again_is_refused() {
+        assert!(PhoneNumber::parse("+26311171L2631+").is_err());
+        assert_eq!(
+            PhoneNumber::parse("+263 24 2700000").map(|p| p.e164().to_string()),
+            Ok("+263242700000".to_string())
+        );
     }
 
     #[test]

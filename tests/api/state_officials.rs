@@ -189,8 +189,7 @@ async fn the_real_open_states_folder_imports_once_and_lists_governors() {
         .filter(|state| {
             std::fs::read_dir(state.join("executive")).is_ok_and(|files| {
                 files.filter_map(Result::ok).any(|f| {
-                    std::fs::read_to_string(f.path())
-                        .is_ok_and(|t| t.contains("type: governor"))
+                    std::fs::read_to_string(f.path()).is_ok_and(|t| t.contains("type: governor"))
                 })
             })
         })
