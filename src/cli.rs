@@ -559,17 +559,10 @@ async fn import(cmd: ImportCommand) -> Result<(), Failure> {
             let actor = Actor::system();
             let report = imp::import_openstates(&mut *db.get()?, &parsed, &actor)?;
             // Their numbers count as checked on the day the folder's data was written.
+            let kinds = [ContactKind::STATE, &[ContactKind::LocalOfficial]].concat();
             db::phone_reports::mark_imported(
                 &mut *db.get()?,
-                &[
-                    ContactKind::Governor,
-                    ContactKind::LieutenantGovernor,
-                    ContactKind::AttorneyGeneral,
-                    ContactKind::SecretaryOfState,
-                    ContactKind::StateSenator,
-                    ContactKind::StateRepresentative,
-                    ContactKind::LocalOfficial,
-                ],
+                &kinds,
                 imp::file_date(&dir.join("data"))?,
                 actor.at,
             )?;
