@@ -12,17 +12,20 @@ use super::schema::{contacts, phone_reports, phones};
 use super::{settings, Actor, DbConn, Error, Result};
 use crate::domain::{ContactKind, PhoneNumber, Problem, ReportNote};
 
-/// Open reports from which every page warns callers beside the number.
+/// Open reports about a number from which every page warns beside it.
 pub const FLAGGED: i64 = 3;
 
 /// Files a caller's report about one of the numbers of the contact `contact_slug`. Pages
-/// show the new count at once (the directory and content versions move).
+/// show the new count at once (the directory and content versions move). `reporter` is
+/// the caller as [`crate::web::client::reporter`] hides them, so that organizers see how
+/// many callers a number's reports come from.
 pub fn file(
     conn: &mut DbConn,
     contact_slug: &str,
     phone: &PhoneNumber,
     problem: Problem,
     note: &ReportNote,
+    reporter: &str,
     at: NaiveDateTime,
 ) -> Result<()> {
     super::write_tx(conn, |conn| {
@@ -44,6 +47,7 @@ pub fn file(
                 phone_reports::e164.eq(phone.e164()),
                 phone_reports::problem.eq(problem),
                 phone_reports::note.eq(note.as_str()),
+                phone_reports::reporter.eq(reporter),
                 phone_reports::created_at.eq(at),
             ))
             .execute(conn)?;
@@ -60,6 +64,7 @@ pub fn file_wrong_number(
     conn: &mut DbConn,
     contact_slug: &str,
     dialled: Option<&PhoneNumber>,
+    reporter: &str,
     at: NaiveDateTime,
 ) -> Result<()> {
     let number = match dialled {
@@ -82,7 +87,15 @@ pub fn file_wrong_number(
     };
     let note =
         ReportNote::parse("Reported as a wrong number after a call.").expect("a fixed note fits");
-    match file(conn, contact_slug, &number, Problem::WrongNumber, &note, at) {
+    match file(
+        conn,
+        contact_slug,
+        &number,
+        Problem::WrongNumber,
+        &note,
+        reporter,
+        at,
+    ) {
         Err(Error::Invalid { .. }) => Ok(()),
         other => other,
     }
@@ -143,6 +156,8 @@ pub struct ReportedNumber {
     pub display: String,
     /// Open reports since the number was last verified.
     pub count: i64,
+    /// How many callers sent them.
+    pub callers: i64,
     /// The newest report's time.
     #[schema(value_type = String, format = DateTime)]
     pub latest: NaiveDateTime,
@@ -155,21 +170,31 @@ pub struct ReportedNumber {
 
 /// Every number with open reports, the most recently reported first.
 pub fn open(conn: &mut DbConn) -> Result<Vec<ReportedNumber>> {
-    let rows: Vec<(i32, String, Problem, String, NaiveDateTime, String, String)> =
-        phone_reports::table
-            .inner_join(contacts::table)
-            .filter(phone_reports::resolved_at.is_null())
-            .order((phone_reports::created_at.desc(), phone_reports::id.desc()))
-            .select((
-                phone_reports::contact_id,
-                phone_reports::e164,
-                phone_reports::problem,
-                phone_reports::note,
-                phone_reports::created_at,
-                contacts::slug,
-                contacts::name,
-            ))
-            .load(conn)?;
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(
+        i32,
+        String,
+        Problem,
+        String,
+        String,
+        NaiveDateTime,
+        String,
+        String,
+    )> = phone_reports::table
+        .inner_join(contacts::table)
+        .filter(phone_reports::resolved_at.is_null())
+        .order((phone_reports::created_at.desc(), phone_reports::id.desc()))
+        .select((
+            phone_reports::contact_id,
+            phone_reports::e164,
+            phone_reports::problem,
+            phone_reports::note,
+            phone_reports::reporter,
+            phone_reports::created_at,
+            contacts::slug,
+            contacts::name,
+        ))
+        .load(conn)?;
     let ids: Vec<i32> = rows.iter().map(|r| r.0).collect();
     let checked: HashMap<(i32, String), Option<NaiveDateTime>> = phones::table
         .filter(phones::contact_id.eq_any(&ids))
@@ -180,7 +205,8 @@ pub fn open(conn: &mut DbConn) -> Result<Vec<ReportedNumber>> {
         .collect();
     let mut out: Vec<ReportedNumber> = Vec::new();
     let mut index: HashMap<(i32, String), usize> = HashMap::new();
-    for (contact_id, e164, problem, note, created_at, slug, name) in rows {
+    let mut callers: std::collections::HashSet<(usize, String)> = Default::default();
+    for (contact_id, e164, problem, note, reporter, created_at, slug, name) in rows {
         let key = (contact_id, e164.clone());
         let at = *index.entry(key.clone()).or_insert_with(|| {
             out.push(ReportedNumber {
@@ -191,6 +217,7 @@ pub fn open(conn: &mut DbConn) -> Result<Vec<ReportedNumber>> {
                     .unwrap_or_else(|_| e164.clone()),
                 e164,
                 count: 0,
+                callers: 0,
                 latest: created_at,
                 verified_at: checked.get(&key).copied().flatten(),
                 reports: Vec::new(),
@@ -198,6 +225,9 @@ pub fn open(conn: &mut DbConn) -> Result<Vec<ReportedNumber>> {
             out.len() - 1
         });
         out[at].count += 1;
+        if callers.insert((at, reporter)) {
+            out[at].callers += 1;
+        }
         out[at].reports.push(ReportLine {
             problem,
             note,

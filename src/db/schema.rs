@@ -364,6 +364,7 @@ diesel::table! {
         note -> Text,
         created_at -> Timestamp,
         resolved_at -> Nullable<Timestamp>,
+        reporter -> Text,
     }
 }
 

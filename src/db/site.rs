@@ -396,6 +396,8 @@ site_tables! {
         note: String,
         created_at: NaiveDateTime,
         resolved_at: Option<NaiveDateTime>,
+        #[serde(default)]
+        reporter: String,
     }
     zip_districts(zcta, state, district): ZipDistricts {
         zcta: String,

@@ -32,6 +32,19 @@ pub fn client_addr(req: &HttpRequest) -> Option<IpAddr> {
     Some(resolve(peer, req.headers(), trusted))
 }
 
+/// The client as stored with a problem report: a keyed hash of its address that tells
+/// two callers apart without saying who either is (the key is `SECRET_KEY`, so the
+/// address cannot be found again by hashing every IPv4 address).
+pub fn reporter(state: &AppState, req: &HttpRequest) -> String {
+    use sha2::{Digest, Sha256};
+    let addr = client_addr(req).map_or_else(|| "unknown".to_string(), |a| a.to_string());
+    let mut h = Sha256::new();
+    h.update(&state.secret);
+    h.update(b"\0phone-report\0");
+    h.update(addr.as_bytes());
+    hex::encode(&h.finalize()[..16])
+}
+
 /// The client address given the peer, the request headers and the trusted proxies.
 pub fn resolve(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
     let peer = peer.to_canonical();

@@ -1,22 +1,30 @@
 //! A directory that corrects itself: callers report problems with a number (the form, the
 //! API, a `wrong_number` outcome); organizers see them grouped by number, mark a number
-//! verified or change it; a number with 3 or more open reports is flagged on pages; every
-//! number says when it was last checked.
+//! verified or change it; a number with 3 or more open reports is flagged on pages (the
+//! queue says how many callers they came from); every number says when it was last checked.
 
 use actiondesk::db::{contacts, write_tx};
 use serde_json::{json, Value};
 
 use crate::admin_support::{csrf_of, organizer, post_form, sign_in};
-use crate::api_support::{with_token, Api};
+use crate::api_support::{with_token, Answer, Api};
 use crate::fixtures;
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_with, Spawn};
 
 const WARNING: &str = "Callers report a problem with this number";
 
 /// An app with the agency "orr" (+1 202-401-9246) called by the published action
-/// "call-orr".
+/// "call-orr", behind a trusted proxy on loopback so that tests can speak for several
+/// callers (`X-Forwarded-For`).
 async fn setup() -> Api {
-    let api = with_token(spawn_app().await).await;
+    let api = with_token(
+        spawn_with(Spawn {
+            env: vec![("TRUSTED_PROXIES", "127.0.0.1".into())],
+            ..Spawn::default()
+        })
+        .await,
+    )
+    .await;
     api.app
         .with_db(|conn| {
             write_tx(conn, |conn| {
@@ -36,14 +44,25 @@ async fn setup() -> Api {
     api
 }
 
-async fn report(api: &Api, contact: &str, body: Value) -> crate::api_support::Answer {
-    api.send(
-        "POST",
-        &format!("/api/v1/contacts/{contact}/reports"),
-        None,
-        Some(body),
-    )
-    .await
+/// Posts a report as the caller at `client`.
+async fn report(api: &Api, client: &str, contact: &str, body: Value) -> Answer {
+    let res = api
+        .app
+        .client
+        .post(format!(
+            "{}/api/v1/contacts/{contact}/reports",
+            api.app.address
+        ))
+        .header("X-Forwarded-For", client)
+        .json(&body)
+        .send()
+        .await
+        .expect("report sent");
+    Answer {
+        status: res.status().as_u16(),
+        headers: res.headers().clone(),
+        json: res.json().await.unwrap_or(Value::Null),
+    }
 }
 
 /// The phones of a contact as `GET /api/v1/contacts` gives them.
@@ -80,6 +99,7 @@ async fn reports_are_counted_per_number_and_three_flag_it_on_pages() {
     for (i, problem) in ["disconnected", "never_answers"].iter().enumerate() {
         let a = report(
             &api,
+            &format!("203.0.113.{}", i + 1),
             "orr",
             json!({"phone": "+12024019246", "problem": problem, "note": format!("try {i}")}),
         )
@@ -94,9 +114,10 @@ async fn reports_are_counted_per_number_and_three_flag_it_on_pages() {
         "two reports do not flag a number yet"
     );
 
-    // Any accepted form of the number counts for it.
+    // A third caller, with any accepted form of the number, flags it.
     let a = report(
         &api,
+        "198.51.100.7",
         "orr",
         json!({"phone": "(202) 401-9246", "problem": "other"}),
     )
@@ -105,8 +126,23 @@ async fn reports_are_counted_per_number_and_three_flag_it_on_pages() {
     let (_, page) = api.app.get("/actions/call-orr").await;
     assert!(
         page.contains(WARNING),
-        "three open reports flag the number:\n{page}"
+        "three callers' reports flag the number:\n{page}"
     );
+    let phone = &phones_of(&api, "orr").await[0];
+    assert_eq!(phone["reports"], 3, "{phone}");
+    assert_eq!(phone["flagged"], true, "{phone}");
+    let contact = api.app.get_json::<Value>("/api/v1/contacts/orr").await;
+    assert_eq!(contact["phones"][0]["flagged"], true, "{contact}");
+
+    // One of them reporting again: a fourth report, still three callers.
+    let a = report(
+        &api,
+        "203.0.113.2",
+        "orr",
+        json!({"phone": "+12024019246", "problem": "disconnected"}),
+    )
+    .await;
+    assert_eq!(a.status, 202, "{}", a.json);
 
     // The organizers' queue: one group for the number, newest first, nothing on who sent.
     let unauth = api.send("GET", "/api/v1/reports", None, None).await;
@@ -117,16 +153,23 @@ async fn reports_are_counted_per_number_and_three_flag_it_on_pages() {
     assert_eq!(items.len(), 1, "{}", q.json);
     assert_eq!(items[0]["contact"], "orr");
     assert_eq!(items[0]["e164"], "+12024019246");
-    assert_eq!(items[0]["count"], 3);
+    assert_eq!(items[0]["count"], 4, "every report is listed");
+    assert_eq!(items[0]["callers"], 3, "from three callers");
     let problems: Vec<&str> = items[0]["reports"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| r["problem"].as_str().unwrap())
         .collect();
-    assert_eq!(problems, ["other", "never_answers", "disconnected"]);
+    assert_eq!(
+        problems,
+        ["disconnected", "other", "never_answers", "disconnected"]
+    );
     let text = q.json.to_string();
-    assert!(!text.contains("127.0.0.1"), "no reporter address: {text}");
+    for addr in ["127.0.0.1", "203.0.113", "198.51.100"] {
+        assert!(!text.contains(addr), "no reporter address: {text}");
+    }
+    assert!(!text.contains("reporter"), "nothing on who sent: {text}");
 }
 
 #[tokio::test]
@@ -157,7 +200,7 @@ async fn bad_reports_name_the_field_and_store_nothing() {
             "note",
         ),
     ] {
-        let a = report(&api, "orr", body.clone()).await;
+        let a = report(&api, "203.0.113.1", "orr", body.clone()).await;
         assert_eq!(a.status, 422, "{body}: {}", a.json);
         assert_eq!(a.field(), Some(field), "{body}: {}", a.json);
         assert!(a.json["error"]["message"]
@@ -166,6 +209,7 @@ async fn bad_reports_name_the_field_and_store_nothing() {
     }
     let a = report(
         &api,
+        "203.0.113.1",
         "nobody",
         json!({"phone": "+12024019246", "problem": "other"}),
     )
@@ -242,9 +286,21 @@ async fn the_form_keeps_what_was_typed_and_thanks_the_caller() {
 #[tokio::test]
 async fn marking_a_number_verified_clears_its_flag_and_changing_it_closes_its_reports() {
     let api = setup().await;
-    for _ in 0..3 {
+    // Last checked long ago: marking it verified moves the date to today.
+    api.app
+        .with_db(|conn| {
+            use diesel::RunQueryDsl;
+            Ok(
+                diesel::sql_query("UPDATE phones SET verified_at = '2020-01-02 00:00:00'")
+                    .execute(conn)?,
+            )
+        })
+        .await;
+    assert_eq!(phones_of(&api, "orr").await[0]["verified_at"], "2020-01-02");
+    for i in 1..=3 {
         let a = report(
             &api,
+            &format!("203.0.113.{i}"),
             "orr",
             json!({"phone": "+12024019246", "problem": "disconnected"}),
         )
@@ -256,7 +312,7 @@ async fn marking_a_number_verified_clears_its_flag_and_changing_it_closes_its_re
     let (status, queue) = api.app.get("/admin/reports").await;
     assert_eq!(status, 200);
     assert!(
-        queue.contains("+1 202-401-9246") && queue.contains("3 open reports"),
+        queue.contains("+1 202-401-9246") && queue.contains("3 open reports from 3 callers"),
         "{queue}"
     );
     let (_, dash) = api.app.get("/admin").await;
@@ -273,7 +329,9 @@ async fn marking_a_number_verified_clears_its_flag_and_changing_it_closes_its_re
     )
     .await;
     assert_eq!(status, 403);
-    assert_eq!(phones_of(&api, "orr").await[0]["reports"], 3);
+    let phone = &phones_of(&api, "orr").await[0];
+    assert_eq!(phone["reports"], 3, "{phone}");
+    assert_eq!(phone["flagged"], true, "{phone}");
 
     let token = csrf_of(&queue);
     let (status, location, _) = post_form(
@@ -288,16 +346,25 @@ async fn marking_a_number_verified_clears_its_flag_and_changing_it_closes_its_re
     .await;
     assert_eq!(status, 303);
     assert_eq!(location.as_deref(), Some("/admin/reports?done=3"));
-    assert_eq!(phones_of(&api, "orr").await[0]["reports"], 0);
+    let phone = &phones_of(&api, "orr").await[0];
+    assert_eq!(phone["reports"], 0, "{phone}");
+    assert_eq!(phone["flagged"], false, "{phone}");
+    assert_eq!(
+        phone["verified_at"],
+        chrono::Utc::now().date_naive().to_string(),
+        "{phone}"
+    );
     let (_, page) = api.app.get("/actions/call-orr").await;
     assert!(!page.contains(WARNING), "verified: no flag");
+    assert!(page.contains("checked "), "{page}");
     let q = api.call("GET", "/api/v1/reports", None).await;
     assert_eq!(q.json["items"].as_array().unwrap().len(), 0);
 
     // Reports about a number that is then changed are closed by the change.
-    for _ in 0..3 {
+    for i in 1..=3 {
         report(
             &api,
+            &format!("203.0.113.{i}"),
             "orr",
             json!({"phone": "+12024019246", "problem": "wrong_number"}),
         )
@@ -328,6 +395,7 @@ async fn reports_are_rate_limited_per_client() {
     for i in 0..40 {
         let a = report(
             &api,
+            "203.0.113.9",
             "orr",
             json!({"phone": "+12024019246", "problem": "other"}),
         )
@@ -482,4 +550,108 @@ async fn a_contact_says_how_reachable_it_is_once_twenty_callers_reported() {
 
     let (status, _) = api.app.get("/api/v1/contacts/nobody").await;
     assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn changing_a_reported_number_from_the_queue_reaches_subscribers() {
+    let Some(mail) = crate::mailbox::MailDev::start().await else {
+        return;
+    };
+    let api = with_token(
+        spawn_with(Spawn {
+            env: vec![
+                ("TRUSTED_PROXIES", "127.0.0.1".into()),
+                ("SMTP_URL", mail.smtp_url()),
+                ("DIGEST_QUIET_SECS", "0".into()),
+            ],
+            ..Spawn::default()
+        })
+        .await,
+    )
+    .await;
+    api.app
+        .with_db(|conn| {
+            write_tx(conn, |conn| {
+                let campaign = fixtures::campaign(conn, "kids", "Kids")?;
+                let (c, _) = contacts::upsert(
+                    conn,
+                    &fixtures::contact("orr", "Office of Refugee Resettlement", "202-401-9246"),
+                    &fixtures::organizer(),
+                )?;
+                let mut a = fixtures::calling(campaign, "Call ORR", c.id);
+                a.kind = actiondesk::domain::ActionKind::Call;
+                fixtures::published(conn, &a)?;
+                Ok(())
+            })
+        })
+        .await;
+    api.app
+        .with_db(|c| crate::digests::confirmed_subscribers(c, 1))
+        .await;
+    let env = crate::digests::env_for(&api.app, &mail.smtp_url());
+    // What was published before the subscriber confirmed is not news to them.
+    crate::digests::digest_run(&env);
+
+    for i in 1..=3 {
+        let a = report(
+            &api,
+            &format!("203.0.113.{i}"),
+            "orr",
+            json!({"phone": "+12024019246", "problem": "disconnected"}),
+        )
+        .await;
+        assert_eq!(a.status, 202, "{}", a.json);
+    }
+    organizer(&api.app, "checker@example.org", false).await;
+    let csrf = sign_in(&api.app, "checker@example.org").await;
+    let (_, queue) = api.app.get("/admin/reports").await;
+    assert!(
+        queue.contains("href=\"/admin/contacts/orr\""),
+        "the queue links to the contact's form to change the number: {queue}"
+    );
+    let (status, location, body) = post_form(
+        &api.app,
+        "/admin/contacts/orr",
+        &[
+            ("csrf_token", &csrf),
+            ("kind", "agency"),
+            ("name", "Office of Refugee Resettlement"),
+            ("phone_number", "(202) 401-4000"),
+            ("phone_kind", "main"),
+            ("phone_note", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(location.as_deref(), Some("/admin/contacts/orr?done=1"));
+
+    // The reports about the old number are closed, the flag is gone, the page shows the
+    // new number as checked today, and its history says the number changed.
+    let q = api.call("GET", "/api/v1/reports", None).await;
+    assert_eq!(q.json["items"].as_array().unwrap().len(), 0, "{}", q.json);
+    let phone = &phones_of(&api, "orr").await[0];
+    assert_eq!(phone["e164"], "+12024014000");
+    assert_eq!(phone["flagged"], false);
+    assert_eq!(
+        phone["verified_at"],
+        chrono::Utc::now().date_naive().to_string()
+    );
+    let (_, page) = api.app.get("/actions/call-orr").await;
+    assert!(!page.contains(WARNING));
+    assert!(page.contains("tel:+12024014000"), "{page}");
+
+    // A digest carries the change, with the new number.
+    assert_eq!(
+        crate::digests::digest_run(&env),
+        "digests: composed 1, sent 1, failed 0, pending 0"
+    );
+    let all = mail
+        .wait_for("the digest", |m| {
+            !crate::digests::digests_to(m, "s0@example.org").is_empty()
+        })
+        .await;
+    let d = &crate::digests::digests_to(&all, "s0@example.org")[0];
+    assert!(d.text.contains("Call ORR"), "{}", d.text);
+    assert!(d.text.contains("new phone number"), "{}", d.text);
+    assert!(d.text.contains("(202) 401-4000"), "{}", d.text);
 }

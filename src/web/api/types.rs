@@ -46,6 +46,9 @@ pub struct PhoneJson {
     pub verified_at: Option<chrono::NaiveDate>,
     /// Callers' open problem reports since it was last checked.
     pub reports: i64,
+    /// 3 or more open reports: pages warn beside the number until an organizer
+    /// marks it verified or changes it.
+    pub flagged: bool,
 }
 
 impl From<&PhoneView> for PhoneJson {
@@ -62,6 +65,7 @@ impl From<&PhoneView> for PhoneJson {
             direct: p.direct.clone(),
             verified_at: p.verified_at.map(|t| t.date()),
             reports: p.reports,
+            flagged: p.flagged,
         }
     }
 }

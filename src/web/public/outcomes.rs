@@ -94,6 +94,7 @@ pub(crate) async fn record(
     };
     state.visitors.check_outcome(&client_key(req))?;
     let contact = input.contact.clone();
+    let reporter = crate::web::client::reporter(state, req);
     Ok(state
         .db
         .run(move |conn| -> db::Result<_> {
@@ -102,7 +103,7 @@ pub(crate) async fn record(
             // A wrong number is also a problem report about the number dialled (the
             // contact's first, when the caller did not say which).
             if let (Outcome::WrongNumber, Some(c)) = (outcome, contact.as_deref()) {
-                phone_reports::file_wrong_number(conn, c, phone.as_ref(), actor.at)?;
+                phone_reports::file_wrong_number(conn, c, phone.as_ref(), &reporter, actor.at)?;
             }
             Ok(counts)
         })

@@ -72,10 +72,19 @@ pub(crate) async fn file(
 ) -> Result<(), WebError> {
     state.visitors.check_outcome(&client_key(req))?;
     let at = db::now();
+    let reporter = crate::web::client::reporter(state, req);
     state
         .db
         .run(move |conn| {
-            phone_reports::file(conn, &slug, &report.phone, report.problem, &report.note, at)
+            phone_reports::file(
+                conn,
+                &slug,
+                &report.phone,
+                report.problem,
+                &report.note,
+                &reporter,
+                at,
+            )
         })
         .await?;
     Ok(())

@@ -1,0 +1,1 @@
+ALTER TABLE phone_reports DROP COLUMN reporter;
