@@ -106,6 +106,7 @@ impl Application {
             directory,
             action_pages: routes::public::action_page::ActionPages::new(cache_bytes / 4),
             zip_parts: routes::public::zip_parts::ZipParts::new(cache_bytes / 4),
+            reach: Default::default(),
             login_limits: Default::default(),
             api_limits: routes::api::ApiLimits::scaled(settings.rate_limit_scale),
         });

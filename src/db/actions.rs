@@ -462,6 +462,13 @@ pub fn contact_changed(
             new: f.new.clone(),
         })
         .collect();
+    // Whose details changed, for actions with several targets: "new phone number for
+    // Charles E. Schumer".
+    let name: String = super::schema::contacts::table
+        .find(contact_id)
+        .select(super::schema::contacts::name)
+        .first(conn)?;
+    let summary = format!("{} for {name}", describe_fields(&prefixed));
     for a in &affected {
         changes::append(
             conn,
@@ -470,7 +477,7 @@ pub fn contact_changed(
                 action_id: Some(a.id),
                 update_id: None,
                 kind: ChangeKind::ActionChanged,
-                summary: describe_fields(&prefixed),
+                summary: summary.clone(),
                 fields: prefixed.clone(),
             },
             actor,

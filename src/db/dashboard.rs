@@ -6,9 +6,9 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::actions::Action;
-use super::schema::{actions, campaigns, subscribers};
+use super::schema::{action_targets, actions, campaigns, contacts, subscribers};
 use super::{DbConn, Result};
-use crate::domain::Status;
+use crate::domain::{ContactKind, Status};
 
 /// How close an expiry must be for the dashboard's "ending soon".
 pub const ENDING_SOON: Duration = Duration::days(3);
@@ -30,6 +30,60 @@ pub struct Dashboard {
     pub ending_soon: Vec<Row>,
     pub recently_expired: Vec<Row>,
     pub active_subscribers: i64,
+    /// Drafts and published actions that name an official who has left office.
+    pub naming_former: Vec<NamingFormer>,
+}
+
+/// An open action that names, as a target, an official an import retired (no longer in
+/// the congress-legislators or Open States files): organizers should replace or remove them.
+#[derive(Debug, Clone, Serialize)]
+pub struct NamingFormer {
+    pub action_slug: String,
+    pub action_title: String,
+    pub status: Status,
+    pub contact_slug: String,
+    pub contact_name: String,
+    /// "Former U.S. Senator for New York".
+    pub contact_role: String,
+}
+
+/// Drafts and published actions naming a former official, by action then official.
+pub fn naming_former_officials(conn: &mut DbConn) -> Result<Vec<NamingFormer>> {
+    let rows: Vec<(String, String, Status, String, String, String)> = actions::table
+        .inner_join(action_targets::table.inner_join(contacts::table))
+        .filter(actions::status.eq_any([Status::Draft.as_str(), Status::Published.as_str()]))
+        .filter(contacts::kind.eq(ContactKind::Person))
+        .filter(
+            contacts::bioguide_id
+                .is_not_null()
+                .or(contacts::openstates_id.is_not_null()),
+        )
+        .order((actions::id.asc(), contacts::name.asc()))
+        .select((
+            actions::slug,
+            actions::title,
+            actions::status,
+            contacts::slug,
+            contacts::name,
+            contacts::role,
+        ))
+        .distinct()
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(action_slug, action_title, status, contact_slug, contact_name, contact_role)| {
+                NamingFormer {
+                    action_slug,
+                    action_title,
+                    status,
+                    contact_slug,
+                    contact_name,
+                    contact_role,
+                }
+            },
+        )
+        .collect())
 }
 
 fn rows(conn: &mut DbConn, status: Status) -> Result<Vec<Row>> {
@@ -86,5 +140,6 @@ pub fn load(conn: &mut DbConn, now: NaiveDateTime) -> Result<Dashboard> {
         ending_soon,
         recently_expired,
         active_subscribers: active_subscriber_count(conn)?,
+        naming_former: naming_former_officials(conn)?,
     })
 }

@@ -216,3 +216,41 @@ pub fn report(
         counts(conn, action.id)
     })
 }
+
+/// How reachable each contact was over the last 30 days ([`Counts::reach`]), by slug, for
+/// the contacts with enough call outcomes to say.
+pub fn reach_by_slug(
+    conn: &mut DbConn,
+    since: chrono::NaiveDateTime,
+) -> Result<std::collections::HashMap<String, i64>> {
+    use super::schema::contacts;
+    let rows: Vec<(Option<i32>, String, i64)> = outcomes::table
+        .filter(outcomes::contact_id.is_not_null())
+        .filter(outcomes::created_at.ge(since))
+        .group_by((outcomes::contact_id, outcomes::outcome))
+        .select((
+            outcomes::contact_id,
+            outcomes::outcome,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?;
+    let mut counts: std::collections::HashMap<i32, Counts> = Default::default();
+    for (id, outcome, n) in rows {
+        if let Some(id) = id {
+            counts.entry(id).or_default().add(&outcome, n);
+        }
+    }
+    let reach: std::collections::HashMap<i32, i64> = counts
+        .into_iter()
+        .filter_map(|(id, c)| Some((id, c.reach()?)))
+        .collect();
+    let ids: Vec<i32> = reach.keys().copied().collect();
+    let slugs: Vec<(i32, String)> = contacts::table
+        .filter(contacts::id.eq_any(&ids))
+        .select((contacts::id, contacts::slug))
+        .load(conn)?;
+    Ok(slugs
+        .into_iter()
+        .filter_map(|(id, slug)| Some((slug, *reach.get(&id)?)))
+        .collect())
+}

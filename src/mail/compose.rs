@@ -211,8 +211,13 @@ fn field_details(
                 .filter_map(|p| {
                     let n =
                         PhoneNumber::from_stored(p["e164"].as_str()?, p["vanity"].as_str()).ok()?;
+                    // "New number (Washington, DC office)": which of a member's numbers.
+                    let label = match p["note"].as_str().filter(|n| !n.is_empty()) {
+                        Some(note) => format!("New number ({note})"),
+                        None => "New number".into(),
+                    };
                     Some(Detail {
-                        label: "New number".into(),
+                        label,
                         value: number_text(n.e164(), &n.national(), &n.display(), n.vanity()),
                         tel: Some(n.tel_uri()),
                     })

@@ -69,6 +69,9 @@ pub struct Legislator {
     pub address: String,
     /// The nearest district offices (same ZIP code first, then the same area).
     pub offices: Vec<OfficeView>,
+    /// The share of callers who reached someone in the last 30 days, in percent, once
+    /// there are 20 call outcomes for this office.
+    pub reach: Option<i64>,
 }
 
 /// A statewide executive or state legislator as the visitor sees them.
@@ -95,6 +98,9 @@ pub struct StateOfficial {
     pub url: Option<String>,
     /// Where the record comes from: `openstates`.
     pub source: String,
+    /// The share of callers who reached someone in the last 30 days, in percent, once
+    /// there are 20 call outcomes for this office.
+    pub reach: Option<i64>,
 }
 
 /// A state chamber whose districts the visitor may pick, where no ZIP mapping is imported.
@@ -239,6 +245,7 @@ pub(crate) fn legislator(c: &Contact, v: ContactView, offices: Vec<OfficeView>) 
         website_url: c.website_url.clone(),
         address: c.address.clone(),
         offices,
+        reach: None,
     }
 }
 
@@ -309,6 +316,7 @@ pub(crate) fn state_official(c: &Contact, v: ContactView) -> StateOfficial {
         email: c.email.clone(),
         url: c.website_url.clone(),
         source: "openstates".into(),
+        reach: None,
     }
 }
 

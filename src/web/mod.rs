@@ -41,6 +41,8 @@ pub struct AppState {
     pub action_pages: public::action_page::ActionPages,
     /// What a ZIP code changes on a page, kept per shape.
     pub zip_parts: public::zip_parts::ZipParts,
+    /// How reachable each office was this month, for `/reps`.
+    pub reach: public::reach::ReachBoard,
     /// Sign-in attempts per client and per account.
     pub login_limits: admin::auth::LoginLimits,
     /// Rate limits of the JSON API.

@@ -236,7 +236,7 @@ async fn a_new_phone_number_on_a_target_is_logged_for_its_published_actions() {
     let log = app.with_db(|c| changes::after(c, 0, 100)).await;
     let last = log.last().unwrap();
     assert_eq!(last.kind, "action_changed");
-    assert_eq!(last.summary, "new phone number");
+    assert_eq!(last.summary, "new phone number for ORR");
     let (_, page) = app.get("/actions/call-orr").await;
     assert!(page.contains("tel:+12024019200"));
     assert!(!page.contains("tel:+12024019246"));

@@ -37,6 +37,7 @@ mod outcomes;
 mod pages;
 mod phone_reports;
 mod processes;
+mod reimport;
 mod reps;
 mod search;
 mod shutdown;

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::super::{states, Error, Malformed};
 use crate::db::contacts::{self, Contact, ContactInput, Phone, PhoneInput};
 use crate::db::legislators::{self, OfficeInput};
-use crate::db::{self, Actor, DbConn, FieldExt};
+use crate::db::{self, actions, Actor, DbConn, FieldExt};
 use crate::domain::{
     Address, ContactKind, HttpUrl, Line, Name, Note, PhoneKind, PhoneNumber, Slug,
 };
@@ -595,7 +595,11 @@ pub fn import_legislators(
             let contact = if contact_same {
                 existing.clone().expect("compared with a stored contact")
             } else {
-                contacts::upsert(conn, &input, actor)?.0
+                // A sitting member's new number or office is an ordinary change: actions
+                // that name them carry it to history, feeds and digests.
+                let (contact, fields) = contacts::upsert(conn, &input, actor)?;
+                actions::contact_changed(conn, contact.id, &fields, actor)?;
+                contact
             };
             let offices_changed = legislators::replace_offices(conn, contact.id, &office_list)?;
             match (&existing, contact_same && !offices_changed) {

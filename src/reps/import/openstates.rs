@@ -594,7 +594,9 @@ pub fn import_openstates(
                     if same_contact(c, &input) && same_phones(&phones, &input.phones) {
                         report.unchanged += 1;
                     } else {
-                        contacts::upsert(conn, &input, actor)?;
+                        // As for members of Congress: actions naming them carry the change.
+                        let (c, fields) = contacts::upsert(conn, &input, actor)?;
+                        crate::db::actions::contact_changed(conn, c.id, &fields, actor)?;
                         report.changed += 1;
                     }
                 }

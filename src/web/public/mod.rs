@@ -9,6 +9,7 @@ pub mod call;
 pub mod feeds;
 pub mod outcomes;
 pub mod pages;
+pub mod reach;
 pub mod reports;
 pub mod search;
 pub mod visitor;

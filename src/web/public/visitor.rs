@@ -397,8 +397,12 @@ pub async fn reps_page(
     let (picks, picked_by_cookie) = picks(&req, query.upper.as_deref(), query.lower.as_deref());
     let known = state.versions.get().await?;
     let dir = state.directory.at(&state.db, known.directory).await?;
+    let reach = state.reach.at(&state.db, known.content).await?;
     let render_with = |shown: Option<&str>| {
-        let answer = vz.zip().and_then(|z| dir.lookup(z, &picks));
+        let answer = vz.zip().and_then(|z| dir.lookup(z, &picks)).map(|mut a| {
+            reach.fill(&mut a);
+            a
+        });
         let mut ctx = Context::new();
         insert_context(&mut ctx, &vz, answer.as_ref(), shown);
         ctx.insert("here", "/reps");
@@ -413,7 +417,7 @@ pub async fn reps_page(
         Some(seen) => {
             let parts = &state.zip_parts;
             let key = (
-                REPS_PAGE,
+                REPS_PAGE ^ reach.generation.rotate_left(32),
                 known.directory,
                 seen,
                 vz.zip().and_then(|z| dir.shape(z, &picks)),
@@ -521,9 +525,12 @@ pub async fn reps_json(
     )
     .await?
     {
-        Some(a) => Ok(HttpResponse::Ok()
-            .insert_header((header::CACHE_CONTROL, state.settings.public_cache_control()))
-            .json(a)),
+        Some(mut a) => {
+            state.reach.at(&state.db, known.content).await?.fill(&mut a);
+            Ok(HttpResponse::Ok()
+                .insert_header((header::CACHE_CONTROL, state.settings.public_cache_control()))
+                .json(a))
+        }
         None => Err(WebError::NotFound(format!("district for ZIP code {zip}"))),
     }
 }
