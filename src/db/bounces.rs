@@ -53,12 +53,23 @@ pub fn resolve(
         }
     }
     for a in addresses {
-        if let Some(s) = subs::find(conn, &a.to_ascii_lowercase())? {
+        if let Some(s) = subs::find(conn, a)? {
             return Ok(Some(s));
+        }
+        // Reports often lowercase the address; stored ones keep their local part's case.
+        let found = subscribers::table
+            .filter(lower(subscribers::email).eq(a.to_lowercase()))
+            .select(subscribers::id)
+            .first::<i32>(conn)
+            .optional()?;
+        if let Some(id) = found {
+            return subs::get(conn, id);
         }
     }
     Ok(None)
 }
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 /// Records a bounce of subscriber `id` and applies the rule (call inside a write
 /// transaction). A hard bounce also counts in the subscriber's `bounce_count`.

@@ -211,7 +211,12 @@ fn arf(msg: &Message<'_>) -> Result<Bounce, String> {
         .filter(|(k, _)| k == "original-rcpt-to")
         .map(|(_, v)| address(v))
         .collect();
-    let mut return_paths = Vec::new();
+    // The envelope sender of the original (our VERP return path, when we set one).
+    let mut return_paths: Vec<String> = fields
+        .iter()
+        .filter(|(k, _)| k == "original-mail-from")
+        .map(|(_, v)| address(v))
+        .collect();
     if let Some(original) = returned_headers(msg) {
         return_paths.extend(raw_headers(original.root_part(), "Return-Path").map(|v| address(&v)));
         if let Some(t) = original.to() {
