@@ -180,7 +180,7 @@ pub fn suppressed(conn: &mut DbConn, limit: i64) -> Result<Vec<Suppression>> {
             }
         })
         .collect();
-    out.sort_by(|a, b| b.at.cmp(&a.at));
+    out.sort_by_key(|s| std::cmp::Reverse(s.at));
     Ok(out)
 }
 
