@@ -325,6 +325,49 @@ mod tests {
         assert!(matches!(r, Report::Ignored(_)), "{r:?}");
     }
 
+    fn sample(name: &str) -> Bounce {
+        let path = format!(
+            "{}/tests/fixtures/bounces/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        match parse(&std::fs::read(&path).unwrap(), None).unwrap() {
+            Report::Bounce(b) => b,
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_samples_read_as_what_they_report() {
+        let b = sample("postfix-hard-5.1.1.eml");
+        assert_eq!(b.kind, BounceKind::Hard);
+        assert_eq!(b.recipients, ["gone@example.net"]);
+        assert!(
+            b.reason.starts_with("5.1.1 smtp; 550 5.1.1"),
+            "{}",
+            b.reason
+        );
+        let b = sample("gmail-hard.eml");
+        assert_eq!(b.kind, BounceKind::Hard);
+        assert_eq!(b.recipients, ["no.such.person.4711@gmail.com"]);
+        let b = sample("postfix-soft-4.2.2-delayed.eml");
+        assert_eq!(b.kind, BounceKind::Soft);
+        assert!(b.reason.starts_with("4.2.2"), "{}", b.reason);
+        let b = sample("aol-arf-complaint.eml");
+        assert_eq!(b.kind, BounceKind::Complaint);
+        assert_eq!(b.recipients, ["reader.one@aol.com"]);
+        assert!(b
+            .return_paths
+            .contains(&"bounces+__tag__@lists.example.org".to_string()));
+        let b = sample("postfix-hard-verp-rewritten.eml");
+        assert_eq!(
+            b.recipients,
+            [
+                "u8731@mailhost.forwarder.example",
+                "alias-8731@forwarder.example"
+            ]
+        );
+    }
+
     #[test]
     fn addresses_are_read_from_their_forms() {
         assert_eq!(typed_address("rfc822; A@B.org"), "a@b.org");
