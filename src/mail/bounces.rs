@@ -3,7 +3,7 @@
 //! (`report-type=feedback-report`), MIME parsed by `mail-parser`, into a [`Bounce`]: what
 //! happened and every clue to whom, best first.
 
-use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
+use mail_parser::{HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
 use crate::domain::BounceKind;
 
@@ -248,26 +248,19 @@ fn returned_headers<'a>(msg: &'a Message<'a>) -> Option<std::borrow::Cow<'a, Mes
         .map(|m| std::borrow::Cow::Owned(m.into_owned()))
 }
 
-/// Every raw value of header `name` in a part, unfolded.
+/// Every value of header `name` in a part, as text, unfolded.
 fn raw_headers<'a>(part: &'a MessagePart<'_>, name: &'a str) -> impl Iterator<Item = String> + 'a {
-    part.headers.iter().filter_map(move |h| {
-        if !h.name().eq_ignore_ascii_case(name) {
-            return None;
-        }
-        let raw = part_raw_value(part, h)?;
-        Some(unfold(&raw)).filter(|v| !v.is_empty())
-    })
-}
-
-fn part_raw_value(_part: &MessagePart<'_>, h: &mail_parser::Header<'_>) -> Option<String> {
-    match h.value() {
-        mail_parser::HeaderValue::Text(t) => Some(t.to_string()),
-        mail_parser::HeaderValue::TextList(l) => l.first().map(|t| t.to_string()),
-        mail_parser::HeaderValue::Address(a) => {
-            a.first().and_then(|a| a.address()).map(str::to_string)
-        }
-        _ => None,
-    }
+    part.headers
+        .iter()
+        .filter(move |h| h.name().eq_ignore_ascii_case(name))
+        .filter_map(|h| match h.value() {
+            HeaderValue::Text(t) => Some(t.to_string()),
+            HeaderValue::TextList(l) => l.first().map(|t| t.to_string()),
+            HeaderValue::Address(a) => a.first().and_then(|a| a.address()).map(str::to_string),
+            _ => None,
+        })
+        .map(|v| unfold(&v))
+        .filter(|v| !v.is_empty())
 }
 
 /// `rfc822; user@example.org` → `user@example.org`.
