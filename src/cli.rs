@@ -383,12 +383,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             // of 100,000 digests must not double their latency.
             yield_cpu(settings.digest_nice);
             let db = startup::open_database(&settings).await?;
-            let secret = startup::resolve_secret(&db, &settings)
-                .await
-                .map_err(Failure::Other)?;
-            let mailer = crate::mail::transport::Mailer::from_settings(&settings)
-                .map_err(|e| Failure::Other(e.into()))?
-                .with_bounce_key(&settings, &secret);
+            let mut mailer = crate::mail::transport::Mailer::from_settings(&settings)
+                .map_err(|e| Failure::Other(e.into()))?;
+            if settings.bounce_address.is_some() {
+                let secret = startup::resolve_secret(&db, &settings).await?;
+                mailer = mailer.with_bounce_key(&settings, &secret);
+            }
             let name = crate::mail::outbox::worker_name();
             // SIGTERM or SIGINT: the messages being sent are finished and marked, the rest
             // is left for the next run, and the summary is printed as usual.
