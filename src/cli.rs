@@ -49,6 +49,9 @@ enum Command {
     /// Bring a list of subscribers in, or take it out, as CSV.
     #[command(subcommand)]
     Subscribers(SubscribersCommand),
+    /// Delivery status notifications and complaints.
+    #[command(subcommand)]
+    Bounces(BouncesCommand),
     /// Write a consistent copy of the SQLite database to FILE, even while it serves
     /// (PostgreSQL: use pg_dump). An existing FILE is never overwritten.
     Backup {
@@ -81,6 +84,21 @@ enum SubscribersCommand {
     Export {
         /// Where to write it (replaced if it exists); standard output without it.
         file: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BouncesCommand {
+    /// Read one message from standard input, as an MTA's pipe transport delivers it: an
+    /// RFC 3464 delivery status notification or an RFC 5965 (ARF) complaint. A hard bounce
+    /// or a complaint suppresses its subscriber, so do 3 soft bounces within 14 days.
+    /// Prints what it did; exits 0 whether or not it matched a subscriber, 2 on unreadable
+    /// input.
+    Process {
+        /// The address the message was delivered to (Postfix: `${original_recipient}`),
+        /// e.g. `bounces+TAG@example.org`.
+        #[arg(long)]
+        recipient: Option<String>,
     },
 }
 
@@ -365,8 +383,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             // of 100,000 digests must not double their latency.
             yield_cpu(settings.digest_nice);
             let db = startup::open_database(&settings).await?;
-            let mailer = crate::mail::transport::Mailer::from_settings(&settings)
+            let mut mailer = crate::mail::transport::Mailer::from_settings(&settings)
                 .map_err(|e| Failure::Other(e.into()))?;
+            if settings.bounce_address.is_some() {
+                let secret = startup::resolve_secret(&db, &settings).await?;
+                mailer = mailer.with_bounce_key(&settings, &secret);
+            }
             let name = crate::mail::outbox::worker_name();
             // SIGTERM or SIGINT: the messages being sent are finished and marked, the rest
             // is left for the next run, and the summary is printed as usual.
@@ -381,6 +403,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Token(cmd) => token_command(cmd).await,
         Command::Subscribers(cmd) => subscribers_command(cmd).await,
+        Command::Bounces(BouncesCommand::Process { recipient }) => {
+            bounces_process(recipient.as_deref()).await
+        }
         Command::Expire => {
             let db = startup::open_database(&Settings::from_env(None)?).await?;
             let expired = db.run(worker::expire_once).await?;
@@ -582,6 +607,71 @@ async fn import(cmd: ImportCommand) -> Result<(), Failure> {
             let db = startup::open_database(&Settings::from_env(None)?).await?;
             let imported = db.run(move |conn| db::site::import(conn, doc)).await?;
             println!("{imported}");
+        }
+    }
+    Ok(())
+}
+
+/// `bounces process`: one returned message from standard input.
+async fn bounces_process(recipient: Option<&str>) -> Result<(), Failure> {
+    use crate::mail::bounces::{self as parse, Report};
+    use std::io::Read;
+    let mut raw = Vec::new();
+    std::io::stdin()
+        .lock()
+        .read_to_end(&mut raw)
+        .map_err(|e| Failure::Input(format!("standard input: {e}")))?;
+    let bounce = match parse::parse(&raw, recipient)
+        .map_err(|e| Failure::Input(format!("unreadable input: {e}")))?
+    {
+        Report::Ignored(why) => {
+            println!("bounces: ignored: {why}");
+            return Ok(());
+        }
+        Report::Bounce(b) => b,
+    };
+    let settings = Settings::from_env(None)?;
+    let db = startup::open_database(&settings).await?;
+    let verp_id = match &settings.bounce_address {
+        Some(a) => {
+            let secret = startup::resolve_secret(&db, &settings).await?;
+            let verp = crate::mail::verp::Verp::new(a, &secret);
+            bounce
+                .return_paths
+                .iter()
+                .find_map(|p| verp.subscriber_in(p))
+        }
+        None => None,
+    };
+    let source = match bounce.kind {
+        crate::domain::BounceKind::Complaint => "arf",
+        _ => "dsn",
+    };
+    let b = bounce.clone();
+    let done = db
+        .run(move |conn| {
+            db::write_tx(conn, |conn| -> db::Result<_> {
+                let Some(s) = db::bounces::resolve(conn, verp_id, &b.recipients)? else {
+                    return Ok(None);
+                };
+                let r = db::bounces::record(conn, s.id, b.kind, &b.reason, source, db::now())?;
+                Ok(Some((s.email, r)))
+            })
+        })
+        .await?;
+    let kind = bounce.kind.label().to_lowercase();
+    match done {
+        None => println!(
+            "bounces: {kind} for no known subscriber ({}); nothing changed",
+            bounce.recipients.join(", ")
+        ),
+        Some((email, r)) => {
+            let what = match r {
+                db::bounces::Recorded::Suppressed => "suppressed",
+                db::bounces::Recorded::AlreadyOff => "recorded (already not mailed)",
+                db::bounces::Recorded::Counted => "recorded (not suppressed)",
+            };
+            println!("bounces: {kind} for {email}: {what} ({})", bounce.reason);
         }
     }
     Ok(())

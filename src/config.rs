@@ -25,6 +25,10 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     pub mail_dir: PathBuf,
     pub mail_from: Mailbox,
+    /// `BOUNCE_ADDRESS`: when set (`bounces@example.org`), each message's envelope sender
+    /// (Return-Path) is `bounces+ID@example.org`, ID naming its subscriber, so a bounce
+    /// reaching it maps back whatever the remote server rewrote.
+    pub bounce_address: Option<lettre::Address>,
     /// `SECRET_KEY`; when unset one is generated and kept in the database.
     pub secret_key: Option<String>,
     pub digest_interval: Duration,
@@ -171,6 +175,21 @@ impl Settings {
         let mail_from = raw_from
             .parse::<Mailbox>()
             .map_err(|e| err("MAIL_FROM", format!("{raw_from:?} is not a mailbox ({e})")))?;
+        let bounce_address = match lookup("BOUNCE_ADDRESS").filter(|v| !v.trim().is_empty()) {
+            None => None,
+            Some(raw) => Some(
+                raw.trim()
+                    .parse::<lettre::Address>()
+                    .ok()
+                    .filter(|a| !a.user().contains('+'))
+                    .ok_or_else(|| {
+                        err(
+                            "BOUNCE_ADDRESS",
+                            format!("{raw:?} is not a plain address (user@domain, no '+')"),
+                        )
+                    })?,
+            ),
+        };
         let digest_interval = match lookup("DIGEST_INTERVAL_SECS") {
             None => Duration::from_secs(60),
             Some(v) => v
@@ -260,6 +279,7 @@ impl Settings {
             smtp_url,
             mail_dir,
             mail_from,
+            bounce_address,
             secret_key: lookup("SECRET_KEY"),
             digest_interval,
             digest_timezone,
@@ -334,6 +354,8 @@ mod tests {
             ("BASE_URL", "ftp://x"),
             ("SMTP_URL", "http://x"),
             ("MAIL_FROM", "not a mailbox"),
+            ("BOUNCE_ADDRESS", "bounces"),
+            ("BOUNCE_ADDRESS", "bounces+x@example.org"),
             ("DIGEST_INTERVAL_SECS", "-3"),
             ("DIGEST_TIMEZONE", "Mars/Olympus"),
             ("SMTP_POOL_SIZE", "0"),

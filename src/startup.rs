@@ -86,7 +86,8 @@ impl Application {
             }
         }
         let secret = resolve_secret(&db, &settings).await?;
-        let mailer = crate::mail::transport::Mailer::from_settings(&settings)?;
+        let mailer = crate::mail::transport::Mailer::from_settings(&settings)?
+            .with_bounce_key(&settings, &secret);
         let mail_state = web::Data::new(routes::subscribe::MailState::new(
             mailer.clone(),
             settings.rate_limit_scale,
@@ -207,7 +208,7 @@ impl Application {
 }
 
 /// `SECRET_KEY`, or a key generated once and kept in the database, with a warning.
-async fn resolve_secret(db: &Db, settings: &Settings) -> anyhow::Result<Vec<u8>> {
+pub async fn resolve_secret(db: &Db, settings: &Settings) -> anyhow::Result<Vec<u8>> {
     if let Some(k) = &settings.secret_key {
         if k.len() < 32 {
             anyhow::bail!("SECRET_KEY: must be at least 32 characters");

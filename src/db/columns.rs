@@ -9,8 +9,9 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text};
 
 use crate::domain::{
-    ActionKind, CampaignStatus, Chamber, ChangeKind, ContactKind, Frequency, LinkKind, MessageKind,
-    OutboxStatus, PhoneKind, Problem, Relation, Status, SubscriberStatus, TargetKind, Zone,
+    ActionKind, BounceKind, CampaignStatus, Chamber, ChangeKind, ContactKind, Frequency, LinkKind,
+    MessageKind, OutboxStatus, PhoneKind, Problem, Relation, Status, SubscriberStatus, TargetKind,
+    Zone,
 };
 
 /// Makes a `string_enum!` type a `Text` column on every backend (the multi-backend
@@ -76,6 +77,7 @@ text_column!(
     ContactKind,
     PhoneKind,
     SubscriberStatus,
+    BounceKind,
     OutboxStatus,
     Zone,
     ChangeKind,

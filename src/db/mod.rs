@@ -2,6 +2,7 @@
 //! write transactions, and one file per table group with the queries next to their models.
 
 pub mod actions;
+pub mod bounces;
 pub mod campaigns;
 pub mod changes;
 mod columns;

@@ -516,7 +516,7 @@ pub fn mark_failed(conn: &mut DbConn, id: i32, error: &str, permanent: bool) -> 
                 .select(outbox::subscriber_id)
                 .first(conn)?;
             if let Some(s) = sub {
-                subs::record_bounce(conn, s)?;
+                subs::record_bounce(conn, s, error)?;
             }
         }
         Ok(())

@@ -379,6 +379,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    bounce_events (id) {
+        id -> Integer,
+        subscriber_id -> Integer,
+        kind -> Text,
+        reason -> Text,
+        source -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(organizer_sessions -> organizers (organizer_id));
 diesel::joinable!(api_tokens -> organizers (organizer_id));
 diesel::joinable!(contact_offices -> contacts (contact_id));
@@ -408,6 +419,7 @@ diesel::joinable!(outcomes -> contacts (contact_id));
 diesel::joinable!(outbox -> digest_bodies (body_id));
 diesel::joinable!(subscriber_tokens -> subscribers (subscriber_id));
 diesel::joinable!(phone_reports -> contacts (contact_id));
+diesel::joinable!(bounce_events -> subscribers (subscriber_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     action_links,
@@ -416,6 +428,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     actions,
     api_tokens,
     audit_log,
+    bounce_events,
     campaigns,
     changes,
     contact_offices,

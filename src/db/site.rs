@@ -179,6 +179,7 @@ macro_rules! no_scrub {
 }
 
 no_scrub!(
+    BounceEvents,
     Campaigns,
     Contacts,
     ContactOffices,
@@ -439,6 +440,14 @@ site_tables! {
         purpose: String,
         created_at: NaiveDateTime,
         legacy: bool,
+    }
+    bounce_events(id) subscriber true: BounceEvents {
+        id: i32,
+        subscriber_id: i32,
+        kind: String,
+        reason: String,
+        source: String,
+        created_at: NaiveDateTime,
     }
 }
 

@@ -69,6 +69,15 @@ fn by_id(conn: &mut DbConn, id: i32) -> Result<Subscriber> {
         .first(conn)?)
 }
 
+/// The subscriber with this id, if any.
+pub fn get(conn: &mut DbConn, id: i32) -> Result<Option<Subscriber>> {
+    Ok(subscribers::table
+        .find(id)
+        .select(Subscriber::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// The subscriber with this address, if any.
 pub fn find(conn: &mut DbConn, email: &str) -> Result<Option<Subscriber>> {
     Ok(subscribers::table
@@ -371,18 +380,50 @@ fn cancel_pending_digests(conn: &mut DbConn, id: i32) -> Result<usize> {
     .execute(conn)?)
 }
 
-/// Counts a permanent delivery failure; after [`MAX_BOUNCES`] the address is not mailed.
-pub fn record_bounce(conn: &mut DbConn, id: i32) -> Result<()> {
+/// Counts a permanent delivery failure while sending; after [`MAX_BOUNCES`] the address
+/// is suppressed, the last error kept as its reason.
+pub fn record_bounce(conn: &mut DbConn, id: i32, error: &str) -> Result<()> {
     diesel::update(subscribers::table.find(id))
         .set(subscribers::bounce_count.eq(subscribers::bounce_count + 1))
         .execute(conn)?;
     let s = by_id(conn, id)?;
-    if s.bounce_count >= MAX_BOUNCES && s.status != SubscriberStatus::Bounced {
-        diesel::update(subscribers::table.find(id))
-            .set(subscribers::status.eq(SubscriberStatus::Bounced))
-            .execute(conn)?;
-        cancel_pending_digests(conn, id)?;
+    if s.bounce_count >= MAX_BOUNCES
+        && !matches!(
+            s.status,
+            SubscriberStatus::Bounced | SubscriberStatus::Unsubscribed
+        )
+    {
+        let at = super::now();
+        let reason = format!("{MAX_BOUNCES} permanent delivery failures; the last: {error}");
+        super::bounces::add_event(
+            conn,
+            id,
+            crate::domain::BounceKind::Hard,
+            &reason,
+            "smtp",
+            at,
+        )?;
+        suppress(conn, id)?;
     }
+    Ok(())
+}
+
+/// Suppresses an address (status `bounced`, see [`super::bounces`]) and cancels every
+/// message to it not yet sent.
+pub fn suppress(conn: &mut DbConn, id: i32) -> Result<()> {
+    diesel::update(subscribers::table.find(id))
+        .set(subscribers::status.eq(SubscriberStatus::Bounced))
+        .execute(conn)?;
+    diesel::update(
+        outbox::table
+            .filter(outbox::subscriber_id.eq(id))
+            .filter(outbox::status.eq(OutboxStatus::Pending)),
+    )
+    .set((
+        outbox::status.eq(OutboxStatus::Cancelled),
+        outbox::manage_token.eq(None::<String>),
+    ))
+    .execute(conn)?;
     Ok(())
 }
 

@@ -266,6 +266,20 @@ string_enum! {
 }
 
 string_enum! {
+    /// What a bounce report says about an address: a hard bounce or a complaint suppresses
+    /// it at once, soft bounces only when they repeat (see `db::bounces`).
+    #[schema(as = BounceKindName)]
+    pub enum BounceKind {
+        /// A permanent failure (status 5.x.x, `Action: failed`).
+        Hard => ("hard", "Hard bounce"),
+        /// A temporary failure (status 4.x.x, `Action: delayed`).
+        Soft => ("soft", "Soft bounce"),
+        /// The recipient reported the message as spam (an ARF feedback report).
+        Complaint => ("complaint", "Complaint"),
+    }
+}
+
+string_enum! {
     /// Where a message in the outbox is.
     pub enum OutboxStatus {
         /// Waiting to be sent (or to be retried at `next_attempt_at`).

@@ -23,8 +23,8 @@ mod test_support;
 
 pub use email::EmailAddress;
 pub use kinds::{
-    ActionKind, CampaignStatus, Chamber, ChangeKind, ContactKind, Frequency, LinkKind, MessageKind,
-    OutboxStatus, PhoneKind, Relation, SubscriberStatus, TargetKind,
+    ActionKind, BounceKind, CampaignStatus, Chamber, ChangeKind, ContactKind, Frequency, LinkKind,
+    MessageKind, OutboxStatus, PhoneKind, Relation, SubscriberStatus, TargetKind,
 };
 pub use lifecycle::{Status, Transition};
 pub use outcome::Outcome;

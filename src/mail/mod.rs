@@ -1,6 +1,7 @@
 //! Email: composing digests from the change log, the sender that drains the outbox, and
 //! the transport (SMTP, or .eml files when no SMTP server is configured).
 
+pub mod bounces;
 pub mod compose;
 pub mod outbox;
 pub mod shared_body;
@@ -9,6 +10,7 @@ pub mod subscribe;
 pub mod subscriber_csv;
 pub mod templates;
 pub mod transport;
+pub mod verp;
 
 /// Errors of the mail room.
 #[derive(Debug, thiserror::Error)]

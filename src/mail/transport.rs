@@ -15,6 +15,7 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 
 use super::shared_body::SharedBody;
 use super::smtp::{classify, SmtpPool};
+use super::verp::Verp;
 use super::{Error, Result};
 use crate::config::Settings;
 use crate::db::outbox::{Message as Outgoing, TOKEN_SLOT};
@@ -45,6 +46,8 @@ enum Inner {
 pub struct Mailer {
     inner: Inner,
     from: Mailbox,
+    /// `BOUNCE_ADDRESS` and its key: each message's envelope sender names its subscriber.
+    verp: Option<Arc<Verp>>,
     parallel: usize,
 }
 
@@ -85,8 +88,19 @@ impl Mailer {
         Ok(Mailer {
             inner,
             from: settings.mail_from.clone(),
+            verp: None,
             parallel,
         })
+    }
+
+    /// With `BOUNCE_ADDRESS` set, envelope senders are VERP addresses keyed by `secret`
+    /// (the site's secret key); without it, this changes nothing.
+    pub fn with_bounce_key(mut self, settings: &Settings, secret: &[u8]) -> Mailer {
+        self.verp = settings
+            .bounce_address
+            .as_ref()
+            .map(|a| Arc::new(Verp::new(a, secret)));
+        self
     }
 
     /// How many messages to have in flight at once.
@@ -117,7 +131,8 @@ impl Mailer {
 
     /// Sends an outbox row; `shared` is the body it names, if it names one.
     pub async fn send(&self, m: &Outgoing, shared: Option<&SharedBody>) -> Result<(), SendError> {
-        let msg = build(&self.from, m, shared).map_err(SendError::Permanent)?;
+        let return_path = self.verp.as_ref().map(|v| v.return_path(m.subscriber_id));
+        let msg = build_with(&self.from, return_path, m, shared).map_err(SendError::Permanent)?;
         self.send_message(msg).await
     }
 }
@@ -127,13 +142,25 @@ impl Mailer {
 /// names a shared body comes with it (`shared`), unless its body fields were filled in
 /// already ([`crate::db::outbox::get`]); the row's token goes into the body and headers.
 pub fn build(from: &Mailbox, m: &Outgoing, shared: Option<&SharedBody>) -> Result<Message, String> {
+    build_with(from, None, m, shared)
+}
+
+/// [`build`] with the envelope sender `return_path` (a VERP address, see
+/// [`super::verp`]); `None`: the From address.
+pub fn build_with(
+    from: &Mailbox,
+    return_path: Option<Address>,
+    m: &Outgoing,
+    shared: Option<&SharedBody>,
+) -> Result<Message, String> {
     let to: Address = m
         .to_addr
         .parse()
         .map_err(|e| format!("recipient {:?}: {e}", m.to_addr))?;
     // The envelope is given, so lettre need not read it back out of the headers.
-    let envelope = Envelope::new(Some(from.email.clone()), vec![to.clone()])
-        .map_err(|e| format!("envelope: {e}"))?;
+    let sender = return_path.unwrap_or_else(|| from.email.clone());
+    let envelope =
+        Envelope::new(Some(sender), vec![to.clone()]).map_err(|e| format!("envelope: {e}"))?;
     let mut b = Message::builder()
         .from(from.clone())
         .to(Mailbox::new(None, to))

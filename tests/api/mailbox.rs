@@ -26,6 +26,8 @@ pub struct MailDev {
 #[derive(Debug, Clone)]
 pub struct Mail {
     pub id: String,
+    /// The envelope sender (MAIL FROM), as the server recorded it.
+    pub from: String,
     pub to: Vec<String>,
     pub subject: String,
     pub text: String,
@@ -110,6 +112,10 @@ impl MailDev {
         list.into_iter()
             .map(|m| Mail {
                 id: m["id"].as_str().unwrap_or("").to_string(),
+                from: m["envelope"]["from"]["address"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
                 to: m["envelope"]["to"]
                     .as_array()
                     .map(|a| {

@@ -11,6 +11,7 @@ mod api_reads;
 mod api_support;
 mod api_tokens;
 mod api_writes;
+mod bounces;
 mod browser;
 mod browser_a11y;
 mod browser_admin;

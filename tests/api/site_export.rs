@@ -48,6 +48,17 @@ fn subscribers_fixture(conn: &mut DbConn) -> db::Result<()> {
             if confirm {
                 subscribers::confirm(conn, &token, db::now())?.expect("confirms");
             }
+            if i == 0 {
+                let s = subscribers::find(conn, email.as_str())?.expect("just subscribed");
+                db::bounces::record(
+                    conn,
+                    s.id,
+                    actiondesk::domain::BounceKind::Soft,
+                    "452 4.2.2 Mailbox full",
+                    "dsn",
+                    db::now(),
+                )?;
+            }
         }
         Ok(())
     })

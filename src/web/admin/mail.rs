@@ -1,13 +1,16 @@
 //! `/admin/mail`: what organizers need to trust the mail path — subscribers by state and
 //! by campaign, the outbox by state, the last digest runs and the deliveries that failed or
-//! wait for a retry.
+//! wait for a retry; the suppressed addresses (bounces, complaints) with their reason, and
+//! lifting a suppression.
 
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
-use crate::db::{self, campaigns, outbox, subscribers, DbConn};
+use super::see_other;
+use crate::db::{self, bounces, campaigns, outbox, subscribers, DbConn};
 use crate::mail::compose;
 use crate::web::admin::{context, page};
+use crate::web::csrf::CsrfForm;
 use crate::web::error::WebError;
 use crate::web::session::CurrentOrganizer;
 use crate::web::AppState;
@@ -15,6 +18,7 @@ use crate::web::AppState;
 /// The mail page's route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/mail", web::get().to(mail_page))
+        .route("/admin/mail/lift", web::post().to(lift))
         .route("/admin/digest-preview", web::get().to(digest_preview))
         .route(
             "/admin/digest-preview/email.html",
@@ -99,6 +103,7 @@ struct MailOverview {
     outbox: Vec<(String, i64)>,
     runs: Vec<outbox::DigestRun>,
     failures: Vec<outbox::FailedDelivery>,
+    suppressed: Vec<bounces::Suppression>,
 }
 
 fn load(conn: &mut DbConn) -> db::Result<MailOverview> {
@@ -125,6 +130,7 @@ fn load(conn: &mut DbConn) -> db::Result<MailOverview> {
         outbox: outbox::counts(conn)?,
         runs: outbox::recent_runs(conn, 20)?,
         failures: outbox::recent_failures(conn, 50)?,
+        suppressed: bounces::suppressed(conn, 200)?,
     })
 }
 
@@ -132,9 +138,43 @@ fn load(conn: &mut DbConn) -> db::Result<MailOverview> {
 pub async fn mail_page(
     state: web::Data<AppState>,
     me: CurrentOrganizer,
+    q: web::Query<Lifted>,
 ) -> Result<HttpResponse, WebError> {
     let overview = state.db.run(load).await?;
     let mut ctx = context(&me);
     ctx.insert("m", &overview);
+    ctx.insert("lifted", &q.lifted);
     page("admin/mail.html", &ctx)
+}
+
+/// `?lifted=` after lifting a suppression: the address.
+#[derive(serde::Deserialize)]
+pub struct Lifted {
+    lifted: Option<String>,
+}
+
+/// The suppression an organizer lifts.
+#[derive(serde::Deserialize)]
+pub struct LiftForm {
+    subscriber: i32,
+}
+
+/// `POST /admin/mail/lift`: mail this address again (audited).
+pub async fn lift(
+    state: web::Data<AppState>,
+    form: CsrfForm<LiftForm>,
+) -> Result<HttpResponse, WebError> {
+    let actor = form.me.actor();
+    let id = form.data.subscriber;
+    let lifted = state
+        .db
+        .run(move |conn| db::write_tx(conn, |conn| bounces::lift(conn, id, &actor)))
+        .await?;
+    Ok(match lifted {
+        Some(email) => see_other(&format!(
+            "/admin/mail?lifted={}",
+            percent_encoding::utf8_percent_encode(&email, percent_encoding::NON_ALPHANUMERIC)
+        )),
+        None => see_other("/admin/mail"),
+    })
 }

@@ -2,6 +2,7 @@
 //! authentication, and the public reads. Writes are in `writes.rs`, the JSON views in
 //! `types.rs`, request bodies mapped onto the domain's inputs in `input.rs`.
 
+pub mod bounces;
 pub mod contact;
 pub mod input;
 pub mod openapi;
@@ -97,6 +98,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource("/api/v1/contacts/{slug}")
             .route(web::get().to(contact::get_contact))
             .default_service(web::to(|| not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/api/v1/bounces")
+            .route(web::post().to(bounces::post_bounce))
+            .default_service(web::to(|| not_allowed("POST"))),
     )
     .service(
         web::resource("/api/v1/reports")

@@ -30,6 +30,7 @@ use utoipa::OpenApi;
         crate::web::public::reports::post_json,
         super::reports::list_reports,
         super::contact::get_contact,
+        super::bounces::post_bounce,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth, &BodyAnswers)
