@@ -11,6 +11,7 @@ pub mod digest_sources;
 pub mod districts;
 pub mod feeds;
 pub mod legislators;
+pub mod mail_rate;
 pub mod libpq;
 pub mod officials;
 pub mod outbox;

@@ -8,6 +8,7 @@ pub mod smtp;
 pub mod subscribe;
 pub mod subscriber_csv;
 pub mod templates;
+pub mod throttle;
 pub mod transport;
 
 /// Errors of the mail room.
