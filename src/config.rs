@@ -248,7 +248,12 @@ impl Settings {
                     .ok()
                     .filter(|n| (1..=10_000_000).contains(n))
                     .map(Some)
-                    .ok_or_else(|| err(var, format!("{v:?} is not a whole number from 1 to 10000000"))),
+                    .ok_or_else(|| {
+                        err(
+                            var,
+                            format!("{v:?} is not a whole number from 1 to 10000000"),
+                        )
+                    }),
             }
         };
         let mail_rate_per_sec = rate("MAIL_RATE_PER_SEC")?;

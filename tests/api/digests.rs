@@ -566,7 +566,7 @@ pub fn confirmed_subscribers(conn: &mut DbConn, n: usize) -> db::Result<()> {
 }
 
 /// Publishes an action in campaign "alpha" (creating the campaign if need be).
-fn publish_one(conn: &mut DbConn, title: &str) -> db::Result<()> {
+pub fn publish_one(conn: &mut DbConn, title: &str) -> db::Result<()> {
     write_tx(conn, |conn| {
         let c = match campaigns::find(conn, "alpha")? {
             Some(c) => c.id,
@@ -578,7 +578,7 @@ fn publish_one(conn: &mut DbConn, title: &str) -> db::Result<()> {
 }
 
 /// Per address: how many emails, and how many distinct Message-IDs.
-fn per_address(mails: &[Mail]) -> HashMap<String, (usize, HashSet<String>)> {
+pub fn per_address(mails: &[Mail]) -> HashMap<String, (usize, HashSet<String>)> {
     let mut m: HashMap<String, (usize, HashSet<String>)> = HashMap::new();
     for mail in mails {
         for t in &mail.to {

@@ -44,6 +44,7 @@ mod site_export;
 mod spike;
 mod state_officials;
 mod subscriber_csv;
+mod throttle;
 mod times;
 mod tools;
 mod unchanged;
