@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod outcomes;
 pub mod people;
 pub mod phone_reports;
+pub mod retention;
 pub mod schema;
 pub mod search;
 pub mod sessions;

@@ -270,12 +270,12 @@ pub enum ConfirmError {
 
 /// Confirms with a token from a confirmation email; confirming twice changes nothing.
 /// The subscriber starts from the current end of the change log. Returns the subscriber
-/// and a fresh manage token for the page's preferences link.
+/// and, for the visit that confirms, a new manage token for the page's preferences link.
 pub fn confirm(
     conn: &mut DbConn,
     token: &str,
     at: NaiveDateTime,
-) -> Result<std::result::Result<(Subscriber, String), ConfirmError>> {
+) -> Result<std::result::Result<(Subscriber, Option<String>), ConfirmError>> {
     let found = find_token(conn, token, "confirm")?;
     let Some((id, made)) = found else {
         return Ok(Err(ConfirmError::Unknown));
@@ -297,8 +297,29 @@ pub fn confirm(
             ))
             .execute(conn)?;
     }
-    let manage = new_manage_token(conn, id, at)?;
+    // Only the visit that confirms makes a token; opening the link again mints nothing.
+    let manage = if s.status == SubscriberStatus::Active {
+        None
+    } else {
+        Some(new_manage_token(conn, id, at)?)
+    };
     Ok(Ok((by_id(conn, id)?, manage)))
+}
+
+/// Whether `token` names a token row that existed and is gone (pruned by retention, or
+/// its subscriber deleted), rather than one that never existed.
+pub fn token_was_removed(conn: &mut DbConn, token: &str) -> Result<bool> {
+    let Some((id, _)) = split::parse(token) else {
+        return Ok(false);
+    };
+    let max: Option<i32> = subscriber_tokens::table
+        .select(diesel::dsl::max(subscriber_tokens::id))
+        .first(conn)?;
+    if max.is_none_or(|m| id > m) {
+        return Ok(false);
+    }
+    let exists: i64 = subscriber_tokens::table.find(id).count().get_result(conn)?;
+    Ok(exists == 0)
 }
 
 /// The subscriber a manage token (from any email) belongs to.

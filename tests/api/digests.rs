@@ -453,7 +453,7 @@ async fn email_links_are_found_by_their_row_and_checked_against_a_stored_hash() 
                     panic!("a new address");
                 };
                 let (s, manage) = subscribers::confirm(c, &token, db::now())?.expect("confirms");
-                Ok((s.id, manage))
+                Ok((s.id, manage.expect("the confirming visit makes a token")))
             })
         })
         .await;

@@ -38,6 +38,7 @@ mod pages;
 mod phone_reports;
 mod processes;
 mod reps;
+mod retention;
 mod search;
 mod shutdown;
 mod site_export;
