@@ -113,6 +113,7 @@ fn add_tokens(
             )
         })
         .collect();
+    let ids_key = super::settings::id_permutation(conn)?;
     // Rows come back by their (random, so distinct) hash, whatever order they come in.
     let ids: HashMap<String, i32> =
         super::on_backend!(conn, |c| diesel::insert_into(subscriber_tokens::table)
@@ -124,7 +125,7 @@ fn add_tokens(
     Ok(verifiers
         .iter()
         .zip(&hashes)
-        .map(|(v, h)| split::token(ids[h], v))
+        .map(|(v, h)| split::token_keyed(&ids_key, ids[h], v))
         .collect())
 }
 
@@ -136,7 +137,11 @@ fn find_token(
     token: &str,
     purpose: &str,
 ) -> Result<Option<(i32, NaiveDateTime)>> {
-    if let Some((id, verifier)) = split::parse(token) {
+    // Tokens name their row through the site's permutation; those of the first split form
+    // name it in plain hex.
+    let p = super::settings::id_permutation(conn)?;
+    let candidates = [split::parse_keyed(&p, token), split::parse(token)];
+    for (id, verifier) in candidates.into_iter().flatten() {
         let row: Option<(String, i32, NaiveDateTime)> = subscriber_tokens::table
             .find(id)
             .filter(subscriber_tokens::purpose.eq(purpose))
@@ -306,10 +311,20 @@ pub fn confirm(
     Ok(Ok((by_id(conn, id)?, manage)))
 }
 
+/// The row a token names (either form), if it has the form of one; for tests and tools.
+pub fn token_row(conn: &mut DbConn, token: &str) -> Result<Option<i32>> {
+    let p = super::settings::id_permutation(conn)?;
+    Ok(split::parse_keyed(&p, token)
+        .or_else(|| split::parse(token))
+        .map(|(id, _)| id))
+}
+
 /// Whether `token` names a token row that existed and is gone (pruned by retention, or
 /// its subscriber deleted), rather than one that never existed.
 pub fn token_was_removed(conn: &mut DbConn, token: &str) -> Result<bool> {
-    let Some((id, _)) = split::parse(token) else {
+    // Only the keyed form: probing plain row ids must not tell how many tokens exist.
+    let p = super::settings::id_permutation(conn)?;
+    let Some((id, _)) = split::parse_keyed(&p, token) else {
         return Ok(false);
     };
     let max: Option<i32> = subscriber_tokens::table

@@ -52,10 +52,11 @@ pub fn request(
             }
         };
         let dedupe_key = format!("{kind}:{}:{}", subscriber.id, &token[..16]);
+        let id_key = crate::db::settings::id_permutation(conn)?;
         outbox::enqueue(
             conn,
             &NewMessage {
-                message_id: message_id(settings, &dedupe_key),
+                message_id: message_id(settings, &id_key, &dedupe_key),
                 dedupe_key,
                 subscriber_id: Some(subscriber.id),
                 kind,
@@ -102,10 +103,11 @@ pub fn fresh_link(
         let token = subscribers::new_manage_token(conn, subscriber.id, now)?;
         let kind = MessageKind::Already;
         let dedupe_key = format!("{kind}:{}:{}", subscriber.id, &token[..16]);
+        let id_key = crate::db::settings::id_permutation(conn)?;
         outbox::enqueue(
             conn,
             &NewMessage {
-                message_id: message_id(settings, &dedupe_key),
+                message_id: message_id(settings, &id_key, &dedupe_key),
                 dedupe_key,
                 subscriber_id: Some(subscriber.id),
                 kind,
@@ -217,10 +219,11 @@ pub fn welcome(
     let r = render_email("welcome", &ctx)?;
     let token = subscribers::new_manage_token(conn, subscriber.id, now)?;
     let dedupe_key = format!("welcome:{}:{}", subscriber.id, &token[..16]);
+    let id_key = crate::db::settings::id_permutation(conn)?;
     Ok(outbox::enqueue(
         conn,
         &NewMessage {
-            message_id: message_id(settings, &dedupe_key),
+            message_id: message_id(settings, &id_key, &dedupe_key),
             dedupe_key,
             subscriber_id: Some(subscriber.id),
             kind: MessageKind::Welcome,

@@ -248,3 +248,76 @@ async fn opening_a_confirmation_link_twice_mints_nothing() {
     }
     assert_eq!(app.with_db(token_count).await, once);
 }
+
+/// Tokens and Message-IDs no longer tell how many subscribers or emails there are: the
+/// row a token names is hidden behind the site's keyed permutation (consecutive rows give
+/// unrelated numbers), Message-IDs name neither subscriber nor change; a token of the first
+/// form (the row id in plain hex) still opens its page. Fails if the plain row id shows.
+#[tokio::test]
+async fn links_and_message_ids_reveal_no_counts_and_old_tokens_still_work() {
+    use actiondesk::db::subscribers;
+    use actiondesk::security::{split, token_hash};
+    let Some(mail) = MailDev::start().await else {
+        return;
+    };
+    let app = app_with(&mail.smtp_url()).await;
+    app.with_db(|c| confirmed_subscribers(c, 3)).await;
+    let env = env_for(&app, &mail.smtp_url());
+    app.with_db(|c| publish_one(c, "Counted")).await;
+    digest_run(&env);
+    let mails = mail.wait_for("three digests", |m| m.len() >= 3).await;
+    let mut publics = Vec::new();
+    for m in &mails {
+        let local = m
+            .message_id
+            .trim_start_matches('<')
+            .split('@')
+            .next()
+            .unwrap();
+        assert!(
+            local.len() == 32 && local.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{}",
+            m.message_id
+        );
+        let l = link(&app, &m.text, "/preferences");
+        let token = l.trim_start_matches("/preferences?token=").to_string();
+        let probe = token.clone();
+        let row = app
+            .with_db(move |c| subscribers::token_row(c, &probe))
+            .await
+            .expect("names a row");
+        assert_ne!(&token[..16], format!("{:016x}", row), "the row id shows");
+        publics.push(u64::from_str_radix(&token[..16], 16).unwrap());
+    }
+    publics.sort_unstable();
+    assert!(
+        publics.windows(2).all(|w| w[1] - w[0] > 1_000),
+        "consecutive rows, close numbers: {publics:x?}"
+    );
+
+    // A link of the first split form still works.
+    let v = split::new_verifier();
+    let hash = token_hash(&v);
+    let row: i32 = app
+        .with_db(move |c| {
+            let s0: i32 = actiondesk::db::schema::subscribers::table
+                .filter(actiondesk::db::schema::subscribers::email.eq("s0@example.org"))
+                .select(actiondesk::db::schema::subscribers::id)
+                .first(c)?;
+            Ok(diesel::insert_into(subscriber_tokens::table)
+                .values((
+                    subscriber_tokens::subscriber_id.eq(s0),
+                    subscriber_tokens::token_hash.eq(hash),
+                    subscriber_tokens::purpose.eq("manage"),
+                    subscriber_tokens::created_at.eq(db::now()),
+                ))
+                .returning(subscriber_tokens::id)
+                .get_result(c)?)
+        })
+        .await;
+    let (status, page) = app
+        .get(&format!("/preferences?token={}", split::token(row, &v)))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("s0@example.org"));
+}
