@@ -311,7 +311,7 @@ pub fn migrate(conn: &mut DbConn) -> Result<usize> {
                 .run_pending_migrations(SQLITE_MIGRATIONS)
                 .map_err(err)?
                 .len();
-            write_tx(conn, |conn| settings::id_permutation(conn))?;
+            write_tx(conn, settings::id_permutation)?;
             Ok(ran)
         }
         DbConn::Pg(c) => {
