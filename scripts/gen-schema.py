@@ -6,7 +6,7 @@ import re
 
 sql = "\n".join(open(f).read() for f in sorted(glob.glob("migrations/template/*.sql"))
                 if not f.endswith(".down.sql"))
-TYPES = {"__ID__": "Integer", "INTEGER": "Integer", "TEXT": "Text", "BOOLEAN": "Bool",
+TYPES = {"__ID__": "Integer", "INTEGER": "Integer", "BIGINT": "BigInt", "TEXT": "Text", "BOOLEAN": "Bool",
          "TIMESTAMP": "Timestamp", "DOUBLE": "Double"}
 out = ["// @generated from migrations/template by scripts/gen-schema.py; do not edit.\n"]
 names, fks = [], []

@@ -46,6 +46,15 @@ pub struct Settings {
     /// `MAIL_CLAIM_LEASE_SECS`: after this, a message claimed by a sender that never
     /// finished (a crash) may be claimed again.
     pub mail_claim_lease: Duration,
+    /// `MAIL_RATE_PER_SEC`: at most this many messages a second, over every sender of every
+    /// process (kept in the database). Unset: unlimited.
+    pub mail_rate_per_sec: Option<u32>,
+    /// `MAIL_RATE_PER_HOUR`: at most this many messages an hour; once spent, a run leaves
+    /// the rest pending for later. Unset: unlimited.
+    pub mail_rate_per_hour: Option<u32>,
+    /// `MAIL_RETENTION_DAYS`: delivered outbox rows and their one-time tokens older than
+    /// this are pruned by the worker.
+    pub mail_retention_days: u32,
     /// `PUBLIC_CACHE_SECS`: how long a shared cache (CDN, nginx `proxy_cache`) may keep a
     /// public page before asking again (`s-maxage`).
     pub public_cache: Duration,
@@ -248,6 +257,27 @@ impl Settings {
                     }),
             }
         };
+        let rate = |var: &'static str| -> Result<Option<u32>, ConfigError> {
+            match lookup(var) {
+                None => Ok(None),
+                Some(v) if v.trim().is_empty() => Ok(None),
+                Some(v) => v
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=10_000_000).contains(n))
+                    .map(Some)
+                    .ok_or_else(|| {
+                        err(
+                            var,
+                            format!("{v:?} is not a whole number from 1 to 10000000"),
+                        )
+                    }),
+            }
+        };
+        let mail_rate_per_sec = rate("MAIL_RATE_PER_SEC")?;
+        let mail_rate_per_hour = rate("MAIL_RATE_PER_HOUR")?;
+        let mail_retention_days = whole("MAIL_RETENTION_DAYS", 90, 36_500)?.max(1) as u32;
         let public_cache = Duration::from_secs(whole("PUBLIC_CACHE_SECS", 5, 86_400)?);
         let public_stale = Duration::from_secs(whole("PUBLIC_STALE_SECS", 30, 86_400)?);
         let page_cache_mb = whole("PAGE_CACHE_MB", 64, 65_536)?.max(1);
@@ -288,6 +318,9 @@ impl Settings {
             smtp_pool_size,
             mail_retry_base,
             mail_claim_lease,
+            mail_rate_per_sec,
+            mail_rate_per_hour,
+            mail_retention_days,
             public_control: actix_web::http::header::HeaderValue::from_str(&format!(
                 "public, max-age=0, s-maxage={}, stale-while-revalidate={}",
                 public_cache.as_secs(),
@@ -360,6 +393,9 @@ mod tests {
             ("DIGEST_TIMEZONE", "Mars/Olympus"),
             ("SMTP_POOL_SIZE", "0"),
             ("MAIL_CLAIM_LEASE_SECS", "x"),
+            ("MAIL_RATE_PER_SEC", "0"),
+            ("MAIL_RATE_PER_HOUR", "lots"),
+            ("MAIL_RETENTION_DAYS", "-1"),
             ("PUBLIC_CACHE_SECS", "soon"),
             ("PAGE_CACHE_MB", "-1"),
             ("DIGEST_NICE", "20"),

@@ -68,19 +68,37 @@ pub mod split {
         hex::encode(bytes)
     }
 
-    /// The token for the row `id` that holds the hash of `verifier`.
+    /// The token for the row `id` that holds the hash of `verifier`, in the first form
+    /// (the row id in plain hex, which tells how many tokens were made): still read, no
+    /// longer made. See [`token_keyed`].
     pub fn token(id: i32, verifier: &str) -> String {
         format!("{:016x}{verifier}", id as u32)
     }
 
-    /// The row id and verifier a token names, if it has the form of one.
-    pub fn parse(token: &str) -> Option<(i32, &str)> {
+    /// The token for the row `id`, its id through the site's [`super::ids::Permutation`].
+    pub fn token_keyed(p: &super::ids::Permutation, id: i32, verifier: &str) -> String {
+        format!("{:016x}{verifier}", p.encrypt(id as u32 as u64))
+    }
+
+    /// The number and verifier of a token of either form.
+    fn parts(token: &str) -> Option<(u64, &str)> {
         let token = token.trim();
         if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
-        let id = u64::from_str_radix(&token[..16], 16).ok()?;
-        Some((i32::try_from(id).ok()?, &token[16..]))
+        Some((u64::from_str_radix(&token[..16], 16).ok()?, &token[16..]))
+    }
+
+    /// The row id and verifier a token of the first (plain) form names.
+    pub fn parse(token: &str) -> Option<(i32, &str)> {
+        let (id, verifier) = parts(token)?;
+        Some((i32::try_from(id).ok()?, verifier))
+    }
+
+    /// The row id and verifier a token made by [`token_keyed`] names.
+    pub fn parse_keyed<'t>(p: &super::ids::Permutation, token: &'t str) -> Option<(i32, &'t str)> {
+        let (public, verifier) = parts(token)?;
+        Some((i32::try_from(p.decrypt(public)).ok()?, verifier))
     }
 
     /// Whether `verifier` is the one whose hash was stored, compared in constant time.
@@ -92,9 +110,89 @@ pub mod split {
     }
 }
 
+/// Identifiers that name a row without telling how many rows there are: the row id
+/// through a keyed permutation of 64-bit numbers (a 4-round Feistel network whose round
+/// function is SHA-256 under the key), so looking one up still reads one row by its id.
+pub mod ids {
+    use sha2::{Digest, Sha256};
+
+    /// A keyed permutation of 64-bit numbers, and a keyed digest for Message-IDs.
+    #[derive(Clone)]
+    pub struct Permutation {
+        keyed: Sha256,
+    }
+
+    const ROUNDS: u8 = 4;
+
+    impl Permutation {
+        /// The permutation under `key` (at least 16 random bytes).
+        pub fn new(key: &[u8]) -> Permutation {
+            Permutation {
+                keyed: Sha256::new()
+                    .chain_update(b"actiondesk-ids\0")
+                    .chain_update(key),
+            }
+        }
+
+        fn round(&self, r: u8, half: u32) -> u32 {
+            let d = self
+                .keyed
+                .clone()
+                .chain_update([r])
+                .chain_update(half.to_be_bytes())
+                .finalize();
+            u32::from_be_bytes([d[0], d[1], d[2], d[3]])
+        }
+
+        /// The public number of row `id`.
+        pub fn encrypt(&self, id: u64) -> u64 {
+            let (mut l, mut r) = ((id >> 32) as u32, id as u32);
+            for i in 0..ROUNDS {
+                (l, r) = (r, l ^ self.round(i, r));
+            }
+            (u64::from(l) << 32) | u64::from(r)
+        }
+
+        /// The row id of a public number.
+        pub fn decrypt(&self, public: u64) -> u64 {
+            let (mut l, mut r) = ((public >> 32) as u32, public as u32);
+            for i in (0..ROUNDS).rev() {
+                (l, r) = (r ^ self.round(i, l), l);
+            }
+            (u64::from(l) << 32) | u64::from(r)
+        }
+
+        /// 32 hex digits that stand for `what` and reveal nothing of it (a Message-ID's
+        /// local part).
+        pub fn digest(&self, what: &str) -> String {
+            let d = self
+                .keyed
+                .clone()
+                .chain_update(b"\0message-id\0")
+                .chain_update(what.as_bytes())
+                .finalize();
+            hex::encode(&d[..16])
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_id_permutation_round_trips_and_hides_the_order() {
+        let p = ids::Permutation::new(b"0123456789abcdef0123456789abcdef");
+        let q = ids::Permutation::new(b"another key, another permutation");
+        for id in [0u64, 1, 2, 41, 42, 1 << 31, u64::MAX] {
+            assert_eq!(p.decrypt(p.encrypt(id)), id);
+            assert_ne!(p.encrypt(id), q.encrypt(id));
+        }
+        let (a, b) = (p.encrypt(1), p.encrypt(2));
+        assert!(a != 1 && b != 2 && a.abs_diff(b) > 1_000_000, "{a:x} {b:x}");
+        assert_eq!(p.digest("digest:1:2"), p.digest("digest:1:2"));
+        assert_ne!(p.digest("digest:1:2"), p.digest("digest:1:3"));
+    }
 
     #[test]
     fn split_tokens_name_their_row_and_check_their_verifier() {

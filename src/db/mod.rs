@@ -13,11 +13,13 @@ pub mod districts;
 pub mod feeds;
 pub mod legislators;
 pub mod libpq;
+pub mod mail_rate;
 pub mod officials;
 pub mod outbox;
 pub mod outcomes;
 pub mod people;
 pub mod phone_reports;
+pub mod retention;
 pub mod schema;
 pub mod search;
 pub mod sessions;
@@ -305,17 +307,26 @@ impl Db {
 pub fn migrate(conn: &mut DbConn) -> Result<usize> {
     let err = |e: Box<dyn std::error::Error + Send + Sync>| Error::Migration(e.to_string());
     match conn {
-        DbConn::Sqlite(c) => Ok(c
-            .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map_err(err)?
-            .len()),
+        DbConn::Sqlite(c) => {
+            let ran = c
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map_err(err)?
+                .len();
+            write_tx(conn, settings::id_permutation)?;
+            Ok(ran)
+        }
         DbConn::Pg(c) => {
-            // Two processes starting at once on one database migrate one after the other.
+            // Two processes starting at once on one database migrate one after the other
+            // (and agree on the key made once after).
             c.batch_execute("SELECT pg_advisory_lock(727274001)")?;
             let ran = c
                 .run_pending_migrations(POSTGRES_MIGRATIONS)
                 .map(|v| v.len())
-                .map_err(err);
+                .map_err(err)
+                .and_then(|n| settings::id_permutation(conn).map(|_| n));
+            let DbConn::Pg(c) = conn else {
+                unreachable!("matched above")
+            };
             c.batch_execute("SELECT pg_advisory_unlock(727274001)")?;
             ran
         }
@@ -427,6 +438,20 @@ pub mod settings {
                 .execute(conn)?;
         }
         Ok(())
+    }
+
+    /// The key of the site's [`crate::security::ids::Permutation`] (row ids in links and
+    /// Message-IDs), made once at random and kept, so every process agrees on it.
+    pub fn id_permutation(conn: &mut DbConn) -> Result<crate::security::ids::Permutation> {
+        let key = match get(conn, "id_key")? {
+            Some(k) => k,
+            None => {
+                let k = crate::security::new_token();
+                set(conn, "id_key", &k)?;
+                k
+            }
+        };
+        Ok(crate::security::ids::Permutation::new(key.as_bytes()))
     }
 
     /// The version of public content; every write bumps it so cached pages go stale at once.

@@ -390,6 +390,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mail_rate (id) {
+        id -> Integer,
+        name -> Text,
+        mark -> BigInt,
+        used -> BigInt,
+    }
+}
+
 diesel::joinable!(organizer_sessions -> organizers (organizer_id));
 diesel::joinable!(api_tokens -> organizers (organizer_id));
 diesel::joinable!(contact_offices -> contacts (contact_id));
@@ -436,6 +445,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     digest_bodies,
     digest_runs,
     hotlines,
+    mail_rate,
     organizer_sessions,
     organizers,
     outbox,

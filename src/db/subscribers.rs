@@ -122,6 +122,7 @@ fn add_tokens(
             )
         })
         .collect();
+    let ids_key = super::settings::id_permutation(conn)?;
     // Rows come back by their (random, so distinct) hash, whatever order they come in.
     let ids: HashMap<String, i32> =
         super::on_backend!(conn, |c| diesel::insert_into(subscriber_tokens::table)
@@ -133,7 +134,7 @@ fn add_tokens(
     Ok(verifiers
         .iter()
         .zip(&hashes)
-        .map(|(v, h)| split::token(ids[h], v))
+        .map(|(v, h)| split::token_keyed(&ids_key, ids[h], v))
         .collect())
 }
 
@@ -145,7 +146,11 @@ fn find_token(
     token: &str,
     purpose: &str,
 ) -> Result<Option<(i32, NaiveDateTime)>> {
-    if let Some((id, verifier)) = split::parse(token) {
+    // Tokens name their row through the site's permutation; those of the first split form
+    // name it in plain hex.
+    let p = super::settings::id_permutation(conn)?;
+    let candidates = [split::parse_keyed(&p, token), split::parse(token)];
+    for (id, verifier) in candidates.into_iter().flatten() {
         let row: Option<(String, i32, NaiveDateTime)> = subscriber_tokens::table
             .find(id)
             .filter(subscriber_tokens::purpose.eq(purpose))
@@ -279,12 +284,12 @@ pub enum ConfirmError {
 
 /// Confirms with a token from a confirmation email; confirming twice changes nothing.
 /// The subscriber starts from the current end of the change log. Returns the subscriber
-/// and a fresh manage token for the page's preferences link.
+/// and, for the visit that confirms, a new manage token for the page's preferences link.
 pub fn confirm(
     conn: &mut DbConn,
     token: &str,
     at: NaiveDateTime,
-) -> Result<std::result::Result<(Subscriber, String), ConfirmError>> {
+) -> Result<std::result::Result<(Subscriber, Option<String>), ConfirmError>> {
     let found = find_token(conn, token, "confirm")?;
     let Some((id, made)) = found else {
         return Ok(Err(ConfirmError::Unknown));
@@ -306,8 +311,39 @@ pub fn confirm(
             ))
             .execute(conn)?;
     }
-    let manage = new_manage_token(conn, id, at)?;
+    // Only the visit that confirms makes a token; opening the link again mints nothing.
+    let manage = if s.status == SubscriberStatus::Active {
+        None
+    } else {
+        Some(new_manage_token(conn, id, at)?)
+    };
     Ok(Ok((by_id(conn, id)?, manage)))
+}
+
+/// The row a token names (either form), if it has the form of one; for tests and tools.
+pub fn token_row(conn: &mut DbConn, token: &str) -> Result<Option<i32>> {
+    let p = super::settings::id_permutation(conn)?;
+    Ok(split::parse_keyed(&p, token)
+        .or_else(|| split::parse(token))
+        .map(|(id, _)| id))
+}
+
+/// Whether `token` names a token row that existed and is gone (pruned by retention, or
+/// its subscriber deleted), rather than one that never existed.
+pub fn token_was_removed(conn: &mut DbConn, token: &str) -> Result<bool> {
+    // Only the keyed form: probing plain row ids must not tell how many tokens exist.
+    let p = super::settings::id_permutation(conn)?;
+    let Some((id, _)) = split::parse_keyed(&p, token) else {
+        return Ok(false);
+    };
+    let max: Option<i32> = subscriber_tokens::table
+        .select(diesel::dsl::max(subscriber_tokens::id))
+        .first(conn)?;
+    if max.is_none_or(|m| id > m) {
+        return Ok(false);
+    }
+    let exists: i64 = subscriber_tokens::table.find(id).count().get_result(conn)?;
+    Ok(exists == 0)
 }
 
 /// The subscriber a manage token (from any email) belongs to.

@@ -6,9 +6,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
+use crate::security::ids::Permutation;
 use chrono::NaiveDateTime;
 use serde::Serialize;
-use sha2::{Digest as _, Sha256};
 use tera::Context;
 use tokio::sync::mpsc;
 
@@ -540,10 +540,10 @@ fn host(settings: &Settings) -> String {
         .to_string()
 }
 
-/// A Message-ID derived from the outbox key, so a re-send carries the same one.
-pub fn message_id(settings: &Settings, dedupe_key: &str) -> String {
-    let h = hex::encode(&Sha256::digest(format!("{dedupe_key}|{}", settings.base_url))[..8]);
-    format!("<{}.{h}@{}>", dedupe_key.replace(':', "."), host(settings))
+/// A Message-ID derived from the outbox key under the site's key (it names no subscriber
+/// or count); stored with the message, so a re-send carries the same one.
+pub fn message_id(settings: &Settings, ids: &Permutation, dedupe_key: &str) -> String {
+    format!("<{}@{}>", ids.digest(dedupe_key), host(settings))
 }
 
 /// Headers every digest carries (RFC 2369 / RFC 8058).
@@ -706,6 +706,7 @@ pub fn compose_due(
             }
             let ids: Vec<i32> = to_mail.iter().map(|(s, _)| s.id).collect();
             let tokens = subscribers::new_manage_tokens(conn, &ids, now)?;
+            let id_key = crate::db::settings::id_permutation(conn)?;
             let (_, unsubscribe_url) = manage_links(settings, TOKEN_SLOT);
             let headers = list_headers(settings, &unsubscribe_url);
             let mut messages = Vec::with_capacity(to_mail.len());
@@ -731,7 +732,7 @@ pub fn compose_due(
                 bodies.insert(body_id, encoded.clone());
                 let dedupe_key = format!("digest:{}:{}", s.id, max);
                 messages.push(NewMessage {
-                    message_id: message_id(settings, &dedupe_key),
+                    message_id: message_id(settings, &id_key, &dedupe_key),
                     dedupe_key,
                     subscriber_id: Some(s.id),
                     kind: MessageKind::Digest,

@@ -9,6 +9,7 @@ pub mod smtp;
 pub mod subscribe;
 pub mod subscriber_csv;
 pub mod templates;
+pub mod throttle;
 pub mod transport;
 pub mod verp;
 

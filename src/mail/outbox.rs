@@ -14,6 +14,7 @@ use chrono::Duration;
 use tokio::sync::{mpsc, Mutex};
 
 use super::shared_body::SharedBody;
+use super::throttle::Throttle;
 use super::transport::{Mailer, SendError};
 use super::{compose, Result};
 use crate::config::Settings;
@@ -75,6 +76,8 @@ impl Stop {
 pub struct Delivered {
     pub sent: usize,
     pub failed: usize,
+    /// The hour's sending budget (`MAIL_RATE_PER_HOUR`) ran out: the rest was left pending.
+    pub deferred: bool,
 }
 
 /// A claimed message and the shared body it names, for a sender.
@@ -127,6 +130,7 @@ async fn deliver_from(
     let lease = Duration::from_std(settings.mail_claim_lease).unwrap_or(Duration::minutes(5));
     let retry = Duration::from_std(settings.mail_retry_base).unwrap_or(Duration::minutes(1));
     let (tx, mut rx) = mpsc::unbounded_channel::<Outcome>();
+    let throttle = Throttle::new(db, settings, batch as usize).map(Arc::new);
 
     // Marks outcomes as they arrive: every sent message accepted so far in one statement.
     let marker_db = db.clone();
@@ -181,10 +185,11 @@ async fn deliver_from(
     let claim_db = db.clone();
     let w = worker.to_string();
     let claim_stop = stop.clone();
+    let claim_throttle = throttle.clone();
     let claimer = tokio::spawn(async move {
         let mut shared: HashMap<i32, Arc<SharedBody>> = HashMap::new();
         loop {
-            if claim_stop.is_stopped() {
+            if claim_stop.is_stopped() || claim_throttle.as_ref().is_some_and(|t| t.is_spent()) {
                 return Ok(());
             }
             let w = w.clone();
@@ -239,6 +244,7 @@ async fn deliver_from(
     for _ in 0..parallel {
         let (work_rx, mailer, tx) = (work_rx.clone(), mailer.clone(), tx.clone());
         let (renew_db, worker, stop) = (db.clone(), worker.to_string(), stop.clone());
+        let throttle = throttle.clone();
         senders.spawn(async move {
             loop {
                 let next = work_rx.lock().await.recv().await;
@@ -248,6 +254,21 @@ async fn deliver_from(
                 if stop.is_stopped() {
                     let _ = tx.send(Outcome::Released(m.id));
                     continue;
+                }
+                // Waits for a sending slot; the hour's budget spent, it is handed back.
+                if let Some(t) = &throttle {
+                    match t.acquire().await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            let _ = tx.send(Outcome::Released(m.id));
+                            continue;
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "could not reserve a sending slot");
+                            let _ = tx.send(Outcome::Released(m.id));
+                            continue;
+                        }
+                    }
                 }
                 // A claim older than half the lease may soon be taken over by another
                 // worker: renew it first, and leave the message if another has it already.
@@ -283,17 +304,24 @@ async fn deliver_from(
     let claimed: Result<()> = claimer.await.expect("claimer task");
     while senders.join_next().await.is_some() {}
     drop(tx);
-    let done = marker.await.expect("marker task");
+    let mut done = marker.await.expect("marker task");
+    if let Some(t) = &throttle {
+        t.finish().await;
+        done.deferred = t.is_spent();
+    }
     claimed.map(|()| done)
 }
 
-/// What a digest run did: `digests: composed N, sent N, failed N, pending N`.
+/// What a digest run did: `digests: composed N, sent N, failed N, pending N`, and when
+/// the hour's sending budget ran out, `, deferred N (MAIL_RATE_PER_HOUR)`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RunSummary {
     pub composed: usize,
     pub sent: usize,
     pub failed: usize,
     pub pending: usize,
+    /// Left pending for a later run because the hour's budget was spent.
+    pub deferred: usize,
 }
 
 impl fmt::Display for RunSummary {
@@ -302,7 +330,11 @@ impl fmt::Display for RunSummary {
             f,
             "digests: composed {}, sent {}, failed {}, pending {}",
             self.composed, self.sent, self.failed, self.pending
-        )
+        )?;
+        if self.deferred > 0 {
+            write!(f, ", deferred {} (MAIL_RATE_PER_HOUR)", self.deferred)?;
+        }
+        Ok(())
     }
 }
 
@@ -361,6 +393,7 @@ pub async fn run_once(
         sent: delivered.sent,
         failed: delivered.failed,
         pending,
+        deferred: if delivered.deferred { pending } else { 0 },
     };
     let counts = (
         summary.composed as i32,

@@ -52,10 +52,11 @@ pub fn request(
             }
         };
         let dedupe_key = format!("{kind}:{}:{}", subscriber.id, &token[..16]);
+        let id_key = crate::db::settings::id_permutation(conn)?;
         outbox::enqueue(
             conn,
             &NewMessage {
-                message_id: message_id(settings, &dedupe_key),
+                message_id: message_id(settings, &id_key, &dedupe_key),
                 dedupe_key,
                 subscriber_id: Some(subscriber.id),
                 kind,
@@ -72,6 +73,57 @@ pub fn request(
             now,
         )
     })?)
+}
+
+/// Emails an active subscriber with this address a fresh link to manage the subscription
+/// (the "already subscribed" note, with new links); any other address gets nothing. Returns
+/// the outbox id to send at once. The caller answers the same either way.
+pub fn fresh_link(
+    conn: &mut DbConn,
+    settings: &Settings,
+    email: &EmailAddress,
+    now: NaiveDateTime,
+) -> Result<Option<i32>> {
+    let Some(subscriber) = subscribers::find(conn, email.as_str())?
+        .filter(|s| s.status == crate::domain::SubscriberStatus::Active)
+    else {
+        return Ok(None);
+    };
+    let follows = subscribers::campaigns_of(conn, &[subscriber.id])?
+        .remove(&subscriber.id)
+        .unwrap_or_default();
+    let mut ctx = Context::new();
+    ctx.insert("site_url", &settings.absolute("/"));
+    ctx.insert("followed", &followed(conn, settings, &follows)?);
+    let (p, u) = manage_links(settings, TOKEN_SLOT);
+    ctx.insert("preferences_url", &p);
+    ctx.insert("unsubscribe_url", &u);
+    let r = render_email("link", &ctx)?;
+    Ok(Some(write_tx(conn, |conn| {
+        let token = subscribers::new_manage_token(conn, subscriber.id, now)?;
+        let kind = MessageKind::Already;
+        let dedupe_key = format!("{kind}:{}:{}", subscriber.id, &token[..16]);
+        let id_key = crate::db::settings::id_permutation(conn)?;
+        outbox::enqueue(
+            conn,
+            &NewMessage {
+                message_id: message_id(settings, &id_key, &dedupe_key),
+                dedupe_key,
+                subscriber_id: Some(subscriber.id),
+                kind,
+                first_change_id: None,
+                last_change_id: None,
+                to_addr: subscriber.email.clone(),
+                subject: r.subject.clone(),
+                content: Content::Own {
+                    text: r.text.replace(TOKEN_SLOT, &token),
+                    html: r.html.replace(TOKEN_SLOT, &token),
+                },
+                headers: vec![("Auto-Submitted".into(), "auto-generated".into())],
+            },
+            now,
+        )
+    })?))
 }
 
 /// What a subscription follows, in words: "Alpha campaign", "Alpha campaign and Beta
@@ -167,10 +219,11 @@ pub fn welcome(
     let r = render_email("welcome", &ctx)?;
     let token = subscribers::new_manage_token(conn, subscriber.id, now)?;
     let dedupe_key = format!("welcome:{}:{}", subscriber.id, &token[..16]);
+    let id_key = crate::db::settings::id_permutation(conn)?;
     Ok(outbox::enqueue(
         conn,
         &NewMessage {
-            message_id: message_id(settings, &dedupe_key),
+            message_id: message_id(settings, &id_key, &dedupe_key),
             dedupe_key,
             subscriber_id: Some(subscriber.id),
             kind: MessageKind::Welcome,

@@ -54,6 +54,39 @@ pub fn login_token(req: &HttpRequest, state: &AppState) -> (String, Option<Cooki
     }
 }
 
+/// The token of a public form without a session (the fresh-link form): the one in the
+/// browser's signed cookie `name` (scoped to `path`), or a new one with the cookie to set.
+pub fn cookie_token(
+    req: &HttpRequest,
+    state: &AppState,
+    name: &'static str,
+    path: &'static str,
+) -> (String, Option<Cookie<'static>>) {
+    match session::signed_value(req, state, name) {
+        Some(t) => (t, None),
+        None => {
+            let t = security::new_token();
+            (
+                t.clone(),
+                Some(session::signed_cookie(state, name, t, path, None)),
+            )
+        }
+    }
+}
+
+/// Checks a public form's token against its signed cookie `name`.
+pub fn check_cookie(
+    req: &HttpRequest,
+    state: &AppState,
+    name: &'static str,
+    given: &str,
+) -> Result<(), WebError> {
+    match session::signed_value(req, state, name) {
+        Some(t) if same(&t, given) => Ok(()),
+        _ => Err(WebError::Forbidden(REFUSED.into())),
+    }
+}
+
 /// Checks the sign-in form's token against its cookie.
 pub fn check_login(req: &HttpRequest, state: &AppState, given: &str) -> Result<(), WebError> {
     match session::signed_value(req, state, LOGIN_COOKIE) {

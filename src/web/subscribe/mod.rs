@@ -18,6 +18,7 @@ use crate::web::ratelimit::Limiter;
 use crate::web::render::page_with_status;
 use crate::web::AppState;
 
+mod fresh_link;
 mod preferences;
 mod signup;
 
@@ -29,6 +30,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .post(signup::submit),
     )
     .service(web::resource("/subscribe/confirm").get(signup::confirm))
+    .service(
+        web::resource("/subscribe/link")
+            .get(fresh_link::form)
+            .post(fresh_link::submit),
+    )
     .service(
         web::resource("/preferences")
             .get(preferences::preferences)
@@ -162,11 +168,11 @@ async fn subscriber_for(
         .await?)
 }
 
-fn unknown_token() -> Result<HttpResponse, WebError> {
-    message(
-        StatusCode::NOT_FOUND,
-        "This link does not work",
-        &["It may have been copied incompletely. Use the link in your most recent email."],
-        None,
-    )
+/// A link whose token did not work: the page that offers a fresh one.
+async fn unknown_token(
+    req: &actix_web::HttpRequest,
+    state: &AppState,
+    token: String,
+) -> Result<HttpResponse, WebError> {
+    fresh_link::for_token(req, state, token).await
 }

@@ -139,7 +139,7 @@ pub(super) async fn confirm(
         mail.send_soon(&state, outbox_id, "welcome email");
     }
     match result {
-        Ok((s, manage)) => {
+        Ok((s, Some(manage))) => {
             let url = format!("/preferences?token={manage}");
             let what = format!("Email about changes goes to {}.", s.email);
             message(
@@ -150,6 +150,19 @@ pub(super) async fn confirm(
                     "Every email has a link to change what you follow or to unsubscribe.",
                 ],
                 Some((&url, "Choose campaigns and how often")),
+            )
+        }
+        // Opened again: already confirmed, and nothing new is made.
+        Ok((s, None)) => {
+            let what = format!("Email about changes goes to {}.", s.email);
+            message(
+                StatusCode::OK,
+                "You are subscribed",
+                &[
+                    what.as_str(),
+                    "Every email has a link to change what you follow or to unsubscribe.",
+                ],
+                Some(("/subscribe/link", "Get a fresh link by email")),
             )
         }
         Err(subscribers::ConfirmError::Unknown) => message(

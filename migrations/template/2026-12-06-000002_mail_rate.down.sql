@@ -1,0 +1,2 @@
+DROP INDEX outbox_sent_at;
+DROP TABLE mail_rate;
