@@ -499,3 +499,77 @@ async fn a_governor_and_state_senator_action_fills_page_and_call_mode() {
     .await;
     assert!(step.contains("Hello State Senator Ada Senator"), "{step}");
 }
+
+#[tokio::test]
+async fn the_district_picker_works_in_a_real_browser_and_is_remembered() {
+    use fantoccini::Locator;
+    let Some(browser) = crate::browser::Browser::start(390, 844).await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let dir = small_vermont();
+    run_ok(
+        &app,
+        &["import", "openstates", dir.path().to_str().unwrap()],
+    );
+    vermont_zips(&app, app.dir.path());
+    let c = &browser.client;
+    c.goto(&format!("{}/reps?zip=05401", app.address))
+        .await
+        .unwrap();
+    let before = c.source().await.unwrap();
+    assert!(!before.contains("Ada Senator"), "nothing picked yet");
+    c.find(Locator::Css("select[name=upper]"))
+        .await
+        .expect("a State Senate picker")
+        .select_by_value("Addison")
+        .await
+        .unwrap();
+    c.find(Locator::Css("select[name=lower]"))
+        .await
+        .expect("a State House picker")
+        .select_by_value("Chittenden-1")
+        .await
+        .unwrap();
+    c.find(Locator::Css("form.district-picker button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let page = c.source().await.unwrap();
+        if page.contains("Ada Senator") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the picked districts' legislators: {page}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let page = c.source().await.unwrap();
+    assert!(page.contains("Rae Rep"), "{page}");
+    assert!(!page.contains("Sam Senator"), "{page}");
+    assert!(
+        c.current_url().await.unwrap().path().starts_with("/reps"),
+        "back on /reps"
+    );
+    // Remembered like the ZIP code: /reps alone shows the same people, picks selected.
+    c.goto(&format!("{}/reps", app.address)).await.unwrap();
+    let page = c.source().await.unwrap();
+    assert!(
+        page.contains("Ada Senator") && page.contains("Rae Rep"),
+        "{page}"
+    );
+    let picked = c
+        .find(Locator::Css("select[name=upper]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(picked.as_deref(), Some("Addison"));
+    browser.close().await;
+}
