@@ -67,10 +67,13 @@ pub fn naming_former_officials(conn: &mut DbConn) -> Result<Vec<NamingFormer>> {
             contacts::name,
             contacts::role,
         ))
-        .distinct()
         .load(conn)?;
+    // Not `DISTINCT`: PostgreSQL would want the ordering columns selected. An action naming
+    // the same official twice is listed once.
+    let mut seen = std::collections::HashSet::new();
     Ok(rows
         .into_iter()
+        .filter(|r| seen.insert((r.0.clone(), r.3.clone())))
         .map(
             |(action_slug, action_title, status, contact_slug, contact_name, contact_role)| {
                 NamingFormer {
