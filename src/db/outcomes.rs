@@ -86,8 +86,16 @@ pub fn by_contact(
     contact_ids: &[i32],
     since: chrono::NaiveDateTime,
 ) -> Result<std::collections::HashMap<i32, Counts>> {
-    let rows: Vec<(Option<i32>, String, i64)> = outcomes::table
-        .filter(outcomes::contact_id.eq_any(contact_ids))
+    grouped_by_contact(conn, Some(contact_ids), since)
+}
+
+/// Outcomes since `since` by contact: of these contacts, or of every contact.
+fn grouped_by_contact(
+    conn: &mut DbConn,
+    contact_ids: Option<&[i32]>,
+    since: chrono::NaiveDateTime,
+) -> Result<std::collections::HashMap<i32, Counts>> {
+    let query = outcomes::table
         .filter(outcomes::created_at.ge(since))
         .group_by((outcomes::contact_id, outcomes::outcome))
         .select((
@@ -95,7 +103,13 @@ pub fn by_contact(
             outcomes::outcome,
             diesel::dsl::count_star(),
         ))
-        .load(conn)?;
+        .into_boxed();
+    let rows: Vec<(Option<i32>, String, i64)> = match contact_ids {
+        Some(ids) => query.filter(outcomes::contact_id.eq_any(ids)).load(conn)?,
+        None => query
+            .filter(outcomes::contact_id.is_not_null())
+            .load(conn)?,
+    };
     let mut map: std::collections::HashMap<i32, Counts> = Default::default();
     for (c, outcome, n) in rows {
         if let Some(c) = c {
@@ -224,22 +238,7 @@ pub fn reach_by_slug(
     since: chrono::NaiveDateTime,
 ) -> Result<std::collections::HashMap<String, i64>> {
     use super::schema::contacts;
-    let rows: Vec<(Option<i32>, String, i64)> = outcomes::table
-        .filter(outcomes::contact_id.is_not_null())
-        .filter(outcomes::created_at.ge(since))
-        .group_by((outcomes::contact_id, outcomes::outcome))
-        .select((
-            outcomes::contact_id,
-            outcomes::outcome,
-            diesel::dsl::count_star(),
-        ))
-        .load(conn)?;
-    let mut counts: std::collections::HashMap<i32, Counts> = Default::default();
-    for (id, outcome, n) in rows {
-        if let Some(id) = id {
-            counts.entry(id).or_default().add(&outcome, n);
-        }
-    }
+    let counts = grouped_by_contact(conn, None, since)?;
     let reach: std::collections::HashMap<i32, i64> = counts
         .into_iter()
         .filter_map(|(id, c)| Some((id, c.reach()?)))

@@ -17,9 +17,15 @@ const WARNING: &str = "Callers report a problem with this number";
 /// "call-orr", behind a trusted proxy on loopback so that tests can speak for several
 /// callers (`X-Forwarded-For`).
 async fn setup() -> Api {
+    setup_with(Vec::new()).await
+}
+
+/// [`setup`], with more settings.
+async fn setup_with(mut env: Vec<(&'static str, String)>) -> Api {
+    env.push(("TRUSTED_PROXIES", "127.0.0.1".into()));
     let api = with_token(
         spawn_with(Spawn {
-            env: vec![("TRUSTED_PROXIES", "127.0.0.1".into())],
+            env,
             ..Spawn::default()
         })
         .await,
@@ -557,34 +563,11 @@ async fn changing_a_reported_number_from_the_queue_reaches_subscribers() {
     let Some(mail) = crate::mailbox::MailDev::start().await else {
         return;
     };
-    let api = with_token(
-        spawn_with(Spawn {
-            env: vec![
-                ("TRUSTED_PROXIES", "127.0.0.1".into()),
-                ("SMTP_URL", mail.smtp_url()),
-                ("DIGEST_QUIET_SECS", "0".into()),
-            ],
-            ..Spawn::default()
-        })
-        .await,
-    )
+    let api = setup_with(vec![
+        ("SMTP_URL", mail.smtp_url()),
+        ("DIGEST_QUIET_SECS", "0".into()),
+    ])
     .await;
-    api.app
-        .with_db(|conn| {
-            write_tx(conn, |conn| {
-                let campaign = fixtures::campaign(conn, "kids", "Kids")?;
-                let (c, _) = contacts::upsert(
-                    conn,
-                    &fixtures::contact("orr", "Office of Refugee Resettlement", "202-401-9246"),
-                    &fixtures::organizer(),
-                )?;
-                let mut a = fixtures::calling(campaign, "Call ORR", c.id);
-                a.kind = actiondesk::domain::ActionKind::Call;
-                fixtures::published(conn, &a)?;
-                Ok(())
-            })
-        })
-        .await;
     api.app
         .with_db(|c| crate::digests::confirmed_subscribers(c, 1))
         .await;
