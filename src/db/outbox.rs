@@ -11,7 +11,7 @@ use diesel::sql_types::{Integer, Text, Timestamp};
 use serde::Serialize;
 
 use super::schema::{digest_bodies, digest_runs, outbox, subscribers};
-use super::{subscribers as subs, write_tx, DbConn, Result};
+use super::{write_tx, DbConn, Result};
 use crate::domain::MessageKind;
 use crate::domain::OutboxStatus;
 
@@ -516,7 +516,15 @@ pub fn mark_failed(conn: &mut DbConn, id: i32, error: &str, permanent: bool) -> 
                 .select(outbox::subscriber_id)
                 .first(conn)?;
             if let Some(s) = sub {
-                subs::record_bounce(conn, s, error)?;
+                // A permanent refusal (5xx) is a hard bounce: suppressed at once.
+                super::bounces::record(
+                    conn,
+                    s,
+                    crate::domain::BounceKind::Hard,
+                    error,
+                    "smtp",
+                    super::now(),
+                )?;
             }
         }
         Ok(())

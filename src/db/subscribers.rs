@@ -15,8 +15,6 @@ use crate::security::{new_token, split, token_hash};
 
 /// How long a confirmation link works; unconfirmed subscriptions lapse after it.
 pub const CONFIRM_TTL: Duration = Duration::days(7);
-/// Permanent delivery failures after which an address is no longer mailed.
-pub const MAX_BOUNCES: i32 = 3;
 
 /// A subscriber row.
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -416,34 +414,6 @@ fn cancel_pending_digests(conn: &mut DbConn, id: i32) -> Result<usize> {
     .execute(conn)?)
 }
 
-/// Counts a permanent delivery failure while sending; after [`MAX_BOUNCES`] the address
-/// is suppressed, the last error kept as its reason.
-pub fn record_bounce(conn: &mut DbConn, id: i32, error: &str) -> Result<()> {
-    diesel::update(subscribers::table.find(id))
-        .set(subscribers::bounce_count.eq(subscribers::bounce_count + 1))
-        .execute(conn)?;
-    let s = by_id(conn, id)?;
-    if s.bounce_count >= MAX_BOUNCES
-        && !matches!(
-            s.status,
-            SubscriberStatus::Bounced | SubscriberStatus::Unsubscribed
-        )
-    {
-        let at = super::now();
-        let reason = format!("{MAX_BOUNCES} permanent delivery failures; the last: {error}");
-        super::bounces::add_event(
-            conn,
-            id,
-            crate::domain::BounceKind::Hard,
-            &reason,
-            "smtp",
-            at,
-        )?;
-        suppress(conn, id)?;
-    }
-    Ok(())
-}
-
 /// Suppresses an address (status `bounced`, see [`super::bounces`]) and cancels every
 /// message to it not yet sent.
 pub fn suppress(conn: &mut DbConn, id: i32) -> Result<()> {
@@ -503,7 +473,6 @@ pub fn due(
     let weekly = slots.weekly.unwrap_or(never);
     Ok(s::subscribers
         .filter(s::status.eq(SubscriberStatus::Active))
-        .filter(s::bounce_count.lt(MAX_BOUNCES))
         .filter(s::id.gt(after))
         .filter(s::last_change_id.lt(max_change))
         .filter(
@@ -548,9 +517,7 @@ pub fn advance(
 /// entries after it are what digests have yet to carry. `None` with no active subscriber.
 pub fn pending_from(conn: &mut DbConn) -> Result<(Option<i32>, i64)> {
     use subscribers::dsl as s;
-    let active = s::subscribers
-        .filter(s::status.eq(SubscriberStatus::Active))
-        .filter(s::bounce_count.lt(MAX_BOUNCES));
+    let active = s::subscribers.filter(s::status.eq(SubscriberStatus::Active));
     let oldest: Option<i32> = active
         .select(diesel::dsl::min(s::last_change_id))
         .first(conn)?;

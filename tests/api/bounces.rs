@@ -447,3 +447,118 @@ async fn verp_return_paths_reach_the_server_and_map_a_rewritten_dsn_to_its_subsc
     assert_eq!(second.len(), 2, "{second:?}");
     assert!(!second.contains(&"bob@example.org".to_string()));
 }
+
+/// A loopback SMTP server that answers `550 5.1.1` to every recipient whose address
+/// starts with `gone` and accepts everything else, offering PIPELINING or not; its URL and
+/// the recipients it accepted.
+fn refusing_smtp(pipelining: bool) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("smtp://{}", listener.local_addr().unwrap());
+    let accepted = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = accepted.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let accepted = kept.clone();
+            std::thread::spawn(move || {
+                let mut w = stream.try_clone().unwrap();
+                let mut r = BufReader::new(stream);
+                let mut say = |s: &str| w.write_all(s.as_bytes()).is_ok();
+                say("220 refusing ESMTP\r\n");
+                let (mut line, mut rcpt) = (String::new(), None::<String>);
+                loop {
+                    line.clear();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let upper = line.to_ascii_uppercase();
+                    let ok = if upper.starts_with("EHLO") && pipelining {
+                        say("250-refusing\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+                    } else if upper.starts_with("EHLO") {
+                        say("250-refusing\r\n250 8BITMIME\r\n")
+                    } else if upper.starts_with("RCPT TO:") {
+                        let to = line[8..].trim().trim_matches(['<', '>']).to_string();
+                        if to.starts_with("gone") {
+                            say("550 5.1.1 <gone@example.net>: Recipient address rejected: User unknown\r\n")
+                        } else {
+                            rcpt = Some(to);
+                            say("250 2.1.5 Ok\r\n")
+                        }
+                    } else if upper.starts_with("DATA") && rcpt.is_none() {
+                        say("554 5.5.1 Error: no valid recipients\r\n")
+                    } else if upper.starts_with("DATA") {
+                        say("354 go on\r\n");
+                        loop {
+                            line.clear();
+                            if r.read_line(&mut line).unwrap_or(0) == 0 {
+                                return;
+                            }
+                            if line == ".\r\n" {
+                                break;
+                            }
+                        }
+                        accepted.lock().unwrap().extend(rcpt.take());
+                        say("250 2.0.0 queued\r\n")
+                    } else if upper.starts_with("QUIT") {
+                        say("221 bye\r\n");
+                        return;
+                    } else {
+                        // MAIL, RSET, NOOP.
+                        rcpt = None;
+                        say("250 Ok\r\n")
+                    };
+                    if !ok {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, accepted)
+}
+
+#[tokio::test]
+async fn a_recipient_the_smtp_server_refuses_for_good_is_suppressed_at_once() {
+    // Commands pipelined (RFC 2920) or one at a time: the same outcome.
+    for pipelining in [true, false] {
+        refused_once_then_suppressed(pipelining).await;
+    }
+}
+
+async fn refused_once_then_suppressed(pipelining: bool) {
+    let app = spawn_app().await;
+    let ids = app
+        .with_db(|c| confirmed(c, &["gone@example.net", "keep@example.net"]))
+        .await;
+    let (smtp, accepted) = refusing_smtp(pipelining);
+    let env = env_for(&app, &smtp);
+    app.with_db(|c| publish_one(c, "First call")).await;
+    let line = digest_run(&env);
+    assert!(
+        line.starts_with("digests: composed 2, sent 1, failed 1, pending 0"),
+        "{line}"
+    );
+    assert_eq!(*accepted.lock().unwrap(), ["keep@example.net"]);
+    // One refusal is enough: a hard bounce, kept with the server's answer.
+    assert_eq!(statuses(&app, &ids).await, [Bounced, Active]);
+    let e = events(&app, ids[0]).await;
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].0, BounceKind::Hard);
+    assert!(
+        e[0].1.contains("550") && e[0].1.contains("User unknown"),
+        "{}",
+        e[0].1
+    );
+
+    // The next change reaches the other subscriber only, and nothing waits for the first.
+    app.with_db(|c| publish_one(c, "Second call")).await;
+    let line = digest_run(&env);
+    assert!(
+        line.starts_with("digests: composed 1, sent 1, failed 0, pending 0"),
+        "{line}"
+    );
+    assert_eq!(
+        *accepted.lock().unwrap(),
+        ["keep@example.net", "keep@example.net"]
+    );
+}
