@@ -58,7 +58,8 @@ struct SinkCount {
 }
 
 /// A loopback SMTP server that accepts every message and keeps only a count. It speaks
-/// just enough ESMTP for lettre (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT).
+/// just enough ESMTP for lettre and actiondesk (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT,
+/// PIPELINING).
 async fn sink(listener: tokio::net::TcpListener, count: Arc<SinkCount>) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
@@ -70,10 +71,16 @@ async fn sink(listener: tokio::net::TcpListener, count: Arc<SinkCount>) {
             let (r, mut w) = stream.into_split();
             let mut r = BufReader::with_capacity(64 * 1024, r);
             let mut line = Vec::with_capacity(1024);
-            if w.write_all(b"220 sink ESMTP\r\n").await.is_err() {
-                return;
-            }
+            // Replies wait while pipelined commands are still buffered, and go in one write
+            // (as Postfix does); a client that waits for each reply gets each at once.
+            let mut out: Vec<u8> = b"220 sink ESMTP\r\n".to_vec();
             loop {
+                if r.buffer().is_empty() && !out.is_empty() {
+                    if w.write_all(&out).await.is_err() {
+                        return;
+                    }
+                    out.clear();
+                }
                 line.clear();
                 match r.read_until(b'\n', &mut line).await {
                     Ok(0) | Err(_) => return,
@@ -83,17 +90,24 @@ async fn sink(listener: tokio::net::TcpListener, count: Arc<SinkCount>) {
                     .get(..4)
                     .map(|v| v.to_ascii_uppercase())
                     .unwrap_or_default();
-                let reply: &[u8] = match &verb[..] {
-                    b"EHLO" => b"250-sink\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n",
-                    b"HELO" | b"MAIL" | b"RCPT" | b"RSET" | b"NOOP" => b"250 OK\r\n",
+                match &verb[..] {
+                    b"EHLO" => out.extend_from_slice(
+                        b"250-sink\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n",
+                    ),
+                    b"HELO" | b"MAIL" | b"RCPT" | b"RSET" | b"NOOP" => {
+                        out.extend_from_slice(b"250 OK\r\n")
+                    }
                     b"QUIT" => {
-                        let _ = w.write_all(b"221 bye\r\n").await;
+                        out.extend_from_slice(b"221 bye\r\n");
+                        let _ = w.write_all(&out).await;
                         return;
                     }
                     b"DATA" => {
-                        if w.write_all(b"354 go ahead\r\n").await.is_err() {
+                        out.extend_from_slice(b"354 go ahead\r\n");
+                        if w.write_all(&out).await.is_err() {
                             return;
                         }
+                        out.clear();
                         let mut size = 0u64;
                         loop {
                             line.clear();
@@ -107,12 +121,9 @@ async fn sink(listener: tokio::net::TcpListener, count: Arc<SinkCount>) {
                         }
                         count.messages.fetch_add(1, Ordering::Relaxed);
                         count.bytes.fetch_add(size, Ordering::Relaxed);
-                        b"250 OK queued\r\n"
+                        out.extend_from_slice(b"250 OK queued\r\n");
                     }
-                    _ => b"502 not implemented\r\n",
-                };
-                if w.write_all(reply).await.is_err() {
-                    return;
+                    _ => out.extend_from_slice(b"502 not implemented\r\n"),
                 }
             }
         });

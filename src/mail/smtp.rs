@@ -8,6 +8,10 @@
 //! connection, 180/s on eight; see BENCHMARKS.md "Digests"). lettre fixed this upstream
 //! (lettre/lettre#1159) after 0.11.23; once a release has it, this module can go.
 //!
+//! Each message takes two round trips where the server offers PIPELINING (RFC 2920): MAIL,
+//! RCPT and DATA in one write, then the dot-stuffed message and its end in another; lettre
+//! writes five times and waits four (one round trip more without PIPELINING).
+//!
 //! Handles `smtp://[user:password@]host[:port][/hello-name][?tls=required|opportunistic]`
 //! exactly as lettre's `from_url` reads it (STARTTLS through lettre). Implicit TLS
 //! (`smtps://`) stays on lettre's own transport, see [`super::transport`].
@@ -18,7 +22,8 @@ use std::time::{Duration, Instant};
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Rcpt, Rset};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use lettre::transport::smtp::Error;
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
@@ -61,10 +66,163 @@ struct Target {
     credentials: Option<Credentials>,
 }
 
+/// An open connection and whether its server takes pipelined commands.
+struct Conn {
+    smtp: AsyncSmtpConnection,
+    pipelining: bool,
+}
+
+/// Text written to the server as it is (lettre writes a command's `Display`).
+struct Raw<'a>(&'a str);
+
+impl std::fmt::Display for Raw<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// A formatted message as DATA carries it: a `.` doubled at the start of every line (as
+/// lettre's codec does), then the end of data. Written straight into the one buffer lettre
+/// makes of a command.
+struct Stuffed<'a>(&'a str);
+
+impl std::fmt::Display for Stuffed<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut rest = self.0;
+        if rest.starts_with('.') {
+            f.write_str(".")?;
+        }
+        while let Some(i) = rest.find("\r\n.") {
+            f.write_str(&rest[..i + 3])?;
+            f.write_str(".")?;
+            rest = &rest[i + 3..];
+        }
+        f.write_str(rest)?;
+        f.write_str("\r\n.\r\n")
+    }
+}
+
+#[cfg(test)]
+fn dot_stuffed(message: &str) -> String {
+    Stuffed(message).to_string()
+}
+
+/// How a transaction ended.
+enum Ended {
+    /// Sent, or refused with the connection ready for the next message.
+    Clean(Result<(), Error>),
+    /// The connection is in no known state: it is closed, not kept.
+    Broken(Error),
+}
+
+impl Conn {
+    /// Sends one message. Mail lettre would send with SMTPUTF8, or a body that is not
+    /// UTF-8, goes through lettre's own `send`.
+    async fn send(&mut self, envelope: &Envelope, message: &[u8]) -> Ended {
+        let ascii_addresses = envelope
+            .to()
+            .iter()
+            .all(|a| AsRef::<str>::as_ref(a).is_ascii())
+            && envelope
+                .from()
+                .is_none_or(|a| AsRef::<str>::as_ref(a).is_ascii());
+        let text = std::str::from_utf8(message).ok();
+        let eight_bit = !message.is_ascii();
+        let (Some(text), true) = (text, ascii_addresses) else {
+            return match self.smtp.send(envelope, message).await {
+                Ok(_) => Ended::Clean(Ok(())),
+                Err(e) => Ended::Broken(e),
+            };
+        };
+        let mut options = Vec::new();
+        if eight_bit {
+            if !self
+                .smtp
+                .server_info()
+                .supports_feature(Extension::EightBitMime)
+            {
+                return match self.smtp.send(envelope, message).await {
+                    Ok(_) => Ended::Clean(Ok(())),
+                    Err(e) => Ended::Broken(e),
+                };
+            }
+            options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        let mail = Mail::new(envelope.from().cloned(), options);
+        let rcpts: Vec<Rcpt> = envelope
+            .to()
+            .iter()
+            .map(|a| Rcpt::new(a.clone(), Vec::new()))
+            .collect();
+        // The envelope: every answer is read, so the connection stays in step.
+        let mut refused = None;
+        if self.pipelining {
+            let mut group = mail.to_string();
+            for r in &rcpts {
+                group.push_str(&r.to_string());
+            }
+            group.push_str(&Data.to_string());
+            let first = self.smtp.command(Raw(&group)).await;
+            // MAIL's answer is in; then one for each RCPT and one for DATA.
+            let mut answers = vec![first];
+            for _ in 0..=rcpts.len() {
+                answers.push(self.smtp.read_response().await);
+            }
+            let data_open = answers.last().is_some_and(|a| a.is_ok());
+            for a in answers {
+                match a {
+                    Err(e) if e.is_permanent() || e.is_transient() => {
+                        refused.get_or_insert(e);
+                    }
+                    Err(e) => return Ended::Broken(e),
+                    Ok(_) => {}
+                }
+            }
+            if let Some(e) = refused {
+                // DATA open after a refusal: no state to trust.
+                return if data_open {
+                    Ended::Broken(e)
+                } else {
+                    Ended::Clean(self.reset(e).await)
+                };
+            }
+        } else {
+            let mut steps: Vec<String> = vec![mail.to_string()];
+            steps.extend(rcpts.iter().map(|r| r.to_string()));
+            steps.push(Data.to_string());
+            for step in steps {
+                match self.smtp.command(Raw(&step)).await {
+                    Ok(_) => {}
+                    Err(e) if e.is_permanent() || e.is_transient() => {
+                        return Ended::Clean(self.reset(e).await);
+                    }
+                    Err(e) => return Ended::Broken(e),
+                }
+            }
+        }
+        match self.smtp.command(Stuffed(text)).await {
+            Ok(_) => Ended::Clean(Ok(())),
+            Err(e) if e.is_permanent() || e.is_transient() => Ended::Clean(Err(e)),
+            Err(e) => Ended::Broken(e),
+        }
+    }
+
+    /// After a refused envelope: RSET, so the next message starts a new transaction.
+    async fn reset(&mut self, refused: Error) -> Result<(), Error> {
+        match self.smtp.command(Rset).await {
+            Ok(_) => Err(refused),
+            Err(_) => {
+                self.smtp.abort().await;
+                Err(refused)
+            }
+        }
+    }
+}
+
 /// Connections kept open between messages, and how many may be in use at once.
 pub struct SmtpPool {
     target: Target,
-    idle: Mutex<Vec<(AsyncSmtpConnection, Instant)>>,
+    idle: Mutex<Vec<(Conn, Instant)>>,
     slots: Semaphore,
     timeout: Duration,
     idle_timeout: Duration,
@@ -133,7 +291,7 @@ impl SmtpPool {
     }
 
     /// Opens, greets, secures and authenticates a new connection.
-    async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
+    async fn connect(&self) -> Result<Conn, SendError> {
         let t = &self.target;
         let stream = TcpStream::connect((t.host.as_str(), t.port))
             .await
@@ -142,7 +300,7 @@ impl SmtpPool {
         self.greet(stream).await.map_err(|e| classify(&e))
     }
 
-    async fn greet(&self, stream: TcpStream) -> Result<AsyncSmtpConnection, Error> {
+    async fn greet(&self, stream: TcpStream) -> Result<Conn, Error> {
         let t = &self.target;
         let mut conn =
             AsyncSmtpConnection::connect_with_transport(Box::new(stream), &t.hello).await?;
@@ -155,14 +313,23 @@ impl SmtpPool {
             conn.starttls(TlsParameters::new(t.host.clone())?, &t.hello)
                 .await?;
         }
+        // lettre keeps no note of PIPELINING: the extensions are asked for once more
+        // (EHLO again is allowed at any time and changes nothing), before AUTH.
+        let ehlo = conn.command(Ehlo::new(t.hello.clone())).await?;
+        let pipelining = ehlo
+            .message()
+            .any(|l| l.trim().eq_ignore_ascii_case("PIPELINING"));
         if let Some(c) = &t.credentials {
             conn.auth(DEFAULT_MECHANISMS, c).await?;
         }
-        Ok(conn)
+        Ok(Conn {
+            smtp: conn,
+            pipelining,
+        })
     }
 
     /// A kept connection that still answers, or a new one.
-    async fn checkout(&self) -> Result<AsyncSmtpConnection, SendError> {
+    async fn checkout(&self) -> Result<Conn, SendError> {
         loop {
             let kept = {
                 let mut idle = self.idle.lock().expect("pool lock");
@@ -173,10 +340,12 @@ impl SmtpPool {
                     // A connection used within the last second is taken as it is; an older
                     // one must first answer NOOP (the server may have closed it).
                     let idle = since.elapsed();
-                    if idle < FRESH || (idle < self.idle_timeout && conn.test_connected().await) {
+                    if idle < FRESH
+                        || (idle < self.idle_timeout && conn.smtp.test_connected().await)
+                    {
                         return Ok(conn);
                     }
-                    conn.abort().await;
+                    conn.smtp.abort().await;
                 }
                 None => return self.connect().await,
             }
@@ -188,16 +357,19 @@ impl SmtpPool {
         let _slot = self.slots.acquire().await.expect("never closed");
         let attempt = async {
             let mut conn = self.checkout().await?;
-            let result = conn.send(envelope, message).await;
-            if conn.has_broken() {
-                conn.abort().await;
-            } else {
-                self.idle
-                    .lock()
-                    .expect("pool lock")
-                    .push((conn, Instant::now()));
-            }
-            result.map(|_| ()).map_err(|e| classify(&e))
+            let result = match conn.send(envelope, message).await {
+                Ended::Clean(r) if !conn.smtp.has_broken() => {
+                    self.idle
+                        .lock()
+                        .expect("pool lock")
+                        .push((conn, Instant::now()));
+                    r
+                }
+                // Closed without QUIT: in the middle of DATA, a QUIT would be data.
+                Ended::Clean(r) => r,
+                Ended::Broken(e) => Err(e),
+            };
+            result.map_err(|e| classify(&e))
         };
         match tokio::time::timeout(self.timeout, attempt).await {
             Ok(r) => r,
@@ -239,6 +411,23 @@ mod tests {
             (p.target.port, p.target.starttls),
             (587, StartTls::Opportunistic)
         );
+    }
+
+    #[test]
+    fn dot_stuffing_doubles_a_leading_dot_on_every_line_as_lettres_codec_does() {
+        let cases = [
+            ("Subject: x\r\n\r\nbody\r\n", "Subject: x\r\n\r\nbody\r\n"),
+            (
+                ".starts\r\n.\r\n..two\r\nmid.dle\r\n.",
+                "..starts\r\n..\r\n...two\r\nmid.dle\r\n..",
+            ),
+            // lettre's codec stuffs after CRLF only.
+            ("a\n.bare LF\r\n.x", "a\n.bare LF\r\n..x"),
+            ("", ""),
+        ];
+        for (m, want) in cases {
+            assert_eq!(dot_stuffed(m), format!("{want}\r\n.\r\n"), "{m:?}");
+        }
     }
 
     #[test]
