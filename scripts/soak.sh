@@ -25,7 +25,9 @@ cd "$(dirname "$0")/.."
 SOAK_SECS=${SOAK_SECS:-600}
 DATA=${ACTIONDESK_DATA_DIR:-../shared/data}
 ACTION=call-your-senators-and-representative
-WARMUP=30
+# The first SOAK_WARMUP seconds fill the caches (pages, parts per ZIP, SQLite's pages):
+# memory growth is counted from there to the end.
+WARMUP=${SOAK_WARMUP:-120}
 for f in legislators-current.yaml legislators-district-offices.yaml zccd.csv; do
   [ -f "$DATA/$f" ] || { echo "soak: $DATA/$f is missing, so there is nothing to soak on: skipped (set ACTIONDESK_DATA_DIR)"; exit 0; }
 done
@@ -89,16 +91,24 @@ python3 scripts/soak-traffic.py "http://127.0.0.1:$APP_PORT" "$TOKEN" "$SOAK_SEC
 DRIVER_PID=$!
 wrk -t1 -c16 -d"${SOAK_SECS}s" --timeout 10s --latency -s "$WORK/zip.lua" "http://127.0.0.1:$APP_PORT" >"$WORK/wrk.out" 2>&1 &
 WRK_PID=$!
-sleep "$WARMUP"
-RSS_START=$(rss)
+# Resident memory every 30 s, from the start of the traffic.
+( t=0; while kill -0 "$WRK_PID" 2>/dev/null; do echo "$t $(rss)"; sleep 30; t=$((t + 30)); done ) >"$WORK/rss.txt" 2>/dev/null &
+RSS_PID=$!
+STARTED=$(date +%s)
 DIGEST_RUNS=0
 : >"$WORK/digest.log"
+RSS_START=""
 while kill -0 "$WRK_PID" 2>/dev/null; do
   "$BIN" digest run >>"$WORK/digest.log" 2>&1 || echo "digest run failed: $?" >>"$WORK/digest.log"
   DIGEST_RUNS=$((DIGEST_RUNS + 1))
-  for _ in $(seq 60); do kill -0 "$WRK_PID" 2>/dev/null || break; sleep 1; done
+  for _ in $(seq 60); do
+    kill -0 "$WRK_PID" 2>/dev/null || break
+    if [ -z "$RSS_START" ] && [ $(($(date +%s) - STARTED)) -ge "$WARMUP" ]; then RSS_START=$(rss); fi
+    sleep 1
+  done
 done
 RSS_END=$(rss)
+wait "$RSS_PID" 2>/dev/null || true
 wait "$WRK_PID" || true
 driver_status=0
 wait "$DRIVER_PID" || driver_status=$?
@@ -118,7 +128,8 @@ cat "$WORK/driver.out"
 echo "digest runs (second process): $DIGEST_RUNS; last: $(grep '^digests:' "$WORK/digest.log" | tail -n1)"
 echo "5xx answers (all routes, /metrics): $server_errors"
 echo "\"database is locked\" in the logs: $locked"
-echo "resident memory: idle $RSS_IDLE MB, after ${WARMUP}s $RSS_START MB, end $RSS_END MB, growth $(awk -v a="$RSS_START" -v b="$RSS_END" 'BEGIN {printf "%.1f", 100*(b-a)/a}')%"
+echo "resident memory (s MB): $(tr '\n' ' ' <"$WORK/rss.txt")"
+echo "resident memory: idle $RSS_IDLE MB, after ${WARMUP}s warm-up $RSS_START MB, end $RSS_END MB, growth $(awk -v a="$RSS_START" -v b="$RSS_END" 'BEGIN {printf "%.1f", 100*(b-a)/a}')%"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$server_errors" != 0 ] || [ "$locked" != 0 ] || [ "$driver_status" != 0 ]; then
   echo "soak: FAILED" >&2

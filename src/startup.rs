@@ -106,12 +106,13 @@ impl Application {
             versions: versions.clone(),
             directory,
             action_pages: routes::public::action_page::ActionPages::new(cache_bytes / 4),
-            zip_parts: routes::public::zip_parts::ZipParts::new(cache_bytes / 4),
+            zip_parts: routes::public::zip_parts::ZipParts::new(cache_bytes / 4, cache_bytes / 8),
             reach: Default::default(),
             login_limits: Default::default(),
             api_limits: routes::api::ApiLimits::scaled(settings.rate_limit_scale),
         });
-        let page_cache = web::Data::new(routes::cache::PageCache::new(versions, cache_bytes / 2));
+        let page_cache =
+            web::Data::new(routes::cache::PageCache::new(versions, cache_bytes * 3 / 8));
         let metrics = web::Data::new(routes::metrics::Metrics::default());
         let server = HttpServer::new(move || {
             App::new()

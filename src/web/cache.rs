@@ -10,7 +10,7 @@
 //! per content version and the in-memory directory (see `action_page` and
 //! `reps::directory`).
 //!
-//! The cache is bounded by bytes (`PAGE_CACHE_MB`, half of it for whole pages) with
+//! The cache is bounded by bytes (`PAGE_CACHE_MB`, three eighths of it for whole pages) with
 //! quick_cache's eviction: a full cache evicts, it never refuses to answer. Query
 //! parameters that no page reads do not make new entries.
 

@@ -89,6 +89,9 @@ impl Weighter<Key, Arc<Vec<Parts>>> for ByPieces {
 pub struct ZipParts {
     parts: Cache<Key, Arc<Vec<Parts>>, ByPieces>,
     texts: Mutex<Interner>,
+    /// The most the interned texts may hold before the interner starts over (the parts made
+    /// before keep their texts; only their sharing with later parts is lost).
+    texts_bytes: usize,
     /// Written where the ZIP code goes: letters and digits only, so escaping and URL
     /// encoding leave it as it is; random, so no content can contain it.
     pub zip_marker: String,
@@ -102,17 +105,14 @@ struct Interner {
     bytes: usize,
 }
 
-/// The most the interned texts may hold before the interner starts over (the parts made
-/// before keep their texts; only their sharing with later parts is lost).
-const INTERNED_BYTES: usize = 32 * 1024 * 1024;
-
 impl ZipParts {
-    /// Parts for at most `bytes` of pointers (their texts are bounded apart).
-    pub fn new(bytes: u64) -> ZipParts {
+    /// Parts for at most `bytes` of pointers, and their texts for at most `texts_bytes`.
+    pub fn new(bytes: u64, texts_bytes: u64) -> ZipParts {
         let token = crate::security::new_token();
         ZipParts {
             parts: Cache::with_weighter(8192, bytes.max(1), ByPieces),
             texts: Mutex::new(Interner::default()),
+            texts_bytes: texts_bytes as usize,
             zip_marker: format!("zipmark{}", &token[..24]),
             seg_marker: format!("<!--seg-{}-->", &token[24..48]),
         }
@@ -138,7 +138,7 @@ impl ZipParts {
     /// Splits a rendered text at the ZIP code and segment markers, sharing known texts.
     fn split(&self, rendered: &str) -> Parts {
         let mut texts = self.texts.lock().unwrap_or_else(|p| p.into_inner());
-        if texts.bytes > INTERNED_BYTES {
+        if texts.bytes > self.texts_bytes {
             *texts = Interner::default();
         }
         let mut out = Vec::new();
@@ -187,7 +187,7 @@ mod tests {
 
     #[tokio::test]
     async fn parts_join_with_the_zip_code_and_share_their_texts() {
-        let z = ZipParts::new(1 << 20);
+        let z = ZipParts::new(1 << 20, 1 << 20);
         let (m, s) = (z.zip_marker.clone(), z.seg_marker.clone());
         let page = format!("<p>ZIP {m}</p>{s}<div>Senator</div>{s}<a href=\"?zip={m}\">x</a>");
         let parts = z
