@@ -70,6 +70,15 @@ pub enum TokenRefusals {
 #[response(status = 400, description = "Malformed JSON")]
 pub struct MalformedJson(pub ErrorBody);
 
+/// The refusals of a write that makes something named by a slug.
+#[derive(IntoResponses)]
+pub enum CreateRefusals {
+    #[response(status = 409, description = "The slug is taken")]
+    SlugTaken(ErrorBody),
+    #[response(status = 422, description = "A bad or missing field, named in `field`")]
+    BadField(ErrorBody),
+}
+
 /// Creates a draft action.
 #[utoipa::path(
     post,
@@ -82,8 +91,7 @@ pub struct MalformedJson(pub ErrorBody);
             headers(("Location" = String, description = "/api/v1/actions/{slug}"))),
         MalformedJson,
         TokenRefusals,
-        (status = 409, description = "The slug is taken", body = ErrorBody),
-        (status = 422, description = "A bad or missing field, named in `field`", body = ErrorBody)
+        CreateRefusals
     )
 )]
 pub async fn create_action(
@@ -165,18 +173,18 @@ macro_rules! transition_handler {
     ($doc:literal, $name:ident, $path:literal, $t:expr, $ok:literal, $conflict:literal) => {
         #[doc = $doc]
         #[utoipa::path(
-                    post,
-                    path = $path,
-                    tag = "actions",
-                    params(("slug" = String, Path, description = "The action's slug")),
-                    security(("bearer" = [])),
-                    responses(
-                        (status = 200, description = $ok, body = ActionJson),
-                        TokenRefusals,
-                        (status = 404, description = "No such action", body = ErrorBody),
-                        (status = 409, description = $conflict, body = ErrorBody)
-                    )
-                )]
+                            post,
+                            path = $path,
+                            tag = "actions",
+                            params(("slug" = String, Path, description = "The action's slug")),
+                            security(("bearer" = [])),
+                            responses(
+                                (status = 200, description = $ok, body = ActionJson),
+                                TokenRefusals,
+                                (status = 404, description = "No such action", body = ErrorBody),
+                                (status = 409, description = $conflict, body = ErrorBody)
+                            )
+                        )]
         pub async fn $name(
             user: ApiUser,
             state: web::Data<AppState>,
@@ -224,8 +232,7 @@ transition_handler!(
             headers(("Location" = String, description = "/api/v1/campaigns/{slug}"))),
         MalformedJson,
         TokenRefusals,
-        (status = 409, description = "The slug is taken", body = ErrorBody),
-        (status = 422, description = "A bad or missing field, named in `field`", body = ErrorBody)
+        CreateRefusals
     )
 )]
 pub async fn create_campaign(
