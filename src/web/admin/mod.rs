@@ -41,9 +41,12 @@ pub fn context(me: &CurrentOrganizer) -> Context {
     ctx
 }
 
+/// What an organizer page adds to every answer: never cached, never framed.
+const PRIVATE: &[(&str, &str)] = &[("Cache-Control", "no-store"), ("X-Frame-Options", "DENY")];
+
 /// An organizer page: never cached, never framed.
 pub fn page(name: &str, ctx: &Context) -> Result<HttpResponse, WebError> {
-    page_with_status(StatusCode::OK, name, ctx)
+    render::page_with_headers(StatusCode::OK, name, ctx, PRIVATE)
 }
 
 /// An organizer page with another status (a form shown again with its errors).
@@ -52,12 +55,7 @@ pub fn page_with_status(
     name: &str,
     ctx: &Context,
 ) -> Result<HttpResponse, WebError> {
-    render::page_with_headers(
-        status,
-        name,
-        ctx,
-        &[("Cache-Control", "no-store"), ("X-Frame-Options", "DENY")],
-    )
+    render::page_with_headers(status, name, ctx, PRIVATE)
 }
 
 /// After a successful POST: 303 to the page that shows the result.
