@@ -58,6 +58,27 @@ pub fn page_with_status(
     render::page_with_headers(status, name, ctx, PRIVATE)
 }
 
+/// The `i`th value of a repeated form field, or empty.
+pub fn at(v: &[String], i: usize) -> String {
+    v.get(i).cloned().unwrap_or_default()
+}
+
+/// The rows of a repeatable part of a form, from its three columns as typed (the longest
+/// decides how many; a missing cell is empty), then the `pad` rows to fill in.
+pub fn rows<R>(
+    a: &[String],
+    b: &[String],
+    c: &[String],
+    pad: &[(&str, &str, &str)],
+    row: impl Fn(String, String, String) -> R,
+) -> Vec<R> {
+    let n = a.len().max(b.len()).max(c.len());
+    (0..n)
+        .map(|i| row(at(a, i), at(b, i), at(c, i)))
+        .chain(pad.iter().map(|p| row(p.0.into(), p.1.into(), p.2.into())))
+        .collect()
+}
+
 /// After a successful POST: 303 to the page that shows the result.
 pub fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
