@@ -88,22 +88,9 @@ fn contact(conn: &mut DbConn, a: Agency, t: &Actor) -> db::Result<i32> {
 
 fn base(campaign_id: i32, kind: ActionKind, title: &str, summary: &str, body: &str) -> ActionInput {
     ActionInput {
-        campaign_id,
-        kind,
-        title: title.checked(),
         summary: summary.checked(),
         body: body.checked(),
-        url: None,
-        developing: false,
-        starts_at: None,
-        ends_at: None,
-        location: Default::default(),
-        expires_at: None,
-        publish_at: None,
-        scripts: Vec::new(),
-        tags: Vec::new(),
-        links: Vec::new(),
-        targets: Vec::new(),
+        ..ActionInput::new(campaign_id, kind, title.checked())
     }
 }
 

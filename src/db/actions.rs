@@ -154,6 +154,29 @@ impl ActionField {
 }
 
 impl ActionInput {
+    /// An empty draft of the campaign: every other field empty, off or unset. Where an
+    /// input starts when not every field is given (an API create, the demo, tests).
+    pub fn new(campaign_id: i32, kind: ActionKind, title: Title) -> ActionInput {
+        ActionInput {
+            campaign_id,
+            kind,
+            title,
+            summary: Summary::default(),
+            body: Body::default(),
+            url: None,
+            developing: false,
+            starts_at: None,
+            ends_at: None,
+            location: LongLine::default(),
+            expires_at: None,
+            publish_at: None,
+            scripts: Vec::new(),
+            tags: Vec::new(),
+            links: Vec::new(),
+            targets: Vec::new(),
+        }
+    }
+
     /// The rules between fields: an event does not end before it starts, and there is one
     /// script per language. Answers every broken one.
     pub fn check(&self) -> Vec<(ActionField, InvalidInput)> {

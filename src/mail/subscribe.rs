@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use tera::Context;
 
 use super::compose::{manage_links, message_id};
-use super::templates::render_email;
+use super::templates::{render_email, Rendered};
 use super::Result;
 use crate::config::Settings;
 use crate::db::actions::{self, ActionFilter};
@@ -28,17 +28,12 @@ pub fn request(
 ) -> Result<i32> {
     // Both possible emails are rendered up front with a stand-in for the token, so the
     // transaction below only touches the database.
-    let mut ctx = Context::new();
-    ctx.insert("site_url", &settings.absolute("/"));
-    ctx.insert("followed", &followed(conn, settings, campaign_ids)?);
+    let mut ctx = context(conn, settings, campaign_ids)?;
     ctx.insert(
         "confirm_url",
         &settings.absolute(&format!("/subscribe/confirm?token={TOKEN_SLOT}")),
     );
     ctx.insert("days", &CONFIRM_TTL.num_days());
-    let (p, u) = manage_links(settings, TOKEN_SLOT);
-    ctx.insert("preferences_url", &p);
-    ctx.insert("unsubscribe_url", &u);
     let confirm = render_email("confirm", &ctx)?;
     let already = render_email("already", &ctx)?;
     Ok(write_tx(conn, |conn| {
@@ -51,27 +46,7 @@ pub fn request(
                 (MessageKind::Already, &already, subscriber, token)
             }
         };
-        let dedupe_key = format!("{kind}:{}:{}", subscriber.id, &token[..16]);
-        let id_key = crate::db::settings::id_permutation(conn)?;
-        outbox::enqueue(
-            conn,
-            &NewMessage {
-                message_id: message_id(settings, &id_key, &dedupe_key),
-                dedupe_key,
-                subscriber_id: Some(subscriber.id),
-                kind,
-                first_change_id: None,
-                last_change_id: None,
-                to_addr: subscriber.email.clone(),
-                subject: r.subject.clone(),
-                content: Content::Own {
-                    text: r.text.replace(TOKEN_SLOT, &token),
-                    html: r.html.replace(TOKEN_SLOT, &token),
-                },
-                headers: vec![("Auto-Submitted".into(), "auto-generated".into())],
-            },
-            now,
-        )
+        enqueue_own(conn, settings, kind, &subscriber, &token, r, now)
     })?)
 }
 
@@ -92,38 +67,57 @@ pub fn fresh_link(
     let follows = subscribers::campaigns_of(conn, &[subscriber.id])?
         .remove(&subscriber.id)
         .unwrap_or_default();
-    let mut ctx = Context::new();
-    ctx.insert("site_url", &settings.absolute("/"));
-    ctx.insert("followed", &followed(conn, settings, &follows)?);
-    let (p, u) = manage_links(settings, TOKEN_SLOT);
-    ctx.insert("preferences_url", &p);
-    ctx.insert("unsubscribe_url", &u);
-    let r = render_email("link", &ctx)?;
+    let r = render_email("link", &context(conn, settings, &follows)?)?;
     Ok(Some(write_tx(conn, |conn| {
         let token = subscribers::new_manage_token(conn, subscriber.id, now)?;
         let kind = MessageKind::Already;
-        let dedupe_key = format!("{kind}:{}:{}", subscriber.id, &token[..16]);
-        let id_key = crate::db::settings::id_permutation(conn)?;
-        outbox::enqueue(
-            conn,
-            &NewMessage {
-                message_id: message_id(settings, &id_key, &dedupe_key),
-                dedupe_key,
-                subscriber_id: Some(subscriber.id),
-                kind,
-                first_change_id: None,
-                last_change_id: None,
-                to_addr: subscriber.email.clone(),
-                subject: r.subject.clone(),
-                content: Content::Own {
-                    text: r.text.replace(TOKEN_SLOT, &token),
-                    html: r.html.replace(TOKEN_SLOT, &token),
-                },
-                headers: vec![("Auto-Submitted".into(), "auto-generated".into())],
-            },
-            now,
-        )
+        enqueue_own(conn, settings, kind, &subscriber, &token, &r, now)
     })?))
+}
+
+/// What every subscription email shows: the site, what is followed, and the links to
+/// manage the subscription (with [`TOKEN_SLOT`] for the token).
+fn context(conn: &mut DbConn, settings: &Settings, campaign_ids: &[i32]) -> Result<Context> {
+    let mut ctx = Context::new();
+    ctx.insert("site_url", &settings.absolute("/"));
+    ctx.insert("followed", &followed(conn, settings, campaign_ids)?);
+    let (p, u) = manage_links(settings, TOKEN_SLOT);
+    ctx.insert("preferences_url", &p);
+    ctx.insert("unsubscribe_url", &u);
+    Ok(ctx)
+}
+
+/// Queues a rendered email to the subscriber, the token in place of [`TOKEN_SLOT`].
+fn enqueue_own(
+    conn: &mut DbConn,
+    settings: &Settings,
+    kind: MessageKind,
+    subscriber: &Subscriber,
+    token: &str,
+    r: &Rendered,
+    now: NaiveDateTime,
+) -> crate::db::Result<i32> {
+    let dedupe_key = format!("{kind}:{}:{}", subscriber.id, &token[..16]);
+    let id_key = crate::db::settings::id_permutation(conn)?;
+    outbox::enqueue(
+        conn,
+        &NewMessage {
+            message_id: message_id(settings, &id_key, &dedupe_key),
+            dedupe_key,
+            subscriber_id: Some(subscriber.id),
+            kind,
+            first_change_id: None,
+            last_change_id: None,
+            to_addr: subscriber.email.clone(),
+            subject: r.subject.clone(),
+            content: Content::Own {
+                text: r.text.replace(TOKEN_SLOT, token),
+                html: r.html.replace(TOKEN_SLOT, token),
+            },
+            headers: vec![("Auto-Submitted".into(), "auto-generated".into())],
+        },
+        now,
+    )
 }
 
 /// What a subscription follows, in words: "Alpha campaign", "Alpha campaign and Beta

@@ -59,6 +59,22 @@ impl Metrics {
 
 /// Writes `actiondesk_http_request_duration_seconds`, a histogram by route (the statuses
 /// of a route summed).
+/// A counter with one line per route pattern and status, its value from `value`.
+fn write_per_route(
+    text: &mut String,
+    name: &str,
+    help: &str,
+    requests: &BTreeMap<(String, u16), Tally>,
+    value: impl Fn(&Tally) -> String,
+) {
+    let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} counter");
+    for ((route, status), t) in requests {
+        let r = escape_label(route);
+        let v = value(t);
+        let _ = writeln!(text, "{name}{{route=\"{r}\",status=\"{status}\"}} {v}");
+    }
+}
+
 fn write_histogram(text: &mut String, requests: &BTreeMap<(String, u16), Tally>) {
     let mut by_route: BTreeMap<&str, Tally> = BTreeMap::new();
     for ((route, _), t) in requests {
@@ -172,28 +188,21 @@ pub async fn metrics(
         .as_ref()
         .and_then(|m| m.requests.lock().ok().map(|m| m.clone()))
         .unwrap_or_default();
-    let mut text = String::from(
-        "# HELP actiondesk_http_requests_total HTTP requests answered, by route pattern and status.\n\
-         # TYPE actiondesk_http_requests_total counter\n",
+    let mut text = String::new();
+    write_per_route(
+        &mut text,
+        "actiondesk_http_requests_total",
+        "HTTP requests answered, by route pattern and status.",
+        &requests,
+        |t| t.count.to_string(),
     );
-    for ((route, status), Tally { count: n, .. }) in &requests {
-        let r = escape_label(route);
-        let _ = writeln!(
-            text,
-            "actiondesk_http_requests_total{{route=\"{r}\",status=\"{status}\"}} {n}"
-        );
-    }
-    text.push_str(
-        "# HELP actiondesk_http_request_duration_seconds_total Time spent answering, by route pattern and status.\n\
-         # TYPE actiondesk_http_request_duration_seconds_total counter\n",
+    write_per_route(
+        &mut text,
+        "actiondesk_http_request_duration_seconds_total",
+        "Time spent answering, by route pattern and status.",
+        &requests,
+        |t| format!("{:.6}", t.seconds),
     );
-    for ((route, status), Tally { seconds: secs, .. }) in &requests {
-        let r = escape_label(route);
-        let _ = writeln!(
-            text,
-            "actiondesk_http_request_duration_seconds_total{{route=\"{r}\",status=\"{status}\"}} {secs:.6}"
-        );
-    }
     write_histogram(&mut text, &requests);
     let (hits, misses, entries, known, bytes, capacity) =
         cache.as_ref().map_or((0, 0, 0, -1, 0, 0), |c| {

@@ -80,13 +80,7 @@ async fn add_timed_event(app: &TestApp) -> String {
     app.with_db(|conn| {
         let c = campaigns::by_slug(conn, "where-are-the-children")?;
         let input = actions::ActionInput {
-            campaign_id: c.id,
-            kind: ActionKind::Event,
-            title: "Vigil <at> City Hall & more".checked(),
             summary: "A candlelight vigil.".checked(),
-            body: Default::default(),
-            url: None,
-            developing: false,
             starts_at: NaiveDate::from_ymd_opt(2030, 7, 4)
                 .unwrap()
                 .and_hms_opt(18, 30, 0),
@@ -94,12 +88,12 @@ async fn add_timed_event(app: &TestApp) -> String {
                 .unwrap()
                 .and_hms_opt(20, 0, 0),
             location: "City Hall, Springfield".checked(),
-            expires_at: None,
-            publish_at: None,
-            scripts: vec![],
             tags: vec!["vigil".checked()],
-            links: vec![],
-            targets: vec![],
+            ..actions::ActionInput::new(
+                c.id,
+                ActionKind::Event,
+                "Vigil <at> City Hall & more".checked(),
+            )
         };
         db::write_tx(conn, |conn| {
             let a = actions::create(conn, &input, None, &Actor::system())?;

@@ -37,25 +37,14 @@ pub fn campaign(conn: &mut DbConn, slug: &str, title: &str) -> db::Result<i32> {
 /// A call to action with a script and a tag, and no one to call yet.
 pub fn action(campaign_id: i32, title: &str) -> ActionInput {
     ActionInput {
-        campaign_id,
-        kind: ActionKind::Call,
-        title: title.checked(),
         summary: "Call them".checked(),
         body: "Because it matters.".checked(),
-        url: None,
-        developing: false,
-        starts_at: None,
-        ends_at: None,
-        location: Default::default(),
-        expires_at: None,
-        publish_at: None,
         scripts: vec![ScriptInput {
             lang: "en".checked(),
             body: "Hello [REP NAME]".checked(),
         }],
         tags: vec!["phone".checked()],
-        links: vec![],
-        targets: vec![],
+        ..ActionInput::new(campaign_id, ActionKind::Call, title.checked())
     }
 }
 

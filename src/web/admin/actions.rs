@@ -21,7 +21,7 @@ use crate::domain::{
     LongLine, Note, Status, Summary, Tag, TargetKind, Title, Transition, Zone,
 };
 use crate::web::admin::content::{create_contact, ContactForm};
-use crate::web::admin::{self, see_other, FormErrors};
+use crate::web::admin::{self, at, see_other, FormErrors};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::WebError;
 use crate::web::session::CurrentOrganizer;
@@ -113,27 +113,8 @@ struct Row {
     c: String,
 }
 
-fn at(v: &[String], i: usize) -> String {
-    v.get(i).cloned().unwrap_or_default()
-}
-
 fn rows3(a: &[String], b: &[String], c: &[String], pad: &[(&str, &str, &str)]) -> Vec<Row> {
-    let n = a.len().max(b.len()).max(c.len());
-    let mut out: Vec<Row> = (0..n)
-        .map(|i| Row {
-            a: at(a, i),
-            b: at(b, i),
-            c: at(c, i),
-        })
-        .collect();
-    for p in pad {
-        out.push(Row {
-            a: p.0.into(),
-            b: p.1.into(),
-            c: p.2.into(),
-        });
-    }
-    out
+    admin::rows(a, b, c, pad, |a, b, c| Row { a, b, c })
 }
 
 /// A time as a `datetime-local` field shows it (in `zone`), with its seconds when it has
@@ -497,6 +478,27 @@ struct FormPage<'a> {
     flash: Option<&'static str>,
 }
 
+/// The form as first shown (new or to edit): 200, no errors, no preview.
+fn first_form(
+    me: &CurrentOrganizer,
+    choices: &Choices,
+    form: &ActionForm,
+    action: Option<&Action>,
+    history: Vec<changes::Change>,
+    flash: Option<&'static str>,
+) -> Result<HttpResponse, WebError> {
+    let p = FormPage {
+        form,
+        errors: &FormErrors::default(),
+        action,
+        preview: false,
+        history,
+        status: StatusCode::OK,
+        flash,
+    };
+    render_form(me, choices, p)
+}
+
 fn render_form(
     me: &CurrentOrganizer,
     choices: &Choices,
@@ -604,19 +606,7 @@ pub async fn new_form(
             Ok((form, ch))
         })
         .await?;
-    render_form(
-        &me,
-        &choices,
-        FormPage {
-            form: &form,
-            errors: &FormErrors::default(),
-            action: None,
-            preview: false,
-            history: Vec::new(),
-            status: StatusCode::OK,
-            flash: None,
-        },
-    )
+    first_form(&me, &choices, &form, None, Vec::new(), None)
 }
 
 /// The form shown again: as typed, with its errors (or a preview).
@@ -775,19 +765,9 @@ pub async fn edit_form(
             Ok((a, form, ch, history))
         })
         .await?;
-    render_form(
-        &me,
-        &choices,
-        FormPage {
-            form: &form,
-            errors: &FormErrors::default(),
-            action: Some(&action),
-            preview: false,
-            history: history.into_iter().rev().collect(),
-            status: StatusCode::OK,
-            flash: flash(q.done.as_deref()),
-        },
-    )
+    let history = history.into_iter().rev().collect();
+    let flash = flash(q.done.as_deref());
+    first_form(&me, &choices, &form, Some(&action), history, flash)
 }
 
 /// `POST /admin/actions/{slug}/duplicate`: a draft copy, opened in its edit form.

@@ -460,25 +460,14 @@ struct PhoneRow {
     note: String,
 }
 
+/// The typed rows, then two empty ones to fill in.
 fn phone_rows(number: &[String], kind: &[String], note: &[String]) -> Vec<PhoneRow> {
-    let at = |v: &[String], i: usize| v.get(i).cloned().unwrap_or_default();
-    let n = number.len().max(kind.len()).max(note.len());
-    let mut rows: Vec<PhoneRow> = (0..n)
-        .map(|i| PhoneRow {
-            number: at(number, i),
-            kind: at(kind, i),
-            note: at(note, i),
-        })
-        .collect();
-    rows.push(PhoneRow {
-        kind: "main".into(),
-        ..PhoneRow::default()
-    });
-    rows.push(PhoneRow {
-        kind: "main".into(),
-        ..PhoneRow::default()
-    });
-    rows
+    let pad = [("", "main", ""); 2];
+    admin::rows(number, kind, note, &pad, |number, kind, note| PhoneRow {
+        number,
+        kind,
+        note,
+    })
 }
 
 fn parse_phones(

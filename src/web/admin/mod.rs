@@ -41,9 +41,12 @@ pub fn context(me: &CurrentOrganizer) -> Context {
     ctx
 }
 
+/// What an organizer page adds to every answer: never cached, never framed.
+const PRIVATE: &[(&str, &str)] = &[("Cache-Control", "no-store"), ("X-Frame-Options", "DENY")];
+
 /// An organizer page: never cached, never framed.
 pub fn page(name: &str, ctx: &Context) -> Result<HttpResponse, WebError> {
-    page_with_status(StatusCode::OK, name, ctx)
+    render::page_with_headers(StatusCode::OK, name, ctx, PRIVATE)
 }
 
 /// An organizer page with another status (a form shown again with its errors).
@@ -52,12 +55,28 @@ pub fn page_with_status(
     name: &str,
     ctx: &Context,
 ) -> Result<HttpResponse, WebError> {
-    render::page_with_headers(
-        status,
-        name,
-        ctx,
-        &[("Cache-Control", "no-store"), ("X-Frame-Options", "DENY")],
-    )
+    render::page_with_headers(status, name, ctx, PRIVATE)
+}
+
+/// The `i`th value of a repeated form field, or empty.
+pub fn at(v: &[String], i: usize) -> String {
+    v.get(i).cloned().unwrap_or_default()
+}
+
+/// The rows of a repeatable part of a form, from its three columns as typed (the longest
+/// decides how many; a missing cell is empty), then the `pad` rows to fill in.
+pub fn rows<R>(
+    a: &[String],
+    b: &[String],
+    c: &[String],
+    pad: &[(&str, &str, &str)],
+    row: impl Fn(String, String, String) -> R,
+) -> Vec<R> {
+    let n = a.len().max(b.len()).max(c.len());
+    (0..n)
+        .map(|i| row(at(a, i), at(b, i), at(c, i)))
+        .chain(pad.iter().map(|p| row(p.0.into(), p.1.into(), p.2.into())))
+        .collect()
 }
 
 /// After a successful POST: 303 to the page that shows the result.

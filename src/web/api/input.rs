@@ -351,28 +351,6 @@ fn check_action(input: &ActionInput, only_scripts: bool) -> db::Result<()> {
     }
 }
 
-/// An empty draft of this campaign, the base a create starts from.
-fn blank(campaign_id: i32, kind: ActionKind, title: Title) -> ActionInput {
-    ActionInput {
-        campaign_id,
-        kind,
-        title,
-        summary: Summary::default(),
-        body: Body::default(),
-        url: None,
-        developing: false,
-        starts_at: None,
-        ends_at: None,
-        location: LongLine::default(),
-        expires_at: None,
-        publish_at: None,
-        scripts: Vec::new(),
-        tags: Vec::new(),
-        links: Vec::new(),
-        targets: Vec::new(),
-    }
-}
-
 /// The stored fields of an action, as an input to edit (each checked again by its type:
 /// a value stored before a rule was tightened is named when it no longer passes).
 pub fn input_of(conn: &mut DbConn, d: &ActionDetail) -> db::Result<ActionInput> {
@@ -462,7 +440,7 @@ impl ActionFields {
             Some(s) => Some(slug("slug", &s)?),
             None => None,
         };
-        let input = self.apply(conn, blank(campaign, kind, title), actor)?;
+        let input = self.apply(conn, ActionInput::new(campaign, kind, title), actor)?;
         Ok((input, slug))
     }
 

@@ -70,6 +70,15 @@ pub enum TokenRefusals {
 #[response(status = 400, description = "Malformed JSON")]
 pub struct MalformedJson(pub ErrorBody);
 
+/// The refusals of a write that makes something named by a slug.
+#[derive(IntoResponses)]
+pub enum CreateRefusals {
+    #[response(status = 409, description = "The slug is taken")]
+    SlugTaken(ErrorBody),
+    #[response(status = 422, description = "A bad or missing field, named in `field`")]
+    BadField(ErrorBody),
+}
+
 /// Creates a draft action.
 #[utoipa::path(
     post,
@@ -82,8 +91,7 @@ pub struct MalformedJson(pub ErrorBody);
             headers(("Location" = String, description = "/api/v1/actions/{slug}"))),
         MalformedJson,
         TokenRefusals,
-        (status = 409, description = "The slug is taken", body = ErrorBody),
-        (status = 422, description = "A bad or missing field, named in `field`", body = ErrorBody)
+        CreateRefusals
     )
 )]
 pub async fn create_action(
@@ -159,71 +167,58 @@ async fn transition(
     Ok(HttpResponse::Ok().json(action))
 }
 
-/// Publishes a draft: it goes public and subscribers hear of it.
-#[utoipa::path(
-    post,
-    path = "/api/v1/actions/{slug}/publish",
-    tag = "actions",
-    params(("slug" = String, Path, description = "The action's slug")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The published action", body = ActionJson),
-        TokenRefusals,
-        (status = 404, description = "No such action", body = ErrorBody),
-        (status = 409, description = "Not a draft (already published, or expired: reopen it)", body = ErrorBody)
-    )
-)]
-pub async fn publish_action(
-    user: ApiUser,
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, WebError> {
-    transition(user, state, slug, Transition::Publish).await
+/// A handler that moves an action along its lifecycle, with its OpenAPI entry: the doc,
+/// the name, the path's last part, the transition, and the 200 and 409 descriptions.
+macro_rules! transition_handler {
+    ($doc:literal, $name:ident, $path:literal, $t:expr, $ok:literal, $conflict:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(
+                            post,
+                            path = $path,
+                            tag = "actions",
+                            params(("slug" = String, Path, description = "The action's slug")),
+                            security(("bearer" = [])),
+                            responses(
+                                (status = 200, description = $ok, body = ActionJson),
+                                TokenRefusals,
+                                (status = 404, description = "No such action", body = ErrorBody),
+                                (status = 409, description = $conflict, body = ErrorBody)
+                            )
+                        )]
+        pub async fn $name(
+            user: ApiUser,
+            state: web::Data<AppState>,
+            slug: web::Path<String>,
+        ) -> Result<HttpResponse, WebError> {
+            transition(user, state, slug, $t).await
+        }
+    };
 }
 
-/// Expires a published action: it stays public, marked as over.
-#[utoipa::path(
-    post,
-    path = "/api/v1/actions/{slug}/expire",
-    tag = "actions",
-    params(("slug" = String, Path, description = "The action's slug")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The expired action", body = ActionJson),
-        TokenRefusals,
-        (status = 404, description = "No such action", body = ErrorBody),
-        (status = 409, description = "Not published", body = ErrorBody)
-    )
-)]
-pub async fn expire_action(
-    user: ApiUser,
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, WebError> {
-    transition(user, state, slug, Transition::Expire).await
-}
-
-/// Reopens an expired action: it is published again.
-#[utoipa::path(
-    post,
-    path = "/api/v1/actions/{slug}/reopen",
-    tag = "actions",
-    params(("slug" = String, Path, description = "The action's slug")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The reopened action", body = ActionJson),
-        TokenRefusals,
-        (status = 404, description = "No such action", body = ErrorBody),
-        (status = 409, description = "Not expired", body = ErrorBody)
-    )
-)]
-pub async fn reopen_action(
-    user: ApiUser,
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, WebError> {
-    transition(user, state, slug, Transition::Reopen).await
-}
+transition_handler!(
+    "Publishes a draft: it goes public and subscribers hear of it.",
+    publish_action,
+    "/api/v1/actions/{slug}/publish",
+    Transition::Publish,
+    "The published action",
+    "Not a draft (already published, or expired: reopen it)"
+);
+transition_handler!(
+    "Expires a published action: it stays public, marked as over.",
+    expire_action,
+    "/api/v1/actions/{slug}/expire",
+    Transition::Expire,
+    "The expired action",
+    "Not published"
+);
+transition_handler!(
+    "Reopens an expired action: it is published again.",
+    reopen_action,
+    "/api/v1/actions/{slug}/reopen",
+    Transition::Reopen,
+    "The reopened action",
+    "Not expired"
+);
 
 /// Creates an active campaign.
 #[utoipa::path(
@@ -237,8 +232,7 @@ pub async fn reopen_action(
             headers(("Location" = String, description = "/api/v1/campaigns/{slug}"))),
         MalformedJson,
         TokenRefusals,
-        (status = 409, description = "The slug is taken", body = ErrorBody),
-        (status = 422, description = "A bad or missing field, named in `field`", body = ErrorBody)
+        CreateRefusals
     )
 )]
 pub async fn create_campaign(

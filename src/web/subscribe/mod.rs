@@ -2,11 +2,14 @@
 //! Pages reached from emails are protected by the token in their link alone (random, stored
 //! hashed); they are never cached and never leak the token in a Referer.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
+use actix_web::error::InternalError;
 use actix_web::http::header;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use tera::Context;
 
@@ -155,24 +158,43 @@ fn campaign_ids(conn: &mut db::DbConn, slugs: &[String]) -> db::Result<Result<Ve
     Ok(Ok(ids))
 }
 
-async fn subscriber_for(
-    state: &AppState,
+/// The subscriber whose manage token a link carries (`?token=`), with the token. A token
+/// that does not work answers, instead of the handler, the page that offers a fresh link.
+struct Managed {
+    subscriber: subscribers::Subscriber,
     token: String,
-) -> Result<Option<subscribers::Subscriber>, WebError> {
-    if token.trim().is_empty() {
-        return Ok(None);
-    }
-    Ok(state
-        .db
-        .run(move |conn| subscribers::by_manage_token(conn, &token))
-        .await?)
 }
 
-/// A link whose token did not work: the page that offers a fresh one.
-async fn unknown_token(
-    req: &actix_web::HttpRequest,
-    state: &AppState,
-    token: String,
-) -> Result<HttpResponse, WebError> {
-    fresh_link::for_token(req, state, token).await
+impl FromRequest for Managed {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Managed, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let token = web::Query::<TokenQuery>::extract(&req)
+                .await?
+                .into_inner()
+                .token;
+            let state = web::Data::<AppState>::extract(&req).await?;
+            let found = match token.trim() {
+                "" => None,
+                _ => {
+                    let t = token.clone();
+                    state
+                        .db
+                        .run(move |conn| subscribers::by_manage_token(conn, &t))
+                        .await
+                        .map_err(WebError::from)?
+                }
+            };
+            match found {
+                Some(subscriber) => Ok(Managed { subscriber, token }),
+                None => {
+                    let page = fresh_link::for_token(&req, &state, token).await?;
+                    Err(InternalError::from_response("unknown token", page).into())
+                }
+            }
+        })
+    }
 }

@@ -67,26 +67,22 @@ async fn preferences_page(
 
 pub(super) async fn preferences(
     state: web::Data<AppState>,
-    req: actix_web::HttpRequest,
-    q: web::Query<TokenQuery>,
+    Managed {
+        subscriber: s,
+        token,
+    }: Managed,
 ) -> Result<HttpResponse, WebError> {
-    let token = q.into_inner().token;
-    let Some(s) = subscriber_for(&state, token.clone()).await? else {
-        return unknown_token(&req, &state, token).await;
-    };
     preferences_shown(&state, s, &token, false).await
 }
 
 pub(super) async fn save_preferences(
     state: web::Data<AppState>,
-    req: actix_web::HttpRequest,
-    q: web::Query<TokenQuery>,
+    Managed {
+        subscriber: s,
+        token,
+    }: Managed,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
-    let token = q.into_inner().token;
-    let Some(s) = subscriber_for(&state, token.clone()).await? else {
-        return unknown_token(&req, &state, token).await;
-    };
     let f = parse_form(&body)?;
     let frequency = Frequency::parse(f.frequency.as_deref().unwrap_or("immediate"));
     let slugs = f.campaign.clone();
@@ -136,14 +132,11 @@ pub(super) async fn save_preferences(
 }
 
 pub(super) async fn unsubscribe_page(
-    state: web::Data<AppState>,
-    req: actix_web::HttpRequest,
-    q: web::Query<TokenQuery>,
+    Managed {
+        subscriber: s,
+        token,
+    }: Managed,
 ) -> Result<HttpResponse, WebError> {
-    let token = q.into_inner().token;
-    let Some(s) = subscriber_for(&state, token.clone()).await? else {
-        return unknown_token(&req, &state, token).await;
-    };
     let mut ctx = Context::new();
     ctx.insert("subscriber", &s);
     ctx.insert("token", &token);
@@ -158,13 +151,8 @@ pub(super) async fn unsubscribe_page(
 /// `List-Unsubscribe=One-Click`). Idempotent.
 pub(super) async fn unsubscribe(
     state: web::Data<AppState>,
-    req: actix_web::HttpRequest,
-    q: web::Query<TokenQuery>,
+    Managed { subscriber: s, .. }: Managed,
 ) -> Result<HttpResponse, WebError> {
-    let token = q.into_inner().token;
-    let Some(s) = subscriber_for(&state, token.clone()).await? else {
-        return unknown_token(&req, &state, token).await;
-    };
     let id = s.id;
     let s = state
         .db

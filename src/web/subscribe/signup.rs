@@ -139,8 +139,13 @@ pub(super) async fn confirm(
         mail.send_soon(&state, outbox_id, "welcome email");
     }
     match result {
-        Ok((s, Some(manage))) => {
-            let url = format!("/preferences?token={manage}");
+        Ok((s, manage)) => {
+            // Opened again (no new token): already confirmed, and nothing new is made.
+            let url = manage.map(|m| format!("/preferences?token={m}"));
+            let link = match &url {
+                Some(url) => (url.as_str(), "Choose campaigns and how often"),
+                None => ("/subscribe/link", "Get a fresh link by email"),
+            };
             let what = format!("Email about changes goes to {}.", s.email);
             message(
                 StatusCode::OK,
@@ -149,20 +154,7 @@ pub(super) async fn confirm(
                     what.as_str(),
                     "Every email has a link to change what you follow or to unsubscribe.",
                 ],
-                Some((&url, "Choose campaigns and how often")),
-            )
-        }
-        // Opened again: already confirmed, and nothing new is made.
-        Ok((s, None)) => {
-            let what = format!("Email about changes goes to {}.", s.email);
-            message(
-                StatusCode::OK,
-                "You are subscribed",
-                &[
-                    what.as_str(),
-                    "Every email has a link to change what you follow or to unsubscribe.",
-                ],
-                Some(("/subscribe/link", "Get a fresh link by email")),
+                Some(link),
             )
         }
         Err(subscribers::ConfirmError::Unknown) => message(
