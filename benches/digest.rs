@@ -140,24 +140,12 @@ fn actor() -> Actor {
 
 fn action(campaign_id: i32, title: &str) -> ActionInput {
     ActionInput {
-        campaign_id,
-        kind: ActionKind::Call,
-        title: title.checked(),
         summary: "Call and ask what they are doing about it.".checked(),
         body: "Families are being separated at the border. **Call today**, and again \
                tomorrow: offices count calls."
             .checked(),
-        url: None,
-        developing: false,
-        starts_at: None,
-        ends_at: None,
-        location: Default::default(),
-        expires_at: None,
-        publish_at: None,
-        scripts: vec![],
         tags: vec!["families".checked()],
-        links: vec![],
-        targets: vec![],
+        ..ActionInput::new(campaign_id, ActionKind::Call, title.checked())
     }
 }
 
