@@ -126,9 +126,16 @@ impl Conn {
             && envelope
                 .from()
                 .is_none_or(|a| AsRef::<str>::as_ref(a).is_ascii());
-        let text = std::str::from_utf8(message).ok();
         let eight_bit = !message.is_ascii();
-        let (Some(text), true) = (text, ascii_addresses) else {
+        let plain = std::str::from_utf8(message).ok().filter(|_| {
+            ascii_addresses
+                && (!eight_bit
+                    || self
+                        .smtp
+                        .server_info()
+                        .supports_feature(Extension::EightBitMime))
+        });
+        let Some(text) = plain else {
             return match self.smtp.send(envelope, message).await {
                 Ok(_) => Ended::Clean(Ok(())),
                 Err(e) => Ended::Broken(e),
@@ -136,36 +143,24 @@ impl Conn {
         };
         let mut options = Vec::new();
         if eight_bit {
-            if !self
-                .smtp
-                .server_info()
-                .supports_feature(Extension::EightBitMime)
-            {
-                return match self.smtp.send(envelope, message).await {
-                    Ok(_) => Ended::Clean(Ok(())),
-                    Err(e) => Ended::Broken(e),
-                };
-            }
             options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
         }
-        let mail = Mail::new(envelope.from().cloned(), options);
-        let rcpts: Vec<Rcpt> = envelope
-            .to()
-            .iter()
-            .map(|a| Rcpt::new(a.clone(), Vec::new()))
-            .collect();
+        // MAIL, one RCPT for each recipient, DATA.
+        let mut steps = vec![Mail::new(envelope.from().cloned(), options).to_string()];
+        steps.extend(
+            envelope
+                .to()
+                .iter()
+                .map(|a| Rcpt::new(a.clone(), Vec::new()).to_string()),
+        );
+        steps.push(Data.to_string());
         // The envelope: every answer is read, so the connection stays in step.
         let mut refused = None;
         if self.pipelining {
-            let mut group = mail.to_string();
-            for r in &rcpts {
-                group.push_str(&r.to_string());
-            }
-            group.push_str(&Data.to_string());
-            let first = self.smtp.command(Raw(&group)).await;
-            // MAIL's answer is in; then one for each RCPT and one for DATA.
+            let first = self.smtp.command(Raw(&steps.concat())).await;
+            // MAIL's answer is in; then one for each of the other steps.
             let mut answers = vec![first];
-            for _ in 0..=rcpts.len() {
+            for _ in 1..steps.len() {
                 answers.push(self.smtp.read_response().await);
             }
             let data_open = answers.last().is_some_and(|a| a.is_ok());
@@ -187,9 +182,6 @@ impl Conn {
                 };
             }
         } else {
-            let mut steps: Vec<String> = vec![mail.to_string()];
-            steps.extend(rcpts.iter().map(|r| r.to_string()));
-            steps.push(Data.to_string());
             for step in steps {
                 match self.smtp.command(Raw(&step)).await {
                     Ok(_) => {}
