@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::changes;
@@ -16,8 +16,10 @@ use crate::domain::{
 };
 
 /// A contact row: a senator, representative, agency, international body or organisation.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = contacts)]
+#[diesel(treat_none_as_default_value = false)]
+#[serde(deny_unknown_fields)]
 pub struct Contact {
     pub id: i32,
     pub slug: String,
@@ -42,8 +44,10 @@ pub struct Contact {
 }
 
 /// A stored phone number of a contact or a hotline.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = phones)]
+#[diesel(treat_none_as_default_value = false)]
+#[serde(deny_unknown_fields)]
 pub struct Phone {
     pub id: i32,
     pub contact_id: Option<i32>,
@@ -526,8 +530,10 @@ pub struct Office {
 }
 
 /// A hotline row.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = hotlines)]
+#[diesel(treat_none_as_default_value = false)]
+#[serde(deny_unknown_fields)]
 pub struct Hotline {
     pub id: i32,
     pub slug: String,
