@@ -561,16 +561,38 @@ pub struct HotlineInput {
     pub phones: Vec<PhoneInput>,
 }
 
-/// A hotline with its numbers, ready to show.
-#[derive(Debug, Clone, Serialize)]
-pub struct HotlineView {
+/// A hotline's own details as pages and the API show them (its numbers apart).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HotlineDetails {
     pub slug: String,
     pub name: String,
     pub description: String,
     pub hours: String,
     pub languages: String,
+    /// Who it is for.
     pub audience: String,
     pub url: Option<String>,
+}
+
+impl From<Hotline> for HotlineDetails {
+    fn from(h: Hotline) -> HotlineDetails {
+        HotlineDetails {
+            slug: h.slug,
+            name: h.name,
+            description: h.description,
+            hours: h.hours,
+            languages: h.languages,
+            audience: h.audience,
+            url: h.url,
+        }
+    }
+}
+
+/// A hotline with its numbers, ready to show.
+#[derive(Debug, Clone, Serialize)]
+pub struct HotlineView {
+    #[serde(flatten)]
+    pub details: HotlineDetails,
     pub phones: Vec<PhoneView>,
 }
 
@@ -656,13 +678,7 @@ pub fn list_hotlines(conn: &mut DbConn) -> Result<Vec<HotlineView>> {
                 .filter(|p| p.hotline_id == Some(h.id))
                 .map(Phone::view)
                 .collect(),
-            slug: h.slug,
-            name: h.name,
-            description: h.description,
-            hours: h.hours,
-            languages: h.languages,
-            audience: h.audience,
-            url: h.url,
+            details: h.into(),
         })
         .collect())
 }

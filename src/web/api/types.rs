@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::db::actions::{Action, ActionDetail};
 use crate::db::campaigns::Campaign;
-use crate::db::contacts::{ContactDetails, ContactView, HotlineView, PhoneView};
+use crate::db::contacts::{ContactDetails, ContactView, HotlineDetails, HotlineView, PhoneView};
 use crate::db::updates::UpdateView;
 use crate::domain::{ActionKind, CampaignStatus, PhoneKind, Relation, Status, TargetKind};
 
@@ -354,27 +354,16 @@ impl From<&UpdateView> for UpdateJson {
 /// A hotline of the directory.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HotlineJson {
-    pub slug: String,
-    pub name: String,
-    pub description: String,
-    pub hours: String,
-    pub languages: String,
-    /// Who it is for.
-    pub audience: String,
-    pub url: Option<String>,
+    // The details the page shows (`HotlineView`'s); only the numbers take their API form.
+    #[serde(flatten)]
+    pub details: HotlineDetails,
     pub phones: Vec<PhoneJson>,
 }
 
 impl From<&HotlineView> for HotlineJson {
     fn from(h: &HotlineView) -> HotlineJson {
         HotlineJson {
-            slug: h.slug.clone(),
-            name: h.name.clone(),
-            description: h.description.clone(),
-            hours: h.hours.clone(),
-            languages: h.languages.clone(),
-            audience: h.audience.clone(),
-            url: h.url.clone(),
+            details: h.details.clone(),
             phones: h.phones.iter().map(PhoneJson::from).collect(),
         }
     }
