@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::changes::{self, ChangeKind, FieldChange, NewChange};
@@ -20,8 +20,10 @@ use crate::domain::{
 };
 
 /// An action row.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = actions)]
+#[diesel(treat_none_as_default_value = false)]
+#[serde(deny_unknown_fields)]
 pub struct Action {
     pub id: i32,
     pub slug: String,

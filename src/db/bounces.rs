@@ -5,7 +5,7 @@
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::schema::{bounce_events, subscribers};
 use super::{changes, subscribers as subs, Actor, DbConn, Result};
@@ -17,8 +17,10 @@ pub const SOFT_LIMIT: i64 = 3;
 pub const SOFT_WINDOW: Duration = Duration::days(14);
 
 /// A recorded bounce or complaint.
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = bounce_events)]
+#[diesel(treat_none_as_default_value = false)]
+#[serde(deny_unknown_fields)]
 pub struct BounceEvent {
     pub id: i32,
     pub subscriber_id: i32,

@@ -1,7 +1,7 @@
 //! Campaigns: the crisis a set of actions belongs to.
 
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::changes::{self, ChangeKind, NewChange};
@@ -10,8 +10,10 @@ use super::{settings, Actor, DbConn, Error, Result};
 use crate::domain::{Body, CampaignStatus, Slug, Summary, Title, Zone};
 
 /// A campaign row.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = campaigns)]
+#[diesel(treat_none_as_default_value = false)]
+#[serde(deny_unknown_fields)]
 pub struct Campaign {
     pub id: i32,
     pub slug: String,

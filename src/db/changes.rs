@@ -60,8 +60,10 @@ pub fn normalise_text(v: &mut Value) {
 }
 
 /// A change-log entry.
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = changes)]
+#[diesel(treat_none_as_default_value = false)]
+#[serde(deny_unknown_fields)]
 pub struct Change {
     pub id: i32,
     pub campaign_id: i32,
@@ -197,8 +199,10 @@ pub fn activity(conn: &mut DbConn, action_ids: &[i32]) -> Result<HashMap<i32, Ac
 }
 
 /// A stored version of something organizers edit.
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = revisions)]
+#[diesel(treat_none_as_default_value = false)]
+#[serde(deny_unknown_fields)]
 pub struct Revision {
     pub id: i32,
     pub entity: String,
@@ -249,8 +253,10 @@ pub fn revisions_of(conn: &mut DbConn, entity: &str, entity_id: i32) -> Result<V
 }
 
 /// An audit-log row.
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = audit_log)]
+#[diesel(treat_none_as_default_value = false)]
+#[serde(deny_unknown_fields)]
 pub struct AuditEntry {
     pub id: i32,
     pub organizer_id: Option<i32>,

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::changes;
@@ -16,8 +16,10 @@ use crate::domain::{
 };
 
 /// A contact row: a senator, representative, agency, international body or organisation.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = contacts)]
+#[diesel(treat_none_as_default_value = false)]
+#[serde(deny_unknown_fields)]
 pub struct Contact {
     pub id: i32,
     pub slug: String,
@@ -42,8 +44,10 @@ pub struct Contact {
 }
 
 /// A stored phone number of a contact or a hotline.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = phones)]
+#[diesel(treat_none_as_default_value = false)]
+#[serde(deny_unknown_fields)]
 pub struct Phone {
     pub id: i32,
     pub contact_id: Option<i32>,
@@ -526,8 +530,10 @@ pub struct Office {
 }
 
 /// A hotline row.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = hotlines)]
+#[diesel(treat_none_as_default_value = false)]
+#[serde(deny_unknown_fields)]
 pub struct Hotline {
     pub id: i32,
     pub slug: String,
@@ -555,16 +561,38 @@ pub struct HotlineInput {
     pub phones: Vec<PhoneInput>,
 }
 
-/// A hotline with its numbers, ready to show.
-#[derive(Debug, Clone, Serialize)]
-pub struct HotlineView {
+/// A hotline's own details as pages and the API show them (its numbers apart).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HotlineDetails {
     pub slug: String,
     pub name: String,
     pub description: String,
     pub hours: String,
     pub languages: String,
+    /// Who it is for.
     pub audience: String,
     pub url: Option<String>,
+}
+
+impl From<Hotline> for HotlineDetails {
+    fn from(h: Hotline) -> HotlineDetails {
+        HotlineDetails {
+            slug: h.slug,
+            name: h.name,
+            description: h.description,
+            hours: h.hours,
+            languages: h.languages,
+            audience: h.audience,
+            url: h.url,
+        }
+    }
+}
+
+/// A hotline with its numbers, ready to show.
+#[derive(Debug, Clone, Serialize)]
+pub struct HotlineView {
+    #[serde(flatten)]
+    pub details: HotlineDetails,
     pub phones: Vec<PhoneView>,
 }
 
@@ -650,13 +678,7 @@ pub fn list_hotlines(conn: &mut DbConn) -> Result<Vec<HotlineView>> {
                 .filter(|p| p.hotline_id == Some(h.id))
                 .map(Phone::view)
                 .collect(),
-            slug: h.slug,
-            name: h.name,
-            description: h.description,
-            hours: h.hours,
-            languages: h.languages,
-            audience: h.audience,
-            url: h.url,
+            details: h.into(),
         })
         .collect())
 }

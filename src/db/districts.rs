@@ -3,14 +3,18 @@
 use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::schema::zip_districts;
 use super::{settings, DbConn, Result};
 
 /// One ZCTA-to-district row; a ZCTA split between districts (or states) has several.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Queryable, Selectable, Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, Queryable, Selectable, Insertable, Serialize, Deserialize,
+)]
 #[diesel(table_name = zip_districts)]
+#[diesel(treat_none_as_default_value = false)]
+#[serde(deny_unknown_fields)]
 pub struct ZipDistrict {
     pub zcta: String,
     pub state: String,

@@ -55,20 +55,36 @@ mod float_text {
     }
 }
 
-/// For each table: its row type (columns in schema order), how to read it in a stable
-/// order, and how to write it back; `subscriber` tables are left out by `--no-subscribers`.
+/// For each table: its row type, how to read it in a stable order, and how to write it
+/// back; `subscriber` tables are left out by `--no-subscribers`. A row type is either the
+/// model itself (`actions(id): Actions = super::actions::Action;`: it derives `Insertable`
+/// and `Deserialize` with `treat_none_as_default_value = false` and `deny_unknown_fields`),
+/// so a column added to the model travels with no edit here, or a struct listed here
+/// (`Organizers { id: i32, … }`) where the model leaves a column out or writes it otherwise.
+/// Either way the compiler checks that the row holds every column, in schema order.
 macro_rules! site_tables {
-    ($( $table:ident ($first:ident $(, $rest:ident)*) $(subscriber $sub:tt)? : $Row:ident {
-        $( $(#[$m:meta])* $col:ident : $ty:ty ),* $(,)?
-    } )*) => {
+    ($( $table:ident ($first:ident $(, $rest:ident)*) $(subscriber $sub:tt)? : $Row:ident
+        $( = $model:path ; )?
+        $( {
+            $( $(#[$m:meta])* $col:ident : $ty:ty ),* $(,)?
+        } )?
+    )*) => {
         $(
-            #[derive(Debug, Queryable, Insertable, Serialize, Deserialize)]
-            #[diesel(table_name = schema::$table)]
-            #[diesel(treat_none_as_default_value = false)]
-            #[serde(deny_unknown_fields)]
-            struct $Row {
-                $( $(#[$m])* $col: $ty, )*
-            }
+            $( type $Row = $model; )?
+            $(
+                #[derive(Debug, Queryable, Selectable, Insertable, Serialize, Deserialize)]
+                #[diesel(table_name = schema::$table)]
+                #[diesel(treat_none_as_default_value = false)]
+                #[serde(deny_unknown_fields)]
+                struct $Row {
+                    $( $(#[$m])* $col: $ty, )*
+                }
+            )?
+
+            // The row is the whole table, in schema order (what `load` reads positionally).
+            const _: fn(
+                <schema::$table::table as diesel::Table>::AllColumns,
+            ) -> <$Row as Selectable<diesel::sqlite::Sqlite>>::SelectExpression = |c| c;
         )*
 
         /// The tables in the order they are inserted (every row after those it names).
@@ -215,38 +231,8 @@ site_tables! {
         created_at: NaiveDateTime,
         last_login_at: Option<NaiveDateTime>,
     }
-    campaigns(id): Campaigns {
-        id: i32,
-        slug: String,
-        title: String,
-        summary: String,
-        body: String,
-        status: String,
-        position: i32,
-        created_at: NaiveDateTime,
-        updated_at: NaiveDateTime,
-        timezone: Option<String>,
-    }
-    contacts(id): Contacts {
-        id: i32,
-        slug: String,
-        kind: String,
-        name: String,
-        role: String,
-        organisation: String,
-        state: Option<String>,
-        district: Option<i32>,
-        party: Option<String>,
-        email: Option<String>,
-        contact_form_url: Option<String>,
-        website_url: Option<String>,
-        address: String,
-        bioguide_id: Option<String>,
-        created_at: NaiveDateTime,
-        updated_at: NaiveDateTime,
-        openstates_id: Option<String>,
-        state_district: Option<String>,
-    }
+    campaigns(id): Campaigns = super::campaigns::Campaign;
+    contacts(id): Contacts = super::contacts::Contact;
     contact_offices(id): ContactOffices {
         id: i32,
         contact_id: i32,
@@ -262,53 +248,9 @@ site_tables! {
         #[serde(with = "float_text")]
         longitude: Option<f64>,
     }
-    hotlines(id): Hotlines {
-        id: i32,
-        slug: String,
-        name: String,
-        description: String,
-        hours: String,
-        languages: String,
-        audience: String,
-        url: Option<String>,
-        position: i32,
-        created_at: NaiveDateTime,
-        updated_at: NaiveDateTime,
-    }
-    phones(id): Phones {
-        id: i32,
-        contact_id: Option<i32>,
-        hotline_id: Option<i32>,
-        e164: String,
-        vanity: Option<String>,
-        kind: String,
-        note: String,
-        position: i32,
-        direct_e164: Option<String>,
-        verified_at: Option<NaiveDateTime>,
-    }
-    actions(id): Actions {
-        id: i32,
-        slug: String,
-        campaign_id: i32,
-        kind: String,
-        title: String,
-        summary: String,
-        body: String,
-        url: Option<String>,
-        status: String,
-        developing: bool,
-        starts_at: Option<NaiveDateTime>,
-        ends_at: Option<NaiveDateTime>,
-        location: String,
-        expires_at: Option<NaiveDateTime>,
-        position: i32,
-        published_at: Option<NaiveDateTime>,
-        expired_at: Option<NaiveDateTime>,
-        created_at: NaiveDateTime,
-        updated_at: NaiveDateTime,
-        publish_at: Option<NaiveDateTime>,
-    }
+    hotlines(id): Hotlines = super::contacts::Hotline;
+    phones(id): Phones = super::contacts::Phone;
+    actions(id): Actions = super::actions::Action;
     scripts(id): Scripts {
         id: i32,
         action_id: i32,
@@ -335,53 +277,15 @@ site_tables! {
         note: String,
         position: i32,
     }
-    updates(id): Updates {
-        id: i32,
-        campaign_id: i32,
-        slug: String,
-        title: String,
-        body: String,
-        published_at: NaiveDateTime,
-        created_at: NaiveDateTime,
-        organizer_id: Option<i32>,
-    }
+    updates(id): Updates = super::updates::Update;
     update_actions(update_id, action_id): UpdateActions {
         update_id: i32,
         action_id: i32,
         relation: String,
     }
-    changes(id): Changes {
-        id: i32,
-        campaign_id: i32,
-        action_id: Option<i32>,
-        update_id: Option<i32>,
-        kind: String,
-        summary: String,
-        fields: String,
-        organizer_id: Option<i32>,
-        actor: String,
-        created_at: NaiveDateTime,
-    }
-    revisions(id): Revisions {
-        id: i32,
-        entity: String,
-        entity_id: i32,
-        version: i32,
-        snapshot: String,
-        organizer_id: Option<i32>,
-        actor: String,
-        created_at: NaiveDateTime,
-    }
-    audit_log(id): AuditLog {
-        id: i32,
-        organizer_id: Option<i32>,
-        actor: String,
-        verb: String,
-        entity: String,
-        entity_id: Option<i32>,
-        detail: String,
-        created_at: NaiveDateTime,
-    }
+    changes(id): Changes = super::changes::Change;
+    revisions(id): Revisions = super::changes::Revision;
+    audit_log(id): AuditLog = super::changes::AuditEntry;
     outcomes(id): Outcomes {
         id: i32,
         action_id: i32,
@@ -400,12 +304,7 @@ site_tables! {
         #[serde(default)]
         reporter: String,
     }
-    zip_districts(zcta, state, district): ZipDistricts {
-        zcta: String,
-        state: String,
-        state_fips: String,
-        district: i32,
-    }
+    zip_districts(zcta, state, district): ZipDistricts = super::districts::ZipDistrict;
     zip_state_districts(id): ZipStateDistricts {
         id: i32,
         zcta: String,
@@ -441,14 +340,7 @@ site_tables! {
         created_at: NaiveDateTime,
         legacy: bool,
     }
-    bounce_events(id) subscriber true: BounceEvents {
-        id: i32,
-        subscriber_id: i32,
-        kind: String,
-        reason: String,
-        source: String,
-        created_at: NaiveDateTime,
-    }
+    bounce_events(id) subscriber true: BounceEvents = super::bounces::BounceEvent;
 }
 
 /// The whole site as one JSON document, read in one transaction (a consistent snapshot,

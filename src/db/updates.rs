@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::changes::{self, ChangeKind, NewChange};
@@ -12,8 +12,10 @@ use crate::domain::Status;
 use crate::domain::{Body, Slug, Title, Zone};
 
 /// An update row.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = updates)]
+#[diesel(treat_none_as_default_value = false)]
+#[serde(deny_unknown_fields)]
 pub struct Update {
     pub id: i32,
     pub campaign_id: i32,

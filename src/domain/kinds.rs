@@ -3,8 +3,8 @@
 use super::InvalidInput;
 
 /// Declares a string-backed enum with `as_str`, `parse`, `ALL`, `label`,
-/// `Display`, `FromStr`, snake_case serde serialisation and its OpenAPI schema (a string
-/// enum; `#[schema(as = …)]` names it in the API description).
+/// `Display`, `FromStr`, snake_case serde (de)serialisation (the stored form, exactly) and its
+/// OpenAPI schema (a string enum; `#[schema(as = …)]` names it in the API description).
 macro_rules! string_enum {
     (
         $(#[$meta:meta])*
@@ -12,7 +12,17 @@ macro_rules! string_enum {
             $( $(#[$vmeta:meta])* $variant:ident => ($text:literal, $label:literal), )+
         }
     ) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            Hash,
+            serde::Serialize,
+            serde::Deserialize,
+            utoipa::ToSchema,
+        )]
         #[serde(rename_all = "snake_case")]
         $(#[$meta])*
         pub enum $name {

@@ -134,6 +134,14 @@ impl serde::Serialize for Zone {
     }
 }
 
+/// Reads what [`Zone`]'s `Serialize` writes (an exported site's campaigns).
+impl<'de> serde::Deserialize<'de> for Zone {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Zone, D::Error> {
+        let s = <String as serde::Deserialize>::deserialize(d)?;
+        Zone::parse(&s).map_err(|e| serde::de::Error::custom(format!("{s:?} {}", e.0)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

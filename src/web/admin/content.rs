@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use tera::Context;
 
 use crate::db::campaigns::{self, CampaignInput};
-use crate::db::contacts::{self, ContactInput, HotlineInput, PhoneInput, PhoneView};
+use crate::db::contacts::{self, ContactInput, HotlineInput, HotlineView, PhoneInput, PhoneView};
 use crate::db::updates::{self, Relation, UpdateInput};
 use crate::db::{self, actions, Actor, DbConn};
 use crate::domain::{
@@ -741,19 +741,19 @@ impl EditForm for HotlineForm {
     type Input = Option<HotlineInput>;
 
     fn load(conn: &mut DbConn, slug: &str) -> db::Result<Self> {
-        let h = contacts::list_hotlines(conn)?
+        let HotlineView { details: d, phones } = contacts::list_hotlines(conn)?
             .into_iter()
-            .find(|h| h.slug == slug)
+            .find(|h| h.details.slug == slug)
             .ok_or(db::Error::NotFound("hotline"))?;
-        let (phone_number, phone_kind, phone_note) = phone_columns(&h.phones);
+        let (phone_number, phone_kind, phone_note) = phone_columns(&phones);
         Ok(HotlineForm {
-            slug: h.slug,
-            name: h.name,
-            description: h.description,
-            hours: h.hours,
-            languages: h.languages,
-            audience: h.audience,
-            url: h.url.unwrap_or_default(),
+            slug: d.slug,
+            name: d.name,
+            description: d.description,
+            hours: d.hours,
+            languages: d.languages,
+            audience: d.audience,
+            url: d.url.unwrap_or_default(),
             phone_number,
             phone_kind,
             phone_note,
@@ -796,7 +796,7 @@ impl EditForm for HotlineForm {
         if editing.is_none()
             && contacts::list_hotlines(conn)?
                 .iter()
-                .any(|h| h.slug == input.slug.as_str())
+                .any(|h| h.details.slug == input.slug.as_str())
         {
             return Err(slug_taken("hotline", input.slug.as_str()));
         }

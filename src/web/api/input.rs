@@ -451,36 +451,59 @@ impl ActionFields {
         mut base: ActionInput,
         actor: &Actor,
     ) -> db::Result<ActionInput> {
+        // Every field is named, in the order applied: a new one does not compile until it
+        // is applied below (or marked `_`, as `slug` is: only `into_new` reads it).
+        let ActionFields {
+            slug: _,
+            campaign,
+            kind: kind_name,
+            title,
+            summary,
+            body,
+            location,
+            developing,
+            url,
+            starts_at,
+            ends_at,
+            expires_at,
+            publish_at,
+            scripts: script_list,
+            script,
+            tags,
+            links,
+            sources,
+            targets,
+        } = self;
         let text = |v: &Option<String>| v.as_deref().unwrap_or("").to_string();
-        if let Some(c) = self.campaign {
+        if let Some(c) = campaign {
             base.campaign_id = campaign_id(conn, c.as_deref())?;
         }
-        if let Some(k) = self.kind {
+        if let Some(k) = kind_name {
             base.kind = kind(k.as_deref())?;
         }
-        if let Some(t) = self.title {
+        if let Some(t) = title {
             base.title = Title::parse(&text(&t)).field("title")?;
         }
-        if let Some(v) = self.summary {
+        if let Some(v) = summary {
             base.summary = Summary::parse(&text(&v)).field("summary")?;
         }
-        if let Some(v) = self.body {
+        if let Some(v) = body {
             base.body = Body::parse(&text(&v)).field("body")?;
         }
-        if let Some(v) = self.location {
+        if let Some(v) = location {
             base.location = LongLine::parse(&text(&v)).field("location")?;
         }
-        if let Some(v) = self.developing {
+        if let Some(v) = developing {
             base.developing = v.unwrap_or(false);
         }
-        if let Some(v) = self.url {
+        if let Some(v) = url {
             base.url = opt_url("url", v.as_deref())?;
         }
         for (field, value, slot) in [
-            ("starts_at", self.starts_at, &mut base.starts_at),
-            ("ends_at", self.ends_at, &mut base.ends_at),
-            ("expires_at", self.expires_at, &mut base.expires_at),
-            ("publish_at", self.publish_at, &mut base.publish_at),
+            ("starts_at", starts_at, &mut base.starts_at),
+            ("ends_at", ends_at, &mut base.ends_at),
+            ("expires_at", expires_at, &mut base.expires_at),
+            ("publish_at", publish_at, &mut base.publish_at),
         ] {
             if let Some(v) = value {
                 *slot = match v.as_deref() {
@@ -489,11 +512,11 @@ impl ActionFields {
                 };
             }
         }
-        if let Some(v) = self.scripts {
+        if let Some(v) = script_list {
             base.scripts = scripts(v.unwrap_or_default())?;
             check_action(&base, true)?;
         }
-        if let Some(v) = self.script {
+        if let Some(v) = script {
             let body = Body::parse(&text(&v)).field("script")?;
             base.scripts.retain(|s| s.lang != LangTag::en());
             if !body.is_empty() {
@@ -506,14 +529,14 @@ impl ActionFields {
                 );
             }
         }
-        if let Some(v) = self.tags {
+        if let Some(v) = tags {
             let mut tags = Vec::new();
             for (i, t) in v.unwrap_or_default().iter().enumerate() {
                 tags.push(Tag::parse(t).field(&format!("tags[{i}]"))?);
             }
             base.tags = tags;
         }
-        for (field, value) in [("links", self.links), ("sources", self.sources)] {
+        for (field, value) in [("links", links), ("sources", sources)] {
             if let Some(v) = value {
                 let kind = if field == "links" {
                     LinkKind::Link
@@ -533,7 +556,7 @@ impl ActionFields {
                 base.links.sort_by_key(|l| l.kind != LinkKind::Link);
             }
         }
-        if let Some(v) = self.targets {
+        if let Some(v) = targets {
             let mut targets = Vec::new();
             for (i, t) in v.unwrap_or_default().into_iter().enumerate() {
                 targets.push(target(conn, i, t, actor)?);

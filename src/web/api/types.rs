@@ -5,9 +5,9 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::actions::ActionDetail;
+use crate::db::actions::{Action, ActionDetail};
 use crate::db::campaigns::Campaign;
-use crate::db::contacts::{ContactDetails, ContactView, HotlineView, PhoneView};
+use crate::db::contacts::{ContactDetails, ContactView, HotlineDetails, HotlineView, PhoneView};
 use crate::db::updates::UpdateView;
 use crate::domain::{ActionKind, CampaignStatus, PhoneKind, Relation, Status, TargetKind};
 
@@ -167,12 +167,36 @@ pub struct ActionJson {
 }
 
 impl From<&ActionDetail> for ActionJson {
+    /// Every column of [`Action`] is named: a new one does not compile until it is either
+    /// shown here (and in [`ActionJson`]) or marked `_` as not part of the API.
     fn from(d: &ActionDetail) -> ActionJson {
-        let a = &d.action;
-        let links = |kind: &str| {
+        let Action {
+            // Not shown: the row's key, its campaign by id (shown by slug) and its place.
+            id: _,
+            campaign_id: _,
+            position: _,
+            slug,
+            kind,
+            title,
+            summary,
+            body,
+            status,
+            developing,
+            starts_at,
+            ends_at,
+            expires_at,
+            publish_at,
+            location,
+            url,
+            published_at,
+            expired_at,
+            created_at,
+            updated_at,
+        } = &d.action;
+        let links = |which: &str| {
             d.links
                 .iter()
-                .filter(|l| l.kind == kind)
+                .filter(|l| l.kind == which)
                 .map(|l| LinkJson {
                     title: l.title.clone(),
                     url: l.url.clone(),
@@ -180,13 +204,13 @@ impl From<&ActionDetail> for ActionJson {
                 .collect()
         };
         ActionJson {
-            slug: a.slug.clone(),
+            slug: slug.clone(),
             campaign: d.campaign_slug.clone(),
             campaign_title: d.campaign_title.clone(),
-            kind: a.kind,
-            title: a.title.clone(),
-            summary: a.summary.clone(),
-            body: a.body.clone(),
+            kind: *kind,
+            title: title.clone(),
+            summary: summary.clone(),
+            body: body.clone(),
             script: d.script().map(|s| s.body.clone()),
             scripts: d
                 .scripts
@@ -196,14 +220,14 @@ impl From<&ActionDetail> for ActionJson {
                     body: s.body.clone(),
                 })
                 .collect(),
-            status: a.status,
-            developing: a.developing,
-            starts_at: utc_opt(a.starts_at),
-            ends_at: utc_opt(a.ends_at),
-            expires_at: utc_opt(a.expires_at),
-            publish_at: utc_opt(a.publish_at),
-            location: a.location.clone(),
-            url: a.url.clone(),
+            status: *status,
+            developing: *developing,
+            starts_at: utc_opt(*starts_at),
+            ends_at: utc_opt(*ends_at),
+            expires_at: utc_opt(*expires_at),
+            publish_at: utc_opt(*publish_at),
+            location: location.clone(),
+            url: url.clone(),
             targets: d
                 .targets
                 .iter()
@@ -230,10 +254,10 @@ impl From<&ActionDetail> for ActionJson {
             tags: d.tags.clone(),
             links: links("link"),
             sources: links("source"),
-            published_at: utc_opt(a.published_at),
-            expired_at: utc_opt(a.expired_at),
-            created_at: utc(a.created_at),
-            updated_at: utc(a.updated_at),
+            published_at: utc_opt(*published_at),
+            expired_at: utc_opt(*expired_at),
+            created_at: utc(*created_at),
+            updated_at: utc(*updated_at),
             outcomes: None,
         }
     }
@@ -330,27 +354,16 @@ impl From<&UpdateView> for UpdateJson {
 /// A hotline of the directory.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HotlineJson {
-    pub slug: String,
-    pub name: String,
-    pub description: String,
-    pub hours: String,
-    pub languages: String,
-    /// Who it is for.
-    pub audience: String,
-    pub url: Option<String>,
+    // The details the page shows (`HotlineView`'s); only the numbers take their API form.
+    #[serde(flatten)]
+    pub details: HotlineDetails,
     pub phones: Vec<PhoneJson>,
 }
 
 impl From<&HotlineView> for HotlineJson {
     fn from(h: &HotlineView) -> HotlineJson {
         HotlineJson {
-            slug: h.slug.clone(),
-            name: h.name.clone(),
-            description: h.description.clone(),
-            hours: h.hours.clone(),
-            languages: h.languages.clone(),
-            audience: h.audience.clone(),
-            url: h.url.clone(),
+            details: h.details.clone(),
             phones: h.phones.iter().map(PhoneJson::from).collect(),
         }
     }

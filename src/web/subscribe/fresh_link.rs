@@ -11,11 +11,10 @@ use crate::db::{self, subscribers};
 use crate::domain::EmailAddress;
 use crate::web::csrf;
 use crate::web::error::WebError;
-use crate::web::ratelimit::client_key;
 use crate::web::render::page_with_status;
 use crate::web::AppState;
 
-use super::{message, private, MailState};
+use super::{message, private, LimitedForm, MailState};
 
 /// The cookie that carries the fresh-link form's token.
 const COOKIE: &str = "actiondesk_link";
@@ -86,7 +85,7 @@ pub(super) async fn form(
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct LinkForm {
+pub(super) struct LinkForm {
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -98,11 +97,8 @@ pub(super) async fn submit(
     state: web::Data<AppState>,
     mail: web::Data<MailState>,
     req: HttpRequest,
-    body: web::Bytes,
+    LimitedForm(f): LimitedForm<LinkForm>,
 ) -> Result<HttpResponse, WebError> {
-    mail.by_client.check(&client_key(&req))?;
-    let f: LinkForm = serde_html_form::from_bytes(&body)
-        .map_err(|e| WebError::invalid("form", format!("could not be read: {e}")))?;
     csrf::check_cookie(&req, &state, COOKIE, &f.csrf_token)?;
     let Ok(email) = EmailAddress::parse(&f.email) else {
         return page(

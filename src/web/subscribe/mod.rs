@@ -10,6 +10,7 @@ use actix_web::error::InternalError;
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use tera::Context;
 
@@ -17,7 +18,7 @@ use crate::db::{self, campaigns, subscribers};
 use crate::mail::outbox::{deliver, worker_name};
 use crate::mail::transport::Mailer;
 use crate::web::error::WebError;
-use crate::web::ratelimit::Limiter;
+use crate::web::ratelimit::{client_key, Limiter};
 use crate::web::render::page_with_status;
 use crate::web::AppState;
 
@@ -141,9 +142,29 @@ fn message(
     )?))
 }
 
-fn parse_form(body: &[u8]) -> Result<SubscribeForm, WebError> {
+fn parse_form<T: DeserializeOwned>(body: &[u8]) -> Result<T, WebError> {
     serde_html_form::from_bytes(body)
         .map_err(|e| WebError::invalid("form", format!("could not be read: {e}")))
+}
+
+/// A form a visitor posts to ask for mail (subscribing, a fresh link): its client is
+/// counted against the per-client limit, then its body is read into `T`.
+struct LimitedForm<T>(T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for LimitedForm<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<LimitedForm<T>, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        let body = web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let mail = web::Data::<MailState>::extract(&req).await?;
+            let body = body.await?;
+            mail.by_client.check(&client_key(&req))?;
+            Ok(LimitedForm(parse_form(&body)?))
+        })
+    }
 }
 
 /// Campaign slugs to ids; an unknown slug is an error naming the field.

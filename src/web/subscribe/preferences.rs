@@ -83,7 +83,7 @@ pub(super) async fn save_preferences(
     }: Managed,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
-    let f = parse_form(&body)?;
+    let f: SubscribeForm = parse_form(&body)?;
     let frequency = Frequency::parse(f.frequency.as_deref().unwrap_or("immediate"));
     let slugs = f.campaign.clone();
     let ids = state.db.run(move |c| campaign_ids(c, &slugs)).await?;

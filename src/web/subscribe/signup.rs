@@ -7,7 +7,6 @@ use tera::Context;
 use crate::db::{campaigns, subscribers};
 use crate::domain::{EmailAddress, Frequency};
 use crate::web::error::WebError;
-use crate::web::ratelimit::client_key;
 use crate::web::render::page_with_status;
 use crate::web::AppState;
 
@@ -44,11 +43,8 @@ pub(super) async fn form(
 pub(super) async fn submit(
     state: web::Data<AppState>,
     mail: web::Data<MailState>,
-    req: HttpRequest,
-    body: web::Bytes,
+    LimitedForm(f): LimitedForm<SubscribeForm>,
 ) -> Result<HttpResponse, WebError> {
-    mail.by_client.check(&client_key(&req))?;
-    let f = parse_form(&body)?;
     let mut errors = serde_json::Map::new();
     let email = match EmailAddress::parse(&f.email) {
         Ok(e) => Some(e),
