@@ -185,19 +185,38 @@ fn invalid(field: &str, message: impl Into<String>) -> super::Error {
 /// Records a visitor's outcome for the published action `action_slug`, optionally naming
 /// the contact called (a named target of the action, or a senator or representative when
 /// the action asks for the visitor's own); answers the action's counts. Bumps the content
-/// version so the action's cached page shows the new counts.
+/// version so the action's cached page shows the new counts. A draft is not found unless
+/// `sees_drafts` (its organizers, who get a conflict instead, as for an expired action).
 pub fn report(
     conn: &mut DbConn,
     action_slug: &str,
     contact_slug: Option<&str>,
     outcome: Outcome,
     actor: &Actor,
+    sees_drafts: bool,
 ) -> Result<ActionCounts> {
     use super::schema::action_targets;
+    use crate::domain::Status;
     super::write_tx(conn, |conn| {
         let action = super::actions::by_slug(conn, action_slug)?;
-        if action.status != crate::domain::Status::Published {
-            return Err(super::Error::NotFound("action"));
+        let closed = |message: &str| super::Error::Conflict {
+            field: "status".into(),
+            message: message.into(),
+        };
+        match action.status {
+            Status::Published => {}
+            // A draft does not exist for the public; its organizers learn why.
+            Status::Draft if !sees_drafts => return Err(super::Error::NotFound("action")),
+            Status::Draft => {
+                return Err(closed(
+                    "this action is a draft: callers' outcomes are counted once it is published",
+                ))
+            }
+            Status::Expired => {
+                return Err(closed(
+                    "this action is over: it no longer counts callers' outcomes",
+                ))
+            }
         }
         if !outcome.fits(action.kind) {
             return Err(invalid("outcome", outcome.misfit(action.kind).0));

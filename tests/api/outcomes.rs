@@ -395,3 +395,53 @@ async fn outcomes_fit_the_action_kind_and_count_per_contact() {
     let (_, page) = app.get("/actions/call-ice").await;
     assert!(page.contains("2 found a wrong number"), "{page}");
 }
+
+#[tokio::test]
+async fn a_draft_takes_no_outcomes_and_says_why_only_to_its_organizers() {
+    let api = crate::api_support::api_demo().await;
+    let campaign = api.campaign("Outcomes on drafts").await;
+    let made = api
+        .call(
+            "POST",
+            "/api/v1/actions",
+            Some(json!({"title": "Sign the draft petition", "kind": "petition", "campaign": campaign})),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.json);
+    let slug = made.json["slug"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/actions/{slug}/outcomes");
+    let done = || Some(json!({"outcome": "done"}));
+
+    // The public cannot tell a draft from nothing; the organizer's token learns why.
+    let public = api.send("POST", &path, None, done()).await;
+    assert_eq!(public.status, 404, "{}", public.json);
+    let organizer = api.call("POST", &path, done()).await;
+    assert_eq!(organizer.status, 409, "{}", organizer.json);
+    assert_eq!(organizer.field(), Some("status"));
+    assert!(organizer.json["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("draft"));
+
+    let p = api
+        .call("POST", &format!("/api/v1/actions/{slug}/publish"), None)
+        .await;
+    assert_eq!(p.status, 200, "{}", p.json);
+    let counted = api.send("POST", &path, None, done()).await;
+    assert_eq!(counted.status, 200, "{}", counted.json);
+    assert_eq!(counted.json["total"], 1, "{}", counted.json);
+
+    // An expired action is public: anyone learns it is over, and nothing is counted.
+    let e = api
+        .call("POST", &format!("/api/v1/actions/{slug}/expire"), None)
+        .await;
+    assert_eq!(e.status, 200, "{}", e.json);
+    let over = api.send("POST", &path, None, done()).await;
+    assert_eq!(over.status, 409, "{}", over.json);
+    assert!(over.json["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("over"));
+    let bad_token = api.send("POST", &path, Some("not-a-token"), done()).await;
+    assert_eq!(bad_token.status, 401, "{}", bad_token.json);
+}

@@ -453,7 +453,7 @@ pub async fn post_call(
         phone: f.phone.clone(),
     };
     let back = step_url(&slug, zip.as_deref(), step, &log, &lang);
-    match super::outcomes::record(&state, &req, slug.clone(), &input).await {
+    match super::outcomes::record(&state, &req, slug.clone(), &input, false).await {
         Ok(_) => {}
         Err(WebError::RateLimited { retry_after }) => {
             return super::outcomes::too_many(

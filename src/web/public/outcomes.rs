@@ -78,6 +78,7 @@ pub(crate) async fn record(
     req: &HttpRequest,
     slug: String,
     input: &OutcomeInput,
+    sees_drafts: bool,
 ) -> Result<outcomes::ActionCounts, WebError> {
     let outcome = parse(input)?;
     let phone = match input
@@ -99,7 +100,14 @@ pub(crate) async fn record(
         .db
         .run(move |conn| -> db::Result<_> {
             let actor = Actor::system();
-            let counts = outcomes::report(conn, &slug, contact.as_deref(), outcome, &actor)?;
+            let counts = outcomes::report(
+                conn,
+                &slug,
+                contact.as_deref(),
+                outcome,
+                &actor,
+                sees_drafts,
+            )?;
             // A wrong number is also a problem report about the number dialled (the
             // contact's first, when the caller did not say which).
             if let (Outcome::WrongNumber, Some(c)) = (outcome, contact.as_deref()) {
@@ -120,7 +128,7 @@ pub async fn post_form(
     same_origin(&req)?;
     let slug = path.into_inner();
     let input = form.into_inner();
-    match record(&state, &req, slug.clone(), &input).await {
+    match record(&state, &req, slug.clone(), &input, false).await {
         Err(WebError::RateLimited { retry_after }) => {
             return too_many(
                 retry_after,
@@ -179,9 +187,12 @@ pub(crate) fn too_many(
     tag = "actions",
     params(("slug" = String, Path, description = "The action's slug")),
     request_body = OutcomeInput,
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The action's counts, all together and per contact", body = outcomes::ActionCounts),
-        (status = 404, description = "No such published action", body = crate::web::api::openapi::ErrorBody),
+        (status = 401, description = "A token that is not valid (none is needed)", body = crate::web::api::openapi::ErrorBody),
+        (status = 404, description = "No such action (or a draft, without a token)", body = crate::web::api::openapi::ErrorBody),
+        (status = 409, description = "The action is expired, or (with a token) a draft: it counts no outcomes", body = crate::web::api::openapi::ErrorBody),
         (status = 422, description = "Bad outcome or contact", body = crate::web::api::openapi::ErrorBody),
         (status = 429, description = "Too many reports from this client; see Retry-After", body = crate::web::api::openapi::ErrorBody)
     )
@@ -191,6 +202,7 @@ pub async fn post_json(
     req: HttpRequest,
     path: web::Path<String>,
     body: web::Json<OutcomeInput>,
+    organizer: crate::web::api::MaybeApiUser,
 ) -> Result<HttpResponse, WebError> {
     // openapi.json lists the outcomes: the API takes them exactly as listed (the form,
     // which people fill in, is lenient about case and spaces).
@@ -205,6 +217,7 @@ pub async fn post_json(
             ),
         ));
     }
-    let counts = record(&state, &req, path.into_inner(), &body).await?;
+    let sees_drafts = organizer.0.is_some();
+    let counts = record(&state, &req, path.into_inner(), &body, sees_drafts).await?;
     Ok(HttpResponse::Ok().json(counts))
 }
