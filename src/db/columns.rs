@@ -10,8 +10,8 @@ use diesel::sql_types::{Nullable, Text};
 
 use crate::domain::{
     ActionKind, BounceKind, CampaignStatus, Chamber, ChangeKind, ContactKind, Frequency, LinkKind,
-    MessageKind, OutboxStatus, PhoneKind, Problem, Relation, Status, SubscriberStatus, TargetKind,
-    Zone,
+    MessageKind, OutboxStatus, Outcome, PhoneKind, Problem, Relation, Status, SubscriberStatus,
+    TargetKind, Zone,
 };
 
 /// Makes a `string_enum!` type a `Text` column on every backend (the multi-backend
@@ -88,4 +88,5 @@ text_column!(
     Frequency,
     Problem,
     Chamber,
+    Outcome,
 );

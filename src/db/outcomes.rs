@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::schema::{contacts, outcomes};
 use super::{Actor, DbConn, Result};
-use crate::domain::{ContactKind, Outcome};
+use crate::domain::{ContactKind, Outcome, TargetKind};
 
 /// How many reports said each thing.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -24,17 +24,16 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, outcome: &str, n: i64) {
-        match outcome {
-            "contacted" => self.contacted += n,
-            "voicemail" => self.voicemail += n,
-            "unavailable" => self.unavailable += n,
-            "wrong_number" => self.wrong_number += n,
-            "done" => self.done += n,
-            "going" => self.going += n,
-            "read" => self.read += n,
-            _ => return,
-        }
+    fn add(&mut self, outcome: Outcome, n: i64) {
+        *match outcome {
+            Outcome::Contacted => &mut self.contacted,
+            Outcome::Voicemail => &mut self.voicemail,
+            Outcome::Unavailable => &mut self.unavailable,
+            Outcome::WrongNumber => &mut self.wrong_number,
+            Outcome::Done => &mut self.done,
+            Outcome::Going => &mut self.going,
+            Outcome::Read => &mut self.read,
+        } += n;
         self.total += n;
     }
 }
@@ -104,7 +103,7 @@ fn grouped_by_contact(
             diesel::dsl::count_star(),
         ))
         .into_boxed();
-    let rows: Vec<(Option<i32>, String, i64)> = match contact_ids {
+    let rows: Vec<(Option<i32>, Outcome, i64)> = match contact_ids {
         Some(ids) => query.filter(outcomes::contact_id.eq_any(ids)).load(conn)?,
         None => query
             .filter(outcomes::contact_id.is_not_null())
@@ -113,7 +112,7 @@ fn grouped_by_contact(
     let mut map: std::collections::HashMap<i32, Counts> = Default::default();
     for (c, outcome, n) in rows {
         if let Some(c) = c {
-            map.entry(c).or_default().add(&outcome, n);
+            map.entry(c).or_default().add(outcome, n);
         }
     }
     Ok(map)
@@ -130,7 +129,7 @@ impl Counts {
 
 /// The counts of one action.
 pub fn counts(conn: &mut DbConn, action_id: i32) -> Result<ActionCounts> {
-    let rows: Vec<(Option<i32>, String, i64)> = outcomes::table
+    let rows: Vec<(Option<i32>, Outcome, i64)> = outcomes::table
         .filter(outcomes::action_id.eq(action_id))
         .group_by((outcomes::contact_id, outcomes::outcome))
         .select((
@@ -142,9 +141,9 @@ pub fn counts(conn: &mut DbConn, action_id: i32) -> Result<ActionCounts> {
     let mut all = Counts::default();
     let mut per: BTreeMap<i32, Counts> = BTreeMap::new();
     for (contact, outcome, n) in &rows {
-        all.add(outcome, *n);
+        all.add(*outcome, *n);
         if let Some(c) = contact {
-            per.entry(*c).or_default().add(outcome, *n);
+            per.entry(*c).or_default().add(*outcome, *n);
         }
     }
     let ids: Vec<i32> = per.keys().copied().collect();
@@ -226,15 +225,19 @@ pub fn report(
             Some(slug) => {
                 let c = super::contacts::find(conn, slug)?
                     .ok_or_else(|| invalid("contact", format!("no contact called {slug:?}")))?;
-                let targets: Vec<(String, Option<i32>)> = action_targets::table
+                let targets: Vec<(TargetKind, Option<i32>)> = action_targets::table
                     .filter(action_targets::action_id.eq(action.id))
                     .select((action_targets::kind, action_targets::contact_id))
                     .load(conn)?;
                 let named = targets.iter().any(|(_, id)| *id == Some(c.id));
                 let visitor = (c.kind == ContactKind::Senator
-                    && targets.iter().any(|(k, _)| k == "visitor_senators"))
+                    && targets
+                        .iter()
+                        .any(|(k, _)| *k == TargetKind::VisitorSenators))
                     || (c.kind == ContactKind::Representative
-                        && targets.iter().any(|(k, _)| k == "visitor_representative"));
+                        && targets
+                            .iter()
+                            .any(|(k, _)| *k == TargetKind::VisitorRepresentative));
                 if !(named || visitor) {
                     return Err(invalid(
                         "contact",

@@ -17,6 +17,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{on_backend, schema, settings, DbConn, Error, Result};
+use crate::domain::{
+    Chamber, Frequency, LinkKind, Outcome, Problem, Relation, SubscriberStatus, TargetKind,
+};
 
 /// What the document says it is; an import refuses anything else.
 pub const FORMAT: &str = "actiondesk-site";
@@ -264,7 +267,7 @@ site_tables! {
     action_links(id): ActionLinks {
         id: i32,
         action_id: i32,
-        kind: String,
+        kind: LinkKind,
         title: String,
         url: String,
         position: i32,
@@ -272,7 +275,7 @@ site_tables! {
     action_targets(id): ActionTargets {
         id: i32,
         action_id: i32,
-        kind: String,
+        kind: TargetKind,
         contact_id: Option<i32>,
         note: String,
         position: i32,
@@ -281,7 +284,7 @@ site_tables! {
     update_actions(update_id, action_id): UpdateActions {
         update_id: i32,
         action_id: i32,
-        relation: String,
+        relation: Relation,
     }
     changes(id): Changes = super::changes::Change;
     revisions(id): Revisions = super::changes::Revision;
@@ -290,14 +293,14 @@ site_tables! {
         id: i32,
         action_id: i32,
         contact_id: Option<i32>,
-        outcome: String,
+        outcome: Outcome,
         created_at: NaiveDateTime,
     }
     phone_reports(id): PhoneReports {
         id: i32,
         contact_id: i32,
         e164: String,
-        problem: String,
+        problem: Problem,
         note: String,
         created_at: NaiveDateTime,
         resolved_at: Option<NaiveDateTime>,
@@ -310,14 +313,14 @@ site_tables! {
         zcta: String,
         state: String,
         state_fips: String,
-        chamber: String,
+        chamber: Chamber,
         district: String,
     }
     subscribers(id) subscriber true: Subscribers {
         id: i32,
         email: String,
-        status: String,
-        frequency: String,
+        status: SubscriberStatus,
+        frequency: Frequency,
         manage_token_hash: String,
         confirm_token_hash: Option<String>,
         last_change_id: i32,

@@ -234,7 +234,7 @@ impl Directory {
                         .filter(|p| names.iter().any(|n| n.as_ref() == *p));
                     pickers.push(DistrictPicker {
                         state: s.clone(),
-                        chamber: ch.as_str().to_string(),
+                        chamber: ch,
                         label: ch.label().to_string(),
                         districts: names.iter().map(|n| n.to_string()).collect(),
                         picked: picked.map(str::to_string),

@@ -107,8 +107,7 @@ pub struct StateOfficial {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DistrictPicker {
     pub state: String,
-    /// `upper` or `lower`.
-    pub chamber: String,
+    pub chamber: crate::domain::Chamber,
     /// "State Senate district"
     pub label: String,
     pub districts: Vec<String>,

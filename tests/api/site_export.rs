@@ -376,6 +376,20 @@ async fn without_subscribers_and_refusing_what_is_not_an_export() {
         actiondesk::db::Db::connect(&actiondesk::db::DatabaseUrl::parse(&url).unwrap(), 1).unwrap();
     let held = db.run(counts).await.unwrap();
     assert!(held.iter().all(|(_, n)| *n == 0), "{held:?}");
+    // A kind the site does not know: refused by its column's type, naming the choices.
+    let mut unknown = doc.clone();
+    unknown["tables"]["action_targets"][0]["kind"] = json!("the_moon");
+    std::fs::write(&file, serde_json::to_vec(&unknown).unwrap()).unwrap();
+    let out = actiondesk(&["import", "site", &file.display().to_string()], &url, None);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("tables.action_targets[0]") && err.contains("the_moon"),
+        "{err}"
+    );
+    assert!(err.contains("visitor_senators"), "{err}");
+    let held = db.run(counts).await.unwrap();
+    assert!(held.iter().all(|(_, n)| *n == 0), "{held:?}");
     // Not an export at all.
     std::fs::write(&file, b"{\"campaigns\": []}").unwrap();
     let out = actiondesk(&["import", "site", &file.display().to_string()], &url, None);
