@@ -83,6 +83,12 @@ end'
 APP_PID=$!
 wait_for "http://127.0.0.1:$APP_PORT/healthz" || { cat "$WORK/app.log" >&2; exit 1; }
 rss() { awk '$1=="VmRSS:" {printf "%.1f", $2/1024}' "/proc/$APP_PID/status"; }
+# Resident memory by kind: anonymous (the heap), file pages (the binary, SQLite's files
+# mapped) and shared memory (SQLite's WAL index), in MB.
+rss_parts() {
+  awk '$1 ~ /^Rss(Anon|File|Shmem):$/ {printf "%s%s %.1f", sep, substr($1, 4, length($1) - 4), $2/1024; sep=", "}' \
+    "/proc/$APP_PID/status"
+}
 RSS_IDLE=$(rss)
 echo "$(machine); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "soak: ${SOAK_SECS}s of mixed traffic on $(wc -l <"$WORK/zips.txt") ZIP codes; idle ${RSS_IDLE} MB resident"
@@ -92,7 +98,11 @@ DRIVER_PID=$!
 wrk -t1 -c16 -d"${SOAK_SECS}s" --timeout 10s --latency -s "$WORK/zip.lua" "http://127.0.0.1:$APP_PORT" >"$WORK/wrk.out" 2>&1 &
 WRK_PID=$!
 # Resident memory every 30 s, from the start of the traffic.
-( t=0; while kill -0 "$WRK_PID" 2>/dev/null; do echo "$t $(rss)"; sleep 30; t=$((t + 30)); done ) >"$WORK/rss.txt" 2>/dev/null &
+( t=0; while kill -0 "$WRK_PID" 2>/dev/null; do
+    echo "$t $(rss)"
+    echo "${t}s: $(rss) MB ($(rss_parts))" >>"$WORK/rss-parts.txt"
+    sleep 30; t=$((t + 30))
+  done ) >"$WORK/rss.txt" 2>/dev/null &
 RSS_PID=$!
 STARTED=$(date +%s)
 DIGEST_RUNS=0
@@ -129,6 +139,8 @@ echo "digest runs (second process): $DIGEST_RUNS; last: $(grep '^digests:' "$WOR
 echo "5xx answers (all routes, /metrics): $server_errors"
 echo "\"database is locked\" in the logs: $locked"
 echo "resident memory (s MB): $(tr '\n' ' ' <"$WORK/rss.txt")"
+echo "resident memory by kind:"
+sed 's/^/  /' "$WORK/rss-parts.txt"
 echo "resident memory: idle $RSS_IDLE MB, after ${WARMUP}s warm-up $RSS_START MB, end $RSS_END MB, growth $(awk -v a="$RSS_START" -v b="$RSS_END" 'BEGIN {printf "%.1f", 100*(b-a)/a}')%"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$server_errors" != 0 ] || [ "$locked" != 0 ] || [ "$driver_status" != 0 ]; then
