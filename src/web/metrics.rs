@@ -244,7 +244,7 @@ pub async fn metrics(
         (
             "actiondesk_page_cache_capacity_bytes",
             "gauge",
-            "The most the kept pages may weigh (PAGE_CACHE_MB, half of it).",
+            "The most the kept pages may weigh (three eighths of PAGE_CACHE_MB).",
             capacity.to_string(),
         ),
         (
@@ -311,6 +311,25 @@ pub async fn metrics(
             .find(|(s, _)| s == status)
             .map_or(0, |(_, n)| *n);
         let _ = writeln!(text, "actiondesk_actions{{status=\"{status}\"}} {n}");
+    }
+    text.push_str(
+        "# HELP actiondesk_memory_cache_bytes What each in-memory cache holds, by the weight \
+         it is bounded by (PAGE_CACHE_MB shared: pages 3/8, action data and skeletons 1/4, ZIP \
+         parts 1/4, the texts those parts share 1/8).\n\
+         # TYPE actiondesk_memory_cache_bytes gauge\n",
+    );
+    let (data, skeletons) = state.action_pages.weights();
+    for (cache, n) in [
+        ("pages", bytes),
+        ("action_data", data),
+        ("action_skeletons", skeletons),
+        ("zip_parts", state.zip_parts.weight()),
+        ("zip_texts", state.zip_parts.interned_bytes() as u64),
+    ] {
+        let _ = writeln!(
+            text,
+            "actiondesk_memory_cache_bytes{{cache=\"{cache}\"}} {n}"
+        );
     }
     text.push_str(
         "# HELP actiondesk_outbox_messages Messages in the outbox by state: pending, sending, \

@@ -658,6 +658,12 @@ async fn metrics_give_latency_histograms_by_route_the_digest_queue_and_the_pool(
     assert_eq!(m["actiondesk_outbox_messages{status=\"sent\"}"], 1.0);
     assert_eq!(m["actiondesk_outbox_messages{status=\"failed\"}"], 1.0);
     assert_eq!(m["actiondesk_outbox_messages{status=\"cancelled\"}"], 0.0);
+    // What each in-memory cache holds: the home page is kept whole.
+    let cache = |c: &str| m[&format!("actiondesk_memory_cache_bytes{{cache=\"{c}\"}}")];
+    assert!(cache("pages") > 0.0, "{m:#?}");
+    for c in ["action_data", "action_skeletons", "zip_parts", "zip_texts"] {
+        assert!(cache(c) >= 0.0, "{c}");
+    }
     let open = m["actiondesk_db_pool_connections"];
     let in_use = m["actiondesk_db_pool_in_use_connections"];
     assert!(

@@ -135,6 +135,11 @@ impl ActionPages {
         }
     }
 
+    /// The weights of the kept action data and page skeletons.
+    pub fn weights(&self) -> (u64, u64) {
+        (self.data.weight(), self.skeletons.weight())
+    }
+
     /// The published or expired action with this slug at this content version.
     pub async fn data(
         &self,

@@ -170,6 +170,11 @@ impl ZipParts {
         self.texts.lock().map_or(0, |t| t.bytes)
     }
 
+    /// The weight of the kept parts (their pointers and own texts).
+    pub fn weight(&self) -> u64 {
+        self.parts.weight()
+    }
+
     /// How many parts are kept.
     pub fn len(&self) -> usize {
         self.parts.len()
