@@ -258,3 +258,42 @@ async fn every_page_of_the_cached_list_is_answered_from_memory_and_no_other() {
         );
     }
 }
+
+/// A cache bounded by weight is bounded in memory only if the weight counts what an entry
+/// holds: an action's kept data weighs at least what the API writes out for it, and grows
+/// with its history (every edit adds a line to the page).
+#[tokio::test]
+async fn kept_action_data_weighs_what_it_holds() {
+    let api = crate::api_support::api_demo().await;
+    let app = &api.app;
+    let slug = "call-your-senators-and-representative";
+    let metric = r#"actiondesk_memory_cache_bytes{cache="action_data"}"#;
+    assert_eq!(crate::cache::metric(app, metric).await, 0.0);
+    assert_eq!(app.get(&format!("/actions/{slug}")).await.0, 200);
+    let first = crate::cache::metric(app, metric).await;
+    let (status, json) = app.get(&format!("/api/v1/actions/{slug}")).await;
+    assert_eq!(status, 200);
+    assert!(first >= json.len() as f64, "{first} < {}", json.len());
+
+    // Sixty edits that leave every text as long as it was: sixty more history lines.
+    for i in 0..60 {
+        let title = format!("Call your senators and representative, edit {i:02}");
+        let a = api
+            .call(
+                "PATCH",
+                &format!("/api/v1/actions/{slug}"),
+                Some(serde_json::json!({ "title": title })),
+            )
+            .await;
+        assert_eq!(a.status, 200, "{}", a.json);
+    }
+    let (status, page) = app.get(&format!("/actions/{slug}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("edit 59"));
+    // The first version's entry is still kept: the newest one is what was added.
+    let newest = crate::cache::metric(app, metric).await - first;
+    assert!(
+        newest >= first + 60.0 * 40.0,
+        "{newest} after 60 edits, {first} before"
+    );
+}

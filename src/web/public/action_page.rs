@@ -34,6 +34,27 @@ pub struct ActionData {
     /// A hash of what the per-request parts depend on (but the visitor), so parts kept per
     /// shape outlive a content version that did not change them (an outcome reported).
     pub parts_hash: u64,
+    /// What it holds, about: the cache's weight.
+    weight: u64,
+}
+
+/// The bytes `v` serialises to, written nowhere: a measure of what it holds on the heap
+/// that grows with it (an action's history grows with every edit).
+fn json_len<T: Serialize + ?Sized>(v: &T) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    // Serialising these in-memory values cannot fail; a failure would only undercount.
+    let _ = serde_json::to_writer(&mut c, v);
+    c.0
 }
 
 /// The slots of the action page, in page order: the "Start calling" link (which carries
@@ -104,10 +125,7 @@ struct ByBytes;
 
 impl Weighter<(i64, String), Arc<ActionData>> for ByBytes {
     fn weight(&self, key: &(i64, String), v: &Arc<ActionData>) -> u64 {
-        // A rough size: the body and script texts dominate.
-        let a = &v.detail.action;
-        let scripts: usize = v.detail.scripts.iter().map(|s| s.body.len()).sum();
-        (key.1.len() + a.body.len() + a.summary.len() + scripts + 4096) as u64
+        key.1.len() as u64 + v.weight
     }
 }
 
@@ -173,10 +191,12 @@ impl ActionPages {
                 let a_json = json!({"slug": a.slug, "status": a.status, "kind": a.kind});
                 let d_json = json!({"targets": detail.targets});
                 let mut hasher = std::collections::hash_map::DefaultHasher::new();
-                (a.id, a_json.to_string(), d_json.to_string()).hash(&mut hasher);
+                let (a_text, d_text) = (a_json.to_string(), d_json.to_string());
+                (a.id, &a_text, &d_text).hash(&mut hasher);
                 for s in &detail.scripts {
                     (&s.lang, &s.body).hash(&mut hasher);
                 }
+                let fixed_len = a_text.len() + d_text.len();
                 let mut fixed = Context::new();
                 fixed.insert("a", &a_json);
                 fixed.insert("d", &d_json);
@@ -185,13 +205,21 @@ impl ActionPages {
                     "outcome_choices",
                     &crate::domain::Outcome::choices_for(a.kind),
                 );
+                let history = history_entries(history);
+                // Text as JSON, doubled for the structs, strings and maps holding it.
+                let held = json_len(&detail)
+                    + json_len(&card)
+                    + json_len(&history)
+                    + json_len(&counts)
+                    + fixed_len;
                 Ok::<_, WebError>(Arc::new(ActionData {
-                    history: history_entries(history),
+                    history,
                     detail,
                     card,
                     counts,
                     fixed,
                     parts_hash: hasher.finish(),
+                    weight: (2 * held + 1024) as u64,
                 }))
             })
             .await
