@@ -423,19 +423,22 @@ async fn a_draft_takes_no_outcomes_and_says_why_only_to_its_organizers() {
         .unwrap()
         .contains("draft"));
 
-    let p = api
-        .call("POST", &format!("/api/v1/actions/{slug}/publish"), None)
-        .await;
-    assert_eq!(p.status, 200, "{}", p.json);
+    let transition = |to: &'static str| {
+        let (api, slug) = (&api, slug.clone());
+        async move {
+            let a = api
+                .call("POST", &format!("/api/v1/actions/{slug}/{to}"), None)
+                .await;
+            assert_eq!(a.status, 200, "{to}: {}", a.json);
+        }
+    };
+    transition("publish").await;
     let counted = api.send("POST", &path, None, done()).await;
     assert_eq!(counted.status, 200, "{}", counted.json);
     assert_eq!(counted.json["total"], 1, "{}", counted.json);
 
     // An expired action is public: anyone learns it is over, and nothing is counted.
-    let e = api
-        .call("POST", &format!("/api/v1/actions/{slug}/expire"), None)
-        .await;
-    assert_eq!(e.status, 200, "{}", e.json);
+    transition("expire").await;
     let over = api.send("POST", &path, None, done()).await;
     assert_eq!(over.status, 409, "{}", over.json);
     assert!(over.json["error"]["message"]
