@@ -139,13 +139,19 @@ if [ "$DIGEST_SUBSCRIBERS" -gt 0 ]; then
   [ -n "$SINK_PORT" ] || { echo "bench-spike: the sink never started" >&2; exit 1; }
   run_wrk idle "http://127.0.0.1:$APP_PORT" -s "$WORK/zip.lua"
   start=$(date +%s.%N)
-  SMTP_URL="smtp://127.0.0.1:$SINK_PORT" BASE_URL="https://actiondesk.example.org" \
+  # The changes were just made: without DIGEST_QUIET_SECS=0 the run would wait for the
+  # quiet spell after them and compose nothing.
+  SMTP_URL="smtp://127.0.0.1:$SINK_PORT" BASE_URL="https://actiondesk.example.org" DIGEST_QUIET_SECS=0 \
     "$BIN" digest run >"$WORK/digest.out" 2>"$WORK/digest.err" &
   DIGEST_PID=$!
   run_wrk sending "http://127.0.0.1:$APP_PORT" -s "$WORK/zip.lua"
   wait "$DIGEST_PID" || { cat "$WORK/digest.err" >&2; exit 1; }
   secs=$(echo "$(date +%s.%N) - $start" | bc)
   echo "digest run: $(cat "$WORK/digest.out") in ${secs%.*}.${secs#*.}" | cut -c1-120
+  grep -q "sent $DIGEST_SUBSCRIBERS," "$WORK/digest.out" || {
+    echo "bench-spike: the digest run did not send $DIGEST_SUBSCRIBERS digests: the 'sending' figures measured nothing" >&2
+    exit 1
+  }
   idle=$(echo "${P99[idle]}" | median)
   sending=$(echo "${P99[sending]}" | median)
   printf 'p99 of random-ZIP pages: idle %s ms, while the digest run sends %s ms (%.1f× idle)\n' \
