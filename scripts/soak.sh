@@ -103,8 +103,8 @@ WRK_PID=$!
 ( t=0; while kill -0 "$WRK_PID" 2>/dev/null; do
     echo "$t $(rss)"
     caches=$(curl -fsS "http://127.0.0.1:$APP_PORT/metrics" 2>/dev/null |
-      awk -F'[{}" ]+' '/^actiondesk_memory_cache_bytes\{/ {printf "%s%s %.1f", sep, $3, $NF/1048576; sep=", "}')
-    echo "${t}s: $(rss) MB ($(rss_parts)); caches MB: $caches" >>"$WORK/rss-parts.txt"
+      awk -F'[{}" ]+' '/^actiondesk_memory_(cache|sqlite)_bytes\{/ && !/highest/ {printf "%s%s %.1f", sep, ($3 == "now" ? "sqlite" : $3), $NF/1048576; sep=", "}')
+    echo "${t}s: $(rss) MB ($(rss_parts)); by allocator: $(python3 scripts/memory-split.py "$APP_PID" | cut -d: -f2-); caches MB: $caches" >>"$WORK/rss-parts.txt"
     sleep 30; t=$((t + 30))
   done ) >"$WORK/rss.txt" 2>/dev/null &
 RSS_PID=$!

@@ -24,6 +24,7 @@ pub mod schema;
 pub mod search;
 pub mod sessions;
 pub mod site;
+pub mod sqlite_memory;
 pub mod state_districts;
 pub mod stats;
 pub mod subscribers;

@@ -19,7 +19,7 @@ use subtle::ConstantTimeEq;
 use super::cache::PageCache;
 use super::error::WebError;
 use super::AppState;
-use crate::db::{outbox, stats};
+use crate::db::{self, outbox, stats};
 
 /// Upper bounds (seconds) of the latency histogram's buckets; `+Inf` follows.
 pub const BUCKETS: [f64; 12] = [
@@ -331,6 +331,16 @@ pub async fn metrics(
             "actiondesk_memory_cache_bytes{{cache=\"{cache}\"}} {n}"
         );
     }
+    let _ = write!(
+        text,
+        "# HELP actiondesk_memory_sqlite_bytes What the embedded SQLite holds (page caches, \
+         schemas, statements; every connection), now and at its highest.\n\
+         # TYPE actiondesk_memory_sqlite_bytes gauge\n\
+         actiondesk_memory_sqlite_bytes{{at=\"now\"}} {}\n\
+         actiondesk_memory_sqlite_bytes{{at=\"highest\"}} {}\n",
+        db::sqlite_memory::used(),
+        db::sqlite_memory::highwater(),
+    );
     text.push_str(
         "# HELP actiondesk_outbox_messages Messages in the outbox by state: pending, sending, \
          sent, failed (given up) and cancelled (suppressed: the subscriber left first).\n\

@@ -664,6 +664,17 @@ async fn metrics_give_latency_histograms_by_route_the_digest_queue_and_the_pool(
     for c in ["action_data", "action_skeletons", "zip_parts", "zip_texts"] {
         assert!(cache(c) >= 0.0, "{c}");
     }
+    // SQLite's own memory, outside those caches: on SQLite it holds at least the schema
+    // and a page cache (the tests share one process, so on PostgreSQL it may be 0 or not).
+    let sqlite_now = m["actiondesk_memory_sqlite_bytes{at=\"now\"}"];
+    let sqlite_highest = m["actiondesk_memory_sqlite_bytes{at=\"highest\"}"];
+    assert!(
+        sqlite_highest >= sqlite_now,
+        "{sqlite_highest} {sqlite_now}"
+    );
+    if app.database_url.starts_with("sqlite") {
+        assert!(sqlite_now > 0.0, "{m:#?}");
+    }
     let open = m["actiondesk_db_pool_connections"];
     let in_use = m["actiondesk_db_pool_in_use_connections"];
     assert!(
