@@ -67,6 +67,9 @@ impl Application {
         listener: TcpListener,
         opts: ServeOptions,
     ) -> anyhow::Result<Application> {
+        // A long-running server: SQLite's freed pages go back to mimalloc, not into glibc's
+        // per-thread arenas (one-shot commands keep the C allocator; see `sqlite_memory`).
+        db::sqlite_memory::use_process_allocator();
         let db = open_database(&settings).await?;
         let fresh = db
             .run(|conn| -> db::Result<_> {
