@@ -21,14 +21,14 @@ MIMALLOC_BELOW = 0x500000000000
 
 def split(pid):
     kinds = {"mimalloc": 0, "glibc": 0, "stacks": 0, "files": 0}
-    start = end = None
+    start = None
     name = ""
     with open(f"/proc/{pid}/smaps") as f:
         for line in f:
-            m = re.match(r"^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$", line)
+            m = re.match(r"^([0-9a-f]+)-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$", line)
             if m:
-                start, end = int(m.group(1), 16), int(m.group(2), 16)
-                name = m.group(3).strip()
+                start = int(m.group(1), 16)
+                name = m.group(2).strip()
                 continue
             if not line.startswith("Rss:"):
                 continue
